@@ -1,0 +1,31 @@
+"""askdocs: semantic search with exact citations over a folder of documents."""
+
+from __future__ import annotations
+
+from askdocs.errors import (
+    AskdocsError,
+    EmptyCorpusError,
+    IndexCorruptError,
+    IndexMismatchError,
+    IndexMissingError,
+    IngestLockedError,
+)
+from askdocs.records import Chunk, Citation, Hit, Passage
+from askdocs.search import Searcher
+from askdocs.settings import Settings
+
+__all__ = [
+    "AskdocsError",
+    "Chunk",
+    "Citation",
+    "EmptyCorpusError",
+    "Hit",
+    "IndexCorruptError",
+    "IndexMismatchError",
+    "IndexMissingError",
+    "IngestLockedError",
+    "Passage",
+    "Searcher",
+    "Settings",
+]
+__version__ = "0.1.0"

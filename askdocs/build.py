@@ -1,0 +1,287 @@
+"""Ingest: the one place that joins the stages, from corpus folder to published index."""
+
+from __future__ import annotations
+
+import logging
+import time
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from askdocs import store
+from askdocs.chunking import chunk_passages, cite
+from askdocs.dedup import DedupResult, DuplicateGroup, content_hash, merge_exact, merge_near
+from askdocs.embedding import Embedder, load_embedder
+from askdocs.errors import AskdocsError, EmptyCorpusError
+from askdocs.keyword import build_keyword_index
+from askdocs.readers import CorpusFile, Document, SkippedFile, list_corpus, read_file
+from askdocs.records import Chunk, Passage
+from askdocs.settings import Settings
+from askdocs.vectors import build_vector_index, save_vector_index
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class BuildSummary:
+    """What an ingest did, for the closing summary."""
+
+    index_dir: Path
+    files_read: int
+    skipped: list[SkippedFile]
+    passages: int
+    chunks: int
+    exact_groups: int
+    near_groups: int
+    duplicates_merged: int
+    dropped_lines: int
+    embedded: int
+    reused: int
+    seconds: float
+    up_to_date: bool = False
+    faiss: dict[str, Any] = field(default_factory=dict)
+
+    def lines(self) -> list[str]:
+        """Human-readable summary lines."""
+        if self.up_to_date:
+            return [f"index at {self.index_dir} is up to date with the corpus; nothing to do ({self.seconds:.1f} s)"]
+        out = [
+            f"files read: {self.files_read}, skipped: {len(self.skipped)}",
+            f"passages: {self.passages} ({self.duplicates_merged} duplicates merged: "
+            f"{self.exact_groups} exact groups, {self.near_groups} near groups), chunks: {self.chunks}",
+            f"lines dropped as boilerplate: {self.dropped_lines} (listed in report.json)",
+            f"chunks embedded: {self.embedded}, reused from the previous index: {self.reused}",
+            f"index: {self.faiss.get('type')} at {self.index_dir}, {self.seconds:.1f} s",
+        ]
+        out += [f"  skipped {s.source}: {s.reason}" for s in self.skipped]
+        return out
+
+
+def corpus_fingerprint(files: list[CorpusFile], digests: dict[str, str]) -> dict[str, dict[str, Any]]:
+    """What the index was built from, to tell later whether the corpus changed."""
+    return {f.source: {"size": f.size, "mtime_ns": f.mtime_ns, "sha256": digests.get(f.source)} for f in files}
+
+
+def changed_files(corpus_dir: Path, manifest: dict[str, Any]) -> list[str]:
+    """Corpus files added, removed or edited since the index was built."""
+    files, _ = list_corpus(corpus_dir)
+    recorded: dict[str, dict[str, Any]] = manifest.get("corpus", {}).get("files", {})
+    changed = sorted(set(recorded) - {f.source for f in files})
+    for f in files:
+        before = recorded.get(f.source)
+        if (
+            before is None
+            or before["size"] != f.size
+            or (before["mtime_ns"] != f.mtime_ns and before.get("sha256") != store.file_sha256(f.path))
+        ):
+            changed.append(f.source)
+    return changed
+
+
+def is_up_to_date(corpus_dir: Path, index_dir: Path, settings: Settings) -> bool:
+    """True when the live index was built from this corpus with these settings."""
+    try:
+        manifest = store.read_manifest(store.live_build(index_dir), index_dir, verify=False)
+    except AskdocsError:
+        return False
+    return manifest.get("settings") == settings.to_json() and not changed_files(corpus_dir, manifest)
+
+
+def _previous_embeddings(index_dir: Path, model: str) -> dict[str, np.ndarray]:
+    """Embeddings of the live build keyed by chunk hash, when it used the same model."""
+    try:
+        build = store.live_build(index_dir)
+        manifest = store.read_manifest(build, index_dir)
+    except AskdocsError:
+        return {}
+    if manifest.get("settings", {}).get("model") != model:
+        return {}
+    vectors = np.load(build / "embeddings.npy", mmap_mode="r", allow_pickle=False)
+    hashes = [row["hash"] for row in store.read_jsonl(build / "chunks.jsonl")]
+    return dict(zip(hashes, vectors))
+
+
+def _embed(
+    chunks: list[Chunk], embedder: Embedder, cache: dict[str, np.ndarray], progress: bool
+) -> tuple[np.ndarray, list[str], int]:
+    hashes = [content_hash(f"{embedder.name}\n{c.embed_text}") for c in chunks]
+    missing = sorted({h: c.embed_text for h, c in zip(hashes, chunks) if h not in cache}.items())
+    reused = sum(h in cache for h in hashes)
+    if missing:
+        fresh = embedder.encode([text for _, text in missing], progress=progress)
+        cache = {**cache, **dict(zip([h for h, _ in missing], fresh))}
+    vectors = (
+        np.stack([np.asarray(cache[h], dtype=np.float32) for h in hashes])
+        if chunks
+        else np.zeros((0, embedder.dimension), np.float32)
+    )
+    return vectors, hashes, len(chunks) - reused
+
+
+def _merge_near_duplicates(
+    passages: list[Passage], chunks: list[Chunk], vectors: np.ndarray, settings: Settings
+) -> tuple[list[Passage], list[Chunk], list[int], list[DuplicateGroup]]:
+    """Merge near-duplicate passages, judged by the mean of their chunk vectors; keep the kept passages' chunks."""
+    sums = np.zeros((len(passages), vectors.shape[1]), dtype=np.float32)
+    np.add.at(sums, [c.passage_id for c in chunks], vectors)
+    sums /= np.maximum(np.linalg.norm(sums, axis=1, keepdims=True), 1e-12)
+    merged, kept, groups = merge_near(passages, sums, settings.near_duplicate_jaccard, settings.near_duplicate_cosine)
+    by_passage: dict[int, list[int]] = {}
+    for i, chunk in enumerate(chunks):
+        by_passage.setdefault(chunk.passage_id, []).append(i)
+    new_chunks: list[Chunk] = []
+    rows: list[int] = []
+    for pid, (passage, old) in enumerate(zip(merged, kept)):
+        for i in by_passage[old]:
+            chunk = chunks[i]
+            citations = cite(passage.citations, passage.line_starts, chunk.span)
+            new_chunks.append(Chunk(pid, chunk.text, chunk.span, citations, chunk.embed_text))
+            rows.append(i)
+    return merged, new_chunks, rows, groups
+
+
+def read_corpus(
+    corpus_dir: Path, settings: Settings, progress: bool
+) -> tuple[list[CorpusFile], list[Document], list[SkippedFile]]:
+    """Read every corpus file; broken ones are skipped, never fatal."""
+    from tqdm import tqdm
+
+    if not corpus_dir.is_dir():
+        raise EmptyCorpusError(f"the corpus folder {corpus_dir} does not exist; create it and put documents in it")
+    files, skipped = list_corpus(corpus_dir)
+    documents: list[Document] = []
+    for file in tqdm(files, desc="reading", unit="file", disable=not progress):
+        result = read_file(file, settings.max_file_bytes)
+        if isinstance(result, SkippedFile):
+            skipped.append(result)
+        else:
+            documents.append(result)
+    return files, documents, skipped
+
+
+def build_index(
+    corpus_dir: Path,
+    index_dir: Path,
+    settings: Settings | None = None,
+    *,
+    force: bool = False,
+    progress: bool = False,
+    embedder: Embedder | None = None,
+) -> BuildSummary:
+    """Build (or refresh) the index for a corpus folder; the old index stays live until the new one is complete."""
+    started = time.perf_counter()
+    settings = settings or Settings()
+    corpus_dir, index_dir = Path(corpus_dir), Path(index_dir)
+    with store.ingest_lock(index_dir):
+        store.remove_stale_builds(index_dir)
+        if not force and is_up_to_date(corpus_dir, index_dir, settings):
+            return BuildSummary(
+                index_dir, 0, [], 0, 0, 0, 0, 0, 0, 0, 0, time.perf_counter() - started, up_to_date=True
+            )
+        files, documents, skipped = read_corpus(corpus_dir, settings, progress)
+        passages = [p for d in documents for p in d.passages]
+        if not passages:
+            reasons = "; ".join(f"{s.source}: {s.reason}" for s in skipped[:5]) or "it is empty"
+            raise EmptyCorpusError(
+                f"no indexable text in {corpus_dir} ({reasons}); the previous index, if any, is kept"
+            )
+        embedder = embedder or load_embedder(settings.model)
+        exact = merge_exact(passages)
+        chunk_tokens = min(settings.chunk_tokens, embedder.max_tokens)
+        chunks = chunk_passages(
+            exact.passages, embedder.count_tokens, embedder.tokenizer, chunk_tokens, settings.overlap_sentences
+        )
+        cache = _previous_embeddings(index_dir, settings.model)
+        vectors, hashes, embedded = _embed(chunks, embedder, cache, progress)
+        reused = len(chunks) - embedded
+        unique, chunks, rows, groups = _merge_near_duplicates(exact.passages, chunks, vectors, settings)
+        vectors, hashes = vectors[rows], [hashes[i] for i in rows]
+        deduped = DedupResult(unique, exact.groups + groups)
+
+        build = store.new_build_dir(index_dir)
+        vector_index, faiss_info = build_vector_index(vectors)
+        save_vector_index(vector_index, build / "vectors.faiss")
+        np.save(build / "embeddings.npy", vectors, allow_pickle=False)
+        build_keyword_index([c.embed_text for c in chunks], build / "bm25")
+        store.write_jsonl(
+            build / "passages.jsonl",
+            (
+                {"text": p.text, "title": p.title, "citations": [c.to_json() for c in p.citations]}
+                for p in deduped.passages
+            ),
+        )
+        store.write_jsonl(
+            build / "chunks.jsonl",
+            (
+                {
+                    "passage": c.passage_id,
+                    "span": list(c.span),
+                    "hash": h,
+                    "citations": [x.to_json() for x in c.citations],
+                }
+                for c, h in zip(chunks, hashes)
+            ),
+        )
+        dropped = [d for doc in documents for d in doc.dropped]
+        store.write_json(
+            build / "report.json",
+            {
+                "skipped": [vars(s) for s in skipped],
+                "dropped": [vars(d) for d in dropped],
+                "duplicate_groups": [
+                    {"kind": g.kind, "text": g.text[:300], "citations": [c.to_json() for c in g.citations]}
+                    for g in deduped.groups
+                ],
+            },
+        )
+        merged = len(passages) - len(deduped.passages)
+        seconds = time.perf_counter() - started
+        counts = {
+            "files": len(documents),
+            "skipped_files": len(skipped),
+            "passages_read": len(passages),
+            "passages": len(deduped.passages),
+            "chunks": len(chunks),
+            "duplicates_merged": merged,
+            "exact_groups": deduped.count("exact"),
+            "near_groups": deduped.count("near"),
+            "dropped_lines": len(dropped),
+        }
+        store.write_manifest(
+            build,
+            {
+                "model": settings.model,
+                "dimension": embedder.dimension,
+                "settings": settings.to_json(),
+                "counts": counts,
+                "faiss": faiss_info,
+                "built_at": datetime.now(UTC).isoformat(timespec="seconds"),
+                "build_seconds": round(seconds, 2),
+                "corpus": {
+                    "path": str(corpus_dir.resolve()),
+                    "files": corpus_fingerprint(files, {d.source: d.sha256 for d in documents}),
+                },
+            },
+        )
+        # Verify what was written before it goes live.
+        store.read_manifest(build, index_dir)
+        store.publish(index_dir, build)
+        logger.info("published %s", build)
+        return BuildSummary(
+            index_dir,
+            len(documents),
+            skipped,
+            len(deduped.passages),
+            len(chunks),
+            deduped.count("exact"),
+            deduped.count("near"),
+            merged,
+            len(dropped),
+            embedded,
+            reused,
+            time.perf_counter() - started,
+            faiss=faiss_info,
+        )

@@ -1,0 +1,118 @@
+"""Split passages into chunks that fit the model's window, at sentence boundaries."""
+
+from __future__ import annotations
+
+from bisect import bisect_right
+from collections.abc import Callable, Sequence
+from dataclasses import replace
+
+import sentencex
+
+from askdocs.cleaning import text_for_model
+from askdocs.records import Chunk, Citation, Passage
+
+TokenCounter = Callable[[list[str]], list[int]]
+# Special tokens the model adds around every input ([CLS] ... [SEP]).
+SPECIAL_TOKENS = 2
+
+
+def sentence_spans(text: str) -> list[tuple[int, int]]:
+    """Character spans of the sentences in `text`, trailing spaces left out."""
+    spans: list[tuple[int, int]] = []
+    position = 0
+    for sentence in sentencex.segment("en", text):
+        start = text.find(sentence.strip(), position)
+        if start < 0 or not sentence.strip():
+            continue
+        end = start + len(sentence.strip())
+        spans.append((start, end))
+        position = end
+    return spans or [(0, len(text))]
+
+
+def _split_long_sentence(text: str, span: tuple[int, int], budget: int, tokenizer: object) -> list[tuple[int, int]]:
+    """Cut a sentence longer than the window at word-piece boundaries."""
+    start, end = span
+    offsets = tokenizer(text[start:end], add_special_tokens=False, return_offsets_mapping=True)["offset_mapping"]  # type: ignore[operator]
+    pieces = []
+    for i in range(0, len(offsets), budget):
+        window = offsets[i : i + budget]
+        pieces.append((start + window[0][0], start + window[-1][1]))
+    return pieces
+
+
+def pack(lengths: Sequence[int], budget: int, overlap: int) -> list[tuple[int, int]]:
+    """Group consecutive sentences (by token length) into runs of at most `budget` tokens.
+
+    Each run after the first repeats up to `overlap` sentences of the one before, when they fit.
+    Returns (first, last + 1) sentence indexes.
+    """
+    runs: list[tuple[int, int]] = []
+    first = 0
+    while first < len(lengths):
+        total, last = 0, first
+        while last < len(lengths) and total + lengths[last] <= budget:
+            total += lengths[last]
+            last += 1
+        last = max(last, first + 1)
+        runs.append((first, last))
+        if last >= len(lengths):
+            break
+        next_first = last
+        while next_first > first + 1 and last - next_first < overlap:
+            if sum(lengths[next_first - 1 : last]) + lengths[last] > budget:
+                break
+            next_first -= 1
+        first = next_first
+    return runs
+
+
+def embed_text(title: str | None, text: str) -> str:
+    """What the model reads for a chunk: its title for context, then its text."""
+    body = text_for_model(text)
+    return f"{title}. {body}" if title else body
+
+
+def cite(citations: Sequence[Citation], line_starts: Sequence[int], span: tuple[int, int]) -> tuple[Citation, ...]:
+    """The passage's citations moved to the line where `span` starts."""
+    lines_down = bisect_right(line_starts, span[0]) - 1
+    return tuple(c.shifted(lines_down, span) if c.line is not None else replace(c, span=span) for c in citations)
+
+
+def chunk_passages(
+    passages: Sequence[Passage],
+    count_tokens: TokenCounter,
+    tokenizer: object,
+    chunk_tokens: int,
+    overlap: int,
+) -> list[Chunk]:
+    """Chunks for every passage, in order; a passage that fits is one chunk."""
+    whole = [embed_text(p.title, p.text) for p in passages]
+    whole_tokens = count_tokens(whole)
+    title_tokens = count_tokens([f"{p.title}. " if p.title else "" for p in passages])
+    chunks: list[Chunk] = []
+    for pid, passage in enumerate(passages):
+        span = (0, len(passage.text))
+        if whole_tokens[pid] + SPECIAL_TOKENS <= chunk_tokens:
+            chunks.append(
+                Chunk(pid, passage.text, span, cite(passage.citations, passage.line_starts, span), whole[pid])
+            )
+            continue
+        # A long title must not crowd the text out of the window.
+        budget = max(chunk_tokens - SPECIAL_TOKENS - title_tokens[pid], chunk_tokens // 2)
+        title = passage.title if title_tokens[pid] + SPECIAL_TOKENS < chunk_tokens // 2 else None
+        spans: list[tuple[int, int]] = []
+        sentences = sentence_spans(passage.text)
+        lengths = count_tokens([passage.text[s:e] for s, e in sentences])
+        for sentence, length in zip(sentences, lengths):
+            spans.extend(
+                _split_long_sentence(passage.text, sentence, budget, tokenizer) if length > budget else [sentence]
+            )
+        lengths = count_tokens([passage.text[s:e] for s, e in spans])
+        for first, last in pack(lengths, budget - 1, overlap):
+            span = (spans[first][0], spans[last - 1][1])
+            text = passage.text[span[0] : span[1]]
+            chunks.append(
+                Chunk(pid, text, span, cite(passage.citations, passage.line_starts, span), embed_text(title, text))
+            )
+    return chunks

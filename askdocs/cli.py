@@ -1,0 +1,81 @@
+"""Command lines: `python ingest.py ...` and `python -m askdocs ask ...`; errors become exit codes here."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import sys
+from dataclasses import replace
+from pathlib import Path
+
+from askdocs.errors import AskdocsError
+from askdocs.settings import DEFAULT_MODEL, Settings
+
+
+def _setup_logging(verbose: bool) -> None:
+    logging.basicConfig(
+        level=logging.INFO if verbose else logging.WARNING, format="%(levelname)s %(name)s: %(message)s"
+    )
+
+
+def ingest_main(argv: list[str] | None = None) -> int:
+    """Entry point of ingest.py."""
+    parser = argparse.ArgumentParser(
+        prog="ingest.py", description="Build the askdocs index from a folder of documents."
+    )
+    parser.add_argument("--corpus", default="corpus", help="folder of documents (default: corpus/)")
+    parser.add_argument("--index", default="index", help="index folder to write (default: index/)")
+    parser.add_argument(
+        "--model",
+        default=DEFAULT_MODEL,
+        help="sentence-transformers model name or path (default: the bundled all-MiniLM-L6-v2)",
+    )
+    parser.add_argument(
+        "--max-file-bytes", type=int, default=Settings().max_file_bytes, help="skip files larger than this"
+    )
+    parser.add_argument("--force", action="store_true", help="rebuild even when the index is up to date")
+    parser.add_argument("--quiet", action="store_true", help="no progress bars")
+    parser.add_argument("--verbose", action="store_true", help="log each step")
+    args = parser.parse_args(argv)
+    _setup_logging(args.verbose)
+    from askdocs.build import build_index
+
+    settings = replace(Settings(), model=args.model, max_file_bytes=args.max_file_bytes)
+    try:
+        summary = build_index(Path(args.corpus), Path(args.index), settings, force=args.force, progress=not args.quiet)
+    except AskdocsError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("interrupted: the previous index, if any, is unchanged", file=sys.stderr)
+        return 130
+    print("\n".join(summary.lines()))
+    return 0
+
+
+def ask_main(argv: list[str] | None = None) -> int:
+    """Entry point of `python -m askdocs`."""
+    parser = argparse.ArgumentParser(prog="python -m askdocs", description="Ask the askdocs index a question.")
+    commands = parser.add_subparsers(dest="command", required=True)
+    ask = commands.add_parser("ask", help="answer a question from the index")
+    ask.add_argument("question")
+    ask.add_argument("--index", default="index", help="index folder (default: index/)")
+    ask.add_argument("--k", type=int, default=5, help="number of passages (default: 5)")
+    ask.add_argument("--json", action="store_true", help="print the hits as JSON")
+    args = parser.parse_args(argv)
+    _setup_logging(False)
+    from askdocs.presentation import hit_to_json, render_text
+    from askdocs.search import Searcher
+
+    try:
+        searcher = Searcher.load(args.index)
+        hits = searcher.search(args.question, k=args.k)
+    except AskdocsError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
+    if args.json:
+        print(json.dumps([hit_to_json(hit) for hit in hits], ensure_ascii=False, indent=2))
+    else:
+        print(render_text(args.question, hits))
+    return 0

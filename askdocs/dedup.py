@@ -1,0 +1,132 @@
+"""Merge repeated passages: exact repeats by content hash, near repeats by MinHash + embeddings.
+
+Near-duplicate rule: two passages are near-duplicates when the Jaccard similarity of their
+word 3-shingles (case and punctuation folded, estimated by MinHash over 128 permutations and
+found with LSH) is at least `near_duplicate_jaccard`, *and* the cosine similarity of their
+embeddings is at least `near_duplicate_cosine`. The first test finds small edits (other quotes,
+a few changed words, a trailing marker); the second stops passages that share most of their
+wording but say different things (a changed number or negation) from merging.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from askdocs.records import Citation, Passage
+
+_TOKEN = re.compile(r"\w+")
+SHINGLE = 3
+NUM_PERM = 128
+
+
+@dataclass(frozen=True)
+class DuplicateGroup:
+    """Passages merged into one: the text kept and every place it came from."""
+
+    kind: str  # "exact" or "near"
+    text: str
+    citations: tuple[Citation, ...]
+
+
+@dataclass(frozen=True)
+class DedupResult:
+    """Unique passages and the groups merged to get them."""
+
+    passages: list[Passage]
+    groups: list[DuplicateGroup]
+
+    def count(self, kind: str) -> int:
+        """Number of groups of the given kind."""
+        return sum(group.kind == kind for group in self.groups)
+
+
+def content_hash(text: str) -> str:
+    """Stable identity of a normalised text."""
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def _merge(members: Sequence[Passage]) -> Passage:
+    """One passage for a group: the most complete text, every citation in order."""
+    keep = max(members, key=lambda p: len(p.text))
+    citations: list[Citation] = []
+    for member in members:
+        citations.extend(c for c in member.citations if c not in citations)
+    return Passage(keep.text, tuple(citations), keep.title, keep.line_starts)
+
+
+def merge_exact(passages: Sequence[Passage]) -> DedupResult:
+    """Merge passages whose normalised text is identical."""
+    by_hash: dict[str, list[Passage]] = {}
+    for passage in passages:
+        by_hash.setdefault(content_hash(passage.text), []).append(passage)
+    merged = [_merge(group) for group in by_hash.values()]
+    groups = [DuplicateGroup("exact", m.text, m.citations) for m, g in zip(merged, by_hash.values()) if len(g) > 1]
+    return DedupResult(merged, groups)
+
+
+def shingles(text: str) -> set[bytes]:
+    """Word 3-shingles, case and punctuation folded."""
+    words = _TOKEN.findall(text.casefold())
+    if len(words) < SHINGLE:
+        return {" ".join(words).encode()}
+    return {" ".join(words[i : i + SHINGLE]).encode() for i in range(len(words) - SHINGLE + 1)}
+
+
+def near_duplicate_pairs(texts: Sequence[str], threshold: float) -> list[tuple[int, int]]:
+    """Index pairs whose estimated shingle Jaccard similarity reaches the threshold."""
+    from datasketch import MinHash, MinHashLSH
+
+    lsh = MinHashLSH(threshold=threshold, num_perm=NUM_PERM)
+    hashes = []
+    pairs: list[tuple[int, int]] = []
+    for i, text in enumerate(texts):
+        minhash = MinHash(num_perm=NUM_PERM)
+        minhash.update_batch(list(shingles(text)))
+        for j in lsh.query(minhash):
+            if minhash.jaccard(hashes[j]) >= threshold:
+                pairs.append((j, i))
+        lsh.insert(i, minhash)
+        hashes.append(minhash)
+    return pairs
+
+
+def merge_near(
+    passages: Sequence[Passage],
+    vectors: np.ndarray,
+    threshold: float,
+    cosine: float,
+) -> tuple[list[Passage], list[int], list[DuplicateGroup]]:
+    """Merge near-duplicate passages that their embeddings (`vectors`, one unit row each) confirm.
+
+    Returns the merged passages, for each the index of the input passage whose text was kept,
+    and the groups merged.
+    """
+    parent = list(range(len(passages)))
+
+    def find(i: int) -> int:
+        while parent[i] != i:
+            parent[i] = parent[parent[i]]
+            i = parent[i]
+        return i
+
+    for a, b in near_duplicate_pairs([p.text for p in passages], threshold):
+        if float(vectors[a] @ vectors[b]) >= cosine:
+            parent[find(b)] = find(a)
+    members: dict[int, list[int]] = {}
+    for i in range(len(passages)):
+        members.setdefault(find(i), []).append(i)
+    merged: list[Passage] = []
+    kept: list[int] = []
+    groups: list[DuplicateGroup] = []
+    for group in members.values():
+        passage = _merge([passages[i] for i in group])
+        merged.append(passage)
+        kept.append(max(group, key=lambda i: len(passages[i].text)))
+        if len(group) > 1:
+            groups.append(DuplicateGroup("near", passage.text, passage.citations))
+    return merged, kept, groups

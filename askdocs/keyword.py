@@ -1,0 +1,52 @@
+"""Keyword (BM25) scoring of chunks with bm25s, stored as a plain folder of JSON and arrays."""
+
+from __future__ import annotations
+
+import logging
+from functools import lru_cache
+from pathlib import Path
+
+import numpy as np
+
+logger = logging.getLogger(__name__)
+
+
+@lru_cache(maxsize=1)
+def _stemmer() -> object:
+    import Stemmer
+
+    return Stemmer.Stemmer("english")
+
+
+def tokenize(texts: list[str], return_ids: bool) -> object:
+    """Lower-cased, stemmed words without English stopwords."""
+    import bm25s
+
+    return bm25s.tokenize(texts, stopwords="en", stemmer=_stemmer(), return_ids=return_ids, show_progress=False)
+
+
+def build_keyword_index(texts: list[str], folder: Path) -> None:
+    """Index the texts with BM25 and save the index to `folder`."""
+    import bm25s
+
+    retriever = bm25s.BM25()
+    retriever.index(tokenize(texts, return_ids=True), show_progress=False)
+    retriever.save(str(folder), show_progress=False)
+
+
+class KeywordIndex:
+    """A loaded BM25 index that scores every chunk for a query."""
+
+    def __init__(self, folder: Path) -> None:
+        import bm25s
+
+        self.retriever = bm25s.BM25.load(str(folder), show_progress=False, allow_pickle=False)
+
+    def scores(self, query: str) -> np.ndarray:
+        """BM25 score of every chunk for the query (zeros when no query word is known)."""
+        words = tokenize([query], return_ids=False)[0]  # type: ignore[index]
+        vocab = self.retriever.vocab_dict
+        known = [word for word in words if word in vocab]
+        if not known:
+            return np.zeros(self.retriever.scores["num_docs"], dtype=np.float32)
+        return np.asarray(self.retriever.get_scores(known), dtype=np.float32)

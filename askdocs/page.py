@@ -1,0 +1,168 @@
+"""The Streamlit search page; `app.py` calls `main()`. Corpus text is always escaped here."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import time
+from pathlib import Path
+
+import streamlit as st
+
+from askdocs import store
+from askdocs.build import changed_files
+from askdocs.errors import AskdocsError
+from askdocs.presentation import marked_html, safe_html, safe_link
+from askdocs.records import Hit
+from askdocs.search import Searcher
+
+MAX_QUESTION_CHARS = 1000
+EXAMPLES = (
+    "When is imaging needed for low back pain?",
+    "What exercises help hip pain?",
+    "What is vertebroplasty?",
+    "How long does acute low back pain last?",
+)
+DISCLAIMER = (
+    "askdocs shows passages from its library as general information. It is not medical advice: "
+    "for a diagnosis or treatment, see a qualified health professional."
+)
+STYLE = """<style>
+mark { background: #fde68a; color: inherit; padding: 0 .1em; border-radius: .2em; }
+.askdocs-cite { font-size: .85rem; opacity: .8; }
+.askdocs-passage { line-height: 1.55; overflow-wrap: anywhere; }
+</style>"""
+
+
+def index_dir_from_args() -> str:
+    """The index folder: `streamlit run app.py -- --index DIR`, else $ASKDOCS_INDEX, else `index`."""
+    parser = argparse.ArgumentParser(add_help=False)
+    parser.add_argument("--index", default=os.environ.get("ASKDOCS_INDEX", "index"))
+    args, _ = parser.parse_known_args()
+    return args.index
+
+
+@st.cache_resource(max_entries=2, show_spinner="Loading the index and the model…")
+def load_searcher(index_dir: str, build_token: str | None) -> Searcher:
+    """The searcher for one published build; a new build (new token) loads afresh."""
+    return Searcher.load(index_dir)
+
+
+@st.cache_data(ttl=10, show_spinner=False)
+def corpus_changes(corpus_dir: str, build_token: str | None, _manifest: dict) -> list[str]:
+    """Corpus files changed since the build, checked at most every 10 seconds."""
+    if not Path(corpus_dir).is_dir():
+        return []
+    return changed_files(Path(corpus_dir), _manifest)
+
+
+def _choose_example(question: str) -> None:
+    st.session_state.question = question
+
+
+def _sidebar(searcher: Searcher, index_dir: str, token: str | None) -> tuple[int, list[str]]:
+    manifest = searcher.manifest
+    counts = manifest["counts"]
+    with st.sidebar:
+        k = st.slider("Number of results", 1, 20, 5)
+        sources = st.multiselect("Only these files", searcher.sources(), placeholder="All files")
+        st.subheader("Index")
+        st.markdown(
+            safe_html(f"{counts['files']} documents · {counts['passages']} passages · {counts['chunks']} chunks")
+            + "<br>"
+            + safe_html(f"{counts['duplicates_merged']} duplicates merged · {counts['dropped_lines']} lines dropped")
+            + "<br>"
+            + safe_html(f"model {manifest['model']} · built {manifest['built_at']}"),
+            unsafe_allow_html=True,
+        )
+        changed = corpus_changes(manifest["corpus"]["path"], token, manifest)
+        if changed:
+            st.warning(
+                f"{len(changed)} corpus file(s) changed after this index was built "
+                f"({', '.join(changed[:5])}). Run `python ingest.py --index {index_dir}` to update it."
+            )
+    return k, sources
+
+
+def _citations_html(hit: Hit) -> str:
+    first = hit.citations[0]
+    return f'<div class="askdocs-cite">📄 {safe_link(first)}</div>'
+
+
+def _card(searcher: Searcher, hit: Hit, rank: int) -> None:
+    with st.container(border=True):
+        left, right = st.columns([3, 1])
+        left.markdown(f"**#{rank}**" + ("" if hit.confident else " · weak match"))
+        right.progress(max(0.0, min(1.0, hit.score)), text=f"{hit.score:.2f}")
+        st.markdown(
+            f'<div class="askdocs-passage">{marked_html(hit.text, hit.highlight)}</div>', unsafe_allow_html=True
+        )
+        st.markdown(_citations_html(hit), unsafe_allow_html=True)
+        if len(hit.citations) > 1:
+            with st.expander(f"Also in {len(hit.citations) - 1} other place(s)"):
+                for citation in hit.citations[1:]:
+                    st.markdown(f"- {safe_link(citation)}", unsafe_allow_html=True)
+        context = searcher.context(hit)
+        if context:
+            with st.expander("Surrounding text in the source"):
+                for text, is_hit in context:
+                    body = marked_html(text, (0, len(text))) if is_hit else safe_html(text)
+                    st.markdown(f'<div class="askdocs-passage">{body}</div>', unsafe_allow_html=True)
+
+
+def _best_answer(hit: Hit) -> None:
+    start, end = hit.highlight or (0, len(hit.text))
+    st.success("**Best answer**")
+    st.markdown(
+        f'<div class="askdocs-passage" style="font-size:1.1rem">{safe_html(hit.text[start:end])}</div>'
+        f"{_citations_html(hit)}",
+        unsafe_allow_html=True,
+    )
+
+
+def main() -> None:
+    """Render the page."""
+    st.set_page_config(page_title="askdocs", page_icon="🔎", layout="centered")
+    st.markdown(STYLE, unsafe_allow_html=True)
+    st.title("askdocs")
+    st.caption(DISCLAIMER)
+    index_dir = index_dir_from_args()
+    token = store.current_token(Path(index_dir))
+    try:
+        searcher = load_searcher(index_dir, token)
+    except AskdocsError as error:
+        st.error(f"The index cannot be used: {error}")
+        st.code(f"python ingest.py --index {index_dir}", language="bash")
+        st.stop()
+    k, sources = _sidebar(searcher, index_dir, token)
+
+    if "question" not in st.session_state:
+        st.session_state.question = st.query_params.get("q", "")
+    question = st.text_input("Ask a question", key="question", placeholder="e.g. " + EXAMPLES[0], max_chars=None)
+    columns = st.columns(len(EXAMPLES))
+    for column, example in zip(columns, EXAMPLES):
+        column.button(example, on_click=_choose_example, args=(example,), use_container_width=True)
+
+    if not question.strip():
+        st.query_params.clear()
+        st.info("Type a question and press Enter, or pick an example above.")
+        return
+    if len(question) > MAX_QUESTION_CHARS:
+        st.warning(f"That question is long; only its first {MAX_QUESTION_CHARS} characters were used.")
+        question = question[:MAX_QUESTION_CHARS]
+    st.query_params["q"] = question
+    started = time.perf_counter()
+    hits = searcher.search(question, k=k, sources=sources or None)
+    elapsed = time.perf_counter() - started
+    if not hits:
+        st.info("No passages matched. Try other words, or clear the file filter.")
+    elif any(hit.confident for hit in hits):
+        _best_answer(next(hit for hit in hits if hit.confident))
+        for rank, hit in enumerate(hits, 1):
+            _card(searcher, hit, rank)
+    else:
+        st.warning("Nothing in the library answers this well. The nearest passages are below, marked as weak.")
+        with st.expander(f"{len(hits)} weak matches"):
+            for rank, hit in enumerate(hits, 1):
+                _card(searcher, hit, rank)
+    st.caption(f"{len(hits)} results in {elapsed * 1000:.0f} ms")

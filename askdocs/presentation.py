@@ -1,0 +1,72 @@
+"""Turn hits into text for the terminal, JSON for scripts, and escaped HTML for the page."""
+
+from __future__ import annotations
+
+import textwrap
+from dataclasses import asdict
+from typing import Any
+
+from askdocs.records import Citation, Hit
+
+
+def hit_to_json(hit: Hit) -> dict[str, Any]:
+    """A hit as plain JSON-ready data."""
+    data = asdict(hit)
+    data["citations"] = [c.to_json() for c in hit.citations]
+    return data
+
+
+def citation_label(citation: Citation) -> str:
+    """`file.txt, line 12`, `file.pdf, page 3` or `Title [id]`."""
+    parts = [citation.source]
+    if citation.page is not None:
+        parts.append(f"page {citation.page}")
+    if citation.line is not None:
+        parts.append(f"line {citation.line}")
+    if citation.doc_id is not None:
+        parts.append(f"id {citation.doc_id}")
+    label = ", ".join(parts)
+    return f"{citation.title}: {label}" if citation.title and citation.doc_id is not None else label
+
+
+def render_text(question: str, hits: list[Hit]) -> str:
+    """The hits as plain text for a terminal."""
+    if not hits:
+        return "No passages found. Ask a question with words in it, or check that the index is built."
+    lines: list[str] = []
+    if not any(hit.confident for hit in hits):
+        lines.append("Nothing in the library answers this well. The nearest passages (weak matches):\n")
+    for rank, hit in enumerate(hits, 1):
+        marker = "" if hit.confident else " (weak)"
+        lines.append(f"{rank}. score {hit.score:.3f}{marker}")
+        for citation in hit.citations:
+            lines.append(f"   [{citation_label(citation)}]")
+        lines.append(textwrap.indent(textwrap.fill(hit.text, 100), "   "))
+        lines.append("")
+    return "\n".join(lines)
+
+
+def safe_html(text: str) -> str:
+    """Text that HTML *and* Streamlit's markdown show literally.
+
+    Every character other than letters, digits and spaces becomes a numeric entity, so no
+    tag, markdown link, emphasis, `:emoji:` shortcode or `$math$` in corpus text can take effect.
+    """
+    return "".join(ch if ch.isalnum() or ch == " " else f"&#{ord(ch)};" for ch in text)
+
+
+def marked_html(text: str, span: tuple[int, int] | None) -> str:
+    """Safe passage text with the answering span wrapped in <mark>."""
+    if span is None:
+        return safe_html(text)
+    start, end = span
+    return f"{safe_html(text[:start])}<mark>{safe_html(text[start:end])}</mark>{safe_html(text[end:])}"
+
+
+def safe_link(citation: Citation) -> str:
+    """An escaped link to a citation's url, only for http(s) urls; else its escaped label."""
+    label = safe_html(citation_label(citation))
+    url = citation.url or ""
+    if url.lower().startswith(("http://", "https://")):
+        return f'<a href="{safe_html(url)}" target="_blank" rel="noopener noreferrer">{label}</a>'
+    return label

@@ -1,0 +1,84 @@
+"""Records passed between the stages: citations, passages, chunks and search hits."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field, replace
+from typing import Any
+
+
+@dataclass(frozen=True)
+class Citation:
+    """Where a passage comes from: a file and line, a JSONL record id, or a PDF page."""
+
+    source: str
+    line: int | None = None
+    doc_id: str | None = None
+    title: str | None = None
+    url: str | None = None
+    page: int | None = None
+    # Character span, in the stored passage text, of the text this citation covers.
+    span: tuple[int, int] | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        """Plain dict with the unset fields left out."""
+        return {key: value for key, value in asdict(self).items() if value is not None}
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> Citation:
+        """Inverse of `to_json`."""
+        span = data.get("span")
+        return cls(**{**data, "span": tuple(span) if span is not None else None})
+
+    def shifted(self, lines: int, span: tuple[int, int]) -> Citation:
+        """The same citation moved `lines` lines down, covering `span`."""
+        line = self.line + lines if self.line is not None else None
+        return replace(self, line=line, span=span)
+
+    def label(self) -> str:
+        """Short human-readable form, e.g. `notes.txt:12` or `doc-7 (Title)`."""
+        where = self.source
+        if self.page is not None:
+            where += f" p.{self.page}"
+        if self.line is not None:
+            where += f":{self.line}"
+        if self.doc_id is not None:
+            where += f" #{self.doc_id}"
+        return where
+
+
+@dataclass(frozen=True)
+class Passage:
+    """A unit of text as read from the corpus, with every place it occurs."""
+
+    text: str
+    citations: tuple[Citation, ...]
+    # Text that gives the passage context when embedded (record title, section heading).
+    title: str | None = None
+    # 0-based offsets in `text` at which each following source line starts (text files).
+    line_starts: tuple[int, ...] = (0,)
+
+
+@dataclass(frozen=True)
+class Chunk:
+    """A piece of a passage small enough for the model's window."""
+
+    passage_id: int
+    text: str
+    span: tuple[int, int]
+    citations: tuple[Citation, ...]
+    embed_text: str
+
+
+@dataclass(frozen=True)
+class Hit:
+    """One search result: a passage (or the best chunk of a long one), best first."""
+
+    text: str
+    score: float
+    citations: list[Citation] = field(default_factory=list)
+    # Character span in `text` of the sentence that best answers the question.
+    highlight: tuple[int, int] | None = None
+    # False when the hit is only the nearest match, not a good answer.
+    confident: bool = True
+    passage_id: int = -1
+    chunk_id: int = -1

@@ -1,0 +1,47 @@
+"""Ingest and search settings: one dataclass, saved beside the index."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, dataclass, fields
+from typing import Any
+
+from askdocs.errors import IndexMismatchError
+
+DEFAULT_MODEL = "all-MiniLM-L6-v2"
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Everything that decides what the index holds; a change means a rebuild."""
+
+    model: str = DEFAULT_MODEL
+    # Word pieces per chunk, [CLS] and [SEP] included; all-MiniLM-L6-v2 reads at most 256.
+    chunk_tokens: int = 256
+    # Sentences repeated at the start of the next chunk, so a fact split across is still whole.
+    overlap_sentences: int = 1
+    # Jaccard similarity of word 3-shingles above which two passages are near-duplicates.
+    near_duplicate_jaccard: float = 0.7
+    # ... confirmed only when their embeddings are at least this close.
+    near_duplicate_cosine: float = 0.95
+    # Files larger than this are skipped and reported.
+    max_file_bytes: int = 50_000_000
+
+    def to_json(self) -> dict[str, Any]:
+        """Plain dict for the manifest."""
+        return asdict(self)
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> Settings:
+        """Settings from a manifest; unknown or missing keys mean another version."""
+        names = {f.name for f in fields(cls)}
+        if set(data) != names:
+            raise IndexMismatchError(
+                f"index settings {sorted(set(data) ^ names)} do not match this version of askdocs; "
+                "run `python ingest.py` to rebuild the index"
+            )
+        return cls(**data)
+
+    def describe(self) -> str:
+        """One-line JSON form, for logs."""
+        return json.dumps(self.to_json(), sort_keys=True)

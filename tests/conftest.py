@@ -1,0 +1,72 @@
+"""Shared fixtures: the real model, loaded once, and small real indexes built in tmp folders."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from askdocs.build import build_index
+from askdocs.embedding import Embedder, load_embedder
+from askdocs.settings import Settings
+
+ROOT = Path(__file__).resolve().parent.parent
+os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+
+SEED_LIKE = {
+    "hips.txt": (
+        "Hip bursitis is inflammation of the fluid-filled sacs on the outside of the hip; icing the joint four times a day eases it.\n"
+        "\n"
+        "Vertebroplasty injects bone cement into a compressed vertebra to stabilise fractures caused by osteoporosis.\n"
+        "Sciatica is pain that radiates along the sciatic nerve from the lower back down the back of each leg.\n"
+    ),
+    "back.txt": (
+        "Chronic back pain is defined as pain that persists for twelve weeks or longer.\n"
+        "Vertebroplasty injects bone cement into a compressed vertebra to stabilise fractures caused by osteoporosis.\n"
+        "\n"
+        "Sleeping on a medium-firm mattress is better for chronic low back pain than a firm one.\n"
+    ),
+}
+
+
+def write_corpus(folder: Path, files: dict[str, str | bytes]) -> Path:
+    """Create a corpus folder holding the given files."""
+    folder.mkdir(parents=True, exist_ok=True)
+    for name, content in files.items():
+        path = folder / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        if isinstance(content, bytes):
+            path.write_bytes(content)
+        else:
+            path.write_text(content, encoding="utf-8")
+    return folder
+
+
+@pytest.fixture(scope="session")
+def embedder() -> Embedder:
+    """The bundled all-MiniLM-L6-v2, loaded once for the whole session."""
+    return load_embedder(Settings().model)
+
+
+@pytest.fixture
+def make_index(tmp_path: Path, embedder: Embedder) -> Callable[..., Path]:
+    """Build a real index from the given files; returns the index folder."""
+
+    def make(files: dict[str, str | bytes], name: str = "index", settings: Settings | None = None) -> Path:
+        corpus = write_corpus(tmp_path / f"{name}-corpus", files)
+        index = tmp_path / name
+        build_index(corpus, index, settings or Settings(), embedder=embedder)
+        return index
+
+    return make
+
+
+@pytest.fixture(scope="session")
+def seed_like_index(tmp_path_factory: pytest.TempPathFactory, embedder: Embedder) -> Path:
+    """A small index shared by read-only tests."""
+    root = tmp_path_factory.mktemp("seedlike")
+    corpus = write_corpus(root / "corpus", SEED_LIKE)
+    build_index(corpus, root / "index", Settings(), embedder=embedder)
+    return root / "index"

@@ -1,0 +1,61 @@
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from askdocs import Citation, Hit, Searcher
+
+
+@pytest.fixture(scope="module")
+def searcher(seed_like_index: Path) -> Searcher:
+    return Searcher.load(seed_like_index)
+
+
+def test_ingest_then_search_finds_the_right_passage(searcher: Searcher) -> None:
+    hits = searcher.search("what is sciatica?", k=3)
+    assert hits and isinstance(hits[0], Hit)
+    assert hits[0].text.startswith("Sciatica is pain that radiates")
+    assert hits[0].citations == [Citation(source="hips.txt", line=4, span=(0, len(hits[0].text)))]
+    assert [h.score for h in hits] == sorted((h.score for h in hits), reverse=True)
+
+
+def test_duplicated_passage_comes_back_once_citing_both_files(searcher: Searcher) -> None:
+    hits = searcher.search("bone cement injection for osteoporotic vertebral fractures", k=5)
+    cement = [h for h in hits if "bone cement" in h.text]
+    assert len(cement) == 1
+    assert sorted((c.source, c.line) for c in cement[0].citations) == [("back.txt", 2), ("hips.txt", 3)]
+
+
+def test_every_citation_points_at_the_line_holding_the_text(searcher: Searcher, seed_like_index: Path) -> None:
+    corpus = seed_like_index.parent / "corpus"
+    for question in ["hip bursitis ice", "mattress for back pain", "how long is chronic pain"]:
+        for hit in searcher.search(question, k=5):
+            for citation in hit.citations:
+                line = (corpus / citation.source).read_text(encoding="utf-8").splitlines()[citation.line - 1]
+                assert line.startswith(hit.text[:40])
+
+
+def test_k_limits_the_number_of_hits(searcher: Searcher) -> None:
+    assert len(searcher.search("back pain", k=2)) == 2
+    assert len(searcher.search("back pain", k=100)) == 5
+
+
+@pytest.mark.parametrize("question", ["", "   ", "\t\n"])
+def test_blank_questions_return_no_hits(searcher: Searcher, question: str) -> None:
+    assert searcher.search(question) == []
+
+
+def test_jsonl_ingest_keeps_ids_titles_and_urls(make_index) -> None:
+    records = [
+        '{"_id": "doc-1", "title": "Acromegaly", "text": "Acromegaly is a hormonal disorder caused by too much growth hormone in adults.", "url": "https://example.org/a"}',
+        '{"id": "doc-2", "title": "Gout", "text": "Gout is a form of arthritis caused by uric acid crystals in a joint, often the big toe."}',
+    ]
+    index = make_index({"records.jsonl": "\n".join(records) + "\n"})
+    hits = Searcher.load(index).search("uric acid crystals in the big toe", k=2)
+    assert hits[0].citations[0].doc_id == "doc-2"
+    assert hits[0].citations[0].title == "Gout"
+    assert hits[0].citations[0].line is None
+    by_id = {h.citations[0].doc_id: h.citations[0] for h in hits}
+    assert by_id["doc-1"].url == "https://example.org/a"
+    assert by_id["doc-1"].title == "Acromegaly"
