@@ -1,0 +1,66 @@
+"""Acceptance on the real seed corpus: the questions a new user asks find their passages."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+
+from askdocs import Searcher
+from askdocs.build import build_index
+from askdocs.cleaning import normalize
+from askdocs.embedding import Embedder
+from askdocs.settings import Settings
+
+ROOT = Path(__file__).resolve().parent.parent
+QUESTIONS = [json.loads(line) for line in (ROOT / "bench" / "seed_questions.jsonl").read_text().splitlines()]
+
+
+@pytest.fixture(scope="module")
+def seeds(tmp_path_factory: pytest.TempPathFactory, embedder: Embedder) -> tuple[Path, Searcher]:
+    root = tmp_path_factory.mktemp("seeds")
+    shutil.copytree(ROOT / "corpus", root / "corpus")
+    build_index(root / "corpus", root / "index", Settings(), embedder=embedder)
+    return root / "corpus", Searcher.load(root / "index")
+
+
+@pytest.mark.parametrize("case", QUESTIONS, ids=[q["question"][:40] for q in QUESTIONS])
+def test_seed_question_finds_its_passage_in_top_5_at_the_right_line(seeds, case) -> None:
+    corpus, searcher = seeds
+    hits = searcher.search(case["question"], k=5)
+    places = [(c.source, c.line) for hit in hits for c in hit.citations]
+    assert (case["source"], case["line"]) in places
+    hit = next(h for h in hits if (case["source"], case["line"]) in [(c.source, c.line) for c in h.citations])
+    source_line = (corpus / case["source"]).read_text(encoding="utf-8").splitlines()[case["line"] - 1]
+    assert normalize(source_line).startswith(hit.text[:60])
+
+
+@pytest.mark.parametrize(
+    ("question", "places"),
+    [
+        ("imaging red flags MRI CT cauda equina", [("000_28621013c3a4a51f.txt", 5), ("003_0015459cc82625a8.txt", 16)]),
+        (
+            "vertebroplasty kyphoplasty compression fractures",
+            [("000_28621013c3a4a51f.txt", 18), ("003_0015459cc82625a8.txt", 33)],
+        ),
+        (
+            "common presentation of acute low back pain",
+            [("003_0015459cc82625a8.txt", 12), ("003_0015459cc82625a8.txt", 24)],
+        ),
+    ],
+)
+def test_repeated_seed_passages_come_back_once_citing_every_place(seeds, question, places) -> None:
+    _, searcher = seeds
+    hits = searcher.search(question, k=10)
+    matching = [h for h in hits if set(places) & {(c.source, c.line) for c in h.citations}]
+    assert len(matching) == 1
+    assert sorted((c.source, c.line) for c in matching[0].citations) == places
+
+
+def test_no_symbol_only_or_bibliography_passage_is_indexed(seeds) -> None:
+    _, searcher = seeds
+    texts = [p.text for p in searcher.passages]
+    assert "×" not in texts
+    assert not any(t.startswith("^ Enke") for t in texts)
