@@ -1,8 +1,8 @@
 """Merge repeated passages: exact repeats by content hash, near repeats by MinHash + embeddings.
 
 Near-duplicate rule: two passages are near-duplicates when the Jaccard similarity of their
-word 3-shingles (case and punctuation folded, estimated by MinHash over 128 permutations and
-found with LSH) is at least `near_duplicate_jaccard`, *and* the cosine similarity of their
+word 3-shingles (case and punctuation folded; candidates found by MinHash LSH over 128
+permutations, then checked exactly) is at least `near_duplicate_jaccard`, *and* the cosine similarity of their
 embeddings is at least `near_duplicate_cosine`. The first test finds small edits (other quotes,
 a few changed words, a trailing marker); the second stops passages that share most of their
 wording but say different things (a changed number or negation) from merging.
@@ -78,20 +78,25 @@ def shingles(text: str) -> set[bytes]:
 
 
 def near_duplicate_pairs(texts: Sequence[str], threshold: float) -> list[tuple[int, int]]:
-    """Index pairs whose estimated shingle Jaccard similarity reaches the threshold."""
+    """Index pairs whose shingle Jaccard similarity reaches the threshold.
+
+    MinHash LSH, set well below the threshold so that it misses almost no pair, proposes
+    candidates; each is then checked with the exact Jaccard similarity of the shingle sets.
+    """
     from datasketch import MinHash, MinHashLSH
 
-    lsh = MinHashLSH(threshold=threshold, num_perm=NUM_PERM)
-    hashes = []
+    lsh = MinHashLSH(threshold=max(0.3, threshold - 0.2), num_perm=NUM_PERM)
+    sets: list[set[bytes]] = []
     pairs: list[tuple[int, int]] = []
     for i, text in enumerate(texts):
+        current = shingles(text)
         minhash = MinHash(num_perm=NUM_PERM)
-        minhash.update_batch(list(shingles(text)))
-        for j in lsh.query(minhash):
-            if minhash.jaccard(hashes[j]) >= threshold:
+        minhash.update_batch(list(current))
+        for j in sorted(lsh.query(minhash)):
+            if len(current & sets[j]) / len(current | sets[j]) >= threshold:
                 pairs.append((j, i))
         lsh.insert(i, minhash)
-        hashes.append(minhash)
+        sets.append(current)
     return pairs
 
 

@@ -89,7 +89,14 @@ def decode(data: bytes) -> str | None:
     from charset_normalizer import from_bytes
 
     best = from_bytes(data).best()
-    return str(best) if best is not None else None
+    if best is None:
+        return None
+    # Short samples fit many single-byte code pages equally well; Windows-1252 (a superset of
+    # Latin-1) is by far the likeliest for Western text, so it wins a tie.
+    western = from_bytes(data, cp_isolation=["cp1252"]).best()
+    if western is not None and western.chaos <= best.chaos + 0.01:
+        return str(western)
+    return str(best)
 
 
 def read_file(file: CorpusFile, max_bytes: int) -> Document | SkippedFile:

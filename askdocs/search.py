@@ -114,12 +114,24 @@ class Searcher:
         window = ids[max(0, at - before) : at + after + 1]
         return [(self.passages[pid].text, pid == hit.passage_id) for pid in window]
 
+    def prepare_question(self, question: str) -> tuple[str, str | None]:
+        """The question normalised and cut to the model's window, with a note when it was cut."""
+        question = normalize(question)
+        window = self.embedder.max_tokens - 2
+        encoded = self.embedder.tokenizer(question, add_special_tokens=False, return_offsets_mapping=True)
+        offsets = encoded["offset_mapping"]
+        if len(offsets) <= window:
+            return question, None
+        cut = question[: offsets[window - 1][1]]
+        note = f"The question is longer than the model reads ({len(offsets)} word pieces); only its first {window} were used."
+        return cut, note
+
     def search(self, question: str, k: int = 10, sources: Collection[str] | None = None) -> list[Hit]:
         """The `k` best passages for a question, best first (one hit per passage).
 
         `sources`, when given, keeps only passages cited from those corpus files.
         """
-        question = normalize(question)
+        question, _ = self.prepare_question(question)
         if not question or k <= 0 or not self.chunks:
             return []
         query = self.embedder.encode([question])[0]

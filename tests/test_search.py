@@ -59,3 +59,27 @@ def test_jsonl_ingest_keeps_ids_titles_and_urls(make_index) -> None:
     by_id = {h.citations[0].doc_id: h.citations[0] for h in hits}
     assert by_id["doc-1"].url == "https://example.org/a"
     assert by_id["doc-1"].title == "Acromegaly"
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "sciatica\x00\x07\x1b[31m",
+        "坐骨神经痛是什么？",
+        "ألم أسفل الظهر",
+        "🦴💥 back 🔥",
+        "a" * 20000,
+        "\u202eevil\u202c hip",
+    ],
+)
+def test_hostile_questions_never_raise(searcher: Searcher, question: str) -> None:
+    hits = searcher.search(question, k=3)
+    assert len(hits) <= 3
+
+
+def test_long_question_is_cut_to_the_window_with_a_note(searcher: Searcher) -> None:
+    question = "what is sciatica? " + "please tell me more about it " * 100
+    cut, note = searcher.prepare_question(question)
+    assert note and "only its first 254" in note
+    assert question.startswith(cut) and len(cut) < len(question)
+    assert searcher.prepare_question("what is sciatica?") == ("what is sciatica?", None)

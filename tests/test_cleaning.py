@@ -1,0 +1,48 @@
+from __future__ import annotations
+
+import pytest
+
+from askdocs.cleaning import drop_reason, normalize, text_for_model
+
+
+def test_normalize_folds_nbsp_invisible_characters_and_whitespace() -> None:
+    assert normalize("Poor\u00a0Sitting  Posture:\u200b the\tback\n") == "Poor Sitting Posture: the back"
+    assert normalize("ﬁbrous ring") == "fibrous ring"  # NFKC ligature
+
+
+@pytest.mark.parametrize(
+    ("line", "reason"),
+    [
+        ("×", "no words"),
+        ("* * * 12 §", "no words"),
+        ("BACK TO TEXT", "navigation fragment"),
+        ("Share this page", "navigation fragment"),
+        (
+            "^ Enke, Oliver; New, Heather A. (2 July 2018). Anticonvulsants in low back pain. CMAJ.",
+            "bibliography entry",
+        ),
+        ("Smith, J.; Jones, K. Back pain in adults. Spine. 2019;44(3):1-9. doi:10.1000/xyz", "bibliography entry"),
+    ],
+)
+def test_lines_without_an_answer_are_dropped(line: str, reason: str) -> None:
+    assert drop_reason(line) == reason
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "Sciatica usually improves within six weeks.",
+        "Rest helps.",
+        "Disk tear. Small tears to the outer part of the disk sometimes occur with aging.",
+        "Smith, the physiotherapist, said in 2019 that walking helps most people with back pain.",
+    ],
+)
+def test_real_sentences_are_kept(line: str) -> None:
+    assert drop_reason(line) is None
+
+
+def test_model_text_drops_citation_markers() -> None:
+    assert (
+        text_for_model("Exercise helps.[47] It also prevents recurrences.[1][48]")
+        == "Exercise helps. It also prevents recurrences."
+    )

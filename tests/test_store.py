@@ -1,0 +1,186 @@
+"""Index storage: validated loading, atomic rebuilds, the ingest lock, crash safety."""
+
+from __future__ import annotations
+
+import json
+import os
+import random
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from askdocs import IndexCorruptError, IndexMismatchError, IndexMissingError, IngestLockedError, Searcher, store
+from askdocs.build import build_index
+from askdocs.settings import Settings
+from tests.conftest import ROOT, SEED_LIKE, write_corpus
+
+
+def live(index: Path) -> Path:
+    return store.live_build(index)
+
+
+def test_missing_index_names_the_command(tmp_path: Path) -> None:
+    with pytest.raises(IndexMissingError, match=r"python ingest.py --index"):
+        Searcher.load(tmp_path / "nothing")
+
+
+@pytest.mark.parametrize(
+    "name", ["vectors.faiss", "chunks.jsonl", "passages.jsonl", "bm25/vocab.index.json", "embeddings.npy"]
+)
+def test_truncated_file_is_refused(make_index, name: str) -> None:
+    index = make_index(SEED_LIKE)
+    path = live(index) / name
+    path.write_bytes(path.read_bytes()[: path.stat().st_size // 2])
+    with pytest.raises(IndexCorruptError, match=r"damaged.*python ingest.py --index"):
+        Searcher.load(index)
+
+
+def test_altered_byte_is_refused(make_index) -> None:
+    index = make_index(SEED_LIKE)
+    path = live(index) / "passages.jsonl"
+    data = bytearray(path.read_bytes())
+    data[10] = ord("X") if data[10] != ord("X") else ord("Y")
+    path.write_bytes(bytes(data))
+    with pytest.raises(IndexCorruptError, match="checksum"):
+        Searcher.load(index)
+
+
+def test_missing_file_is_refused(make_index) -> None:
+    index = make_index(SEED_LIKE)
+    (live(index) / "vectors.faiss").unlink()
+    with pytest.raises(IndexCorruptError, match=r"vectors.faiss is missing.*python ingest.py"):
+        Searcher.load(index)
+
+
+def test_other_format_version_is_refused(make_index) -> None:
+    index = make_index(SEED_LIKE)
+    manifest_path = live(index) / "manifest.json"
+    manifest = json.loads(manifest_path.read_text())
+    manifest["format_version"] = 999
+    manifest_path.write_text(json.dumps(manifest))
+    with pytest.raises(IndexMismatchError, match=r"format version 999.*python ingest.py"):
+        Searcher.load(index)
+
+
+def test_unreadable_manifest_is_refused(make_index) -> None:
+    index = make_index(SEED_LIKE)
+    (live(index) / "manifest.json").write_text("{not json")
+    with pytest.raises(IndexCorruptError, match="manifest"):
+        Searcher.load(index)
+
+
+def test_other_model_is_refused(make_index) -> None:
+    index = make_index(SEED_LIKE)
+    with pytest.raises(IndexMismatchError, match=r"built with the model 'all-MiniLM-L6-v2'.*--model other-model"):
+        Searcher.load(index, model="other-model")
+
+
+def test_nothing_is_unpickled(make_index) -> None:
+    index = make_index(SEED_LIKE)
+    files = [p for p in live(index).rglob("*") if p.is_file()]
+    for path in files:
+        assert path.suffix in {".json", ".jsonl", ".npy", ".faiss"}, path
+        if path.suffix == ".npy":
+            np.load(path, allow_pickle=False)  # raises if the array needed pickle
+
+
+def test_rebuild_swaps_atomically_and_cleans_old_builds(make_index, tmp_path: Path, embedder) -> None:
+    index = make_index(SEED_LIKE)
+    first = live(index)
+    stale = index / "build-stale-from-a-killed-run"
+    stale.mkdir()
+    corpus = write_corpus(
+        tmp_path / "index-corpus", {"extra.txt": "Gout is arthritis caused by uric acid crystals in the joints."}
+    )
+    build_index(corpus, index, Settings(), embedder=embedder)
+    assert live(index) != first
+    assert not first.exists()
+    assert not stale.exists()
+    assert [p.name for p in index.glob("build-*")] == [live(index).name]
+
+
+def test_unchanged_corpus_is_not_rebuilt(make_index, tmp_path: Path, embedder) -> None:
+    index = make_index(SEED_LIKE)
+    before = live(index)
+    summary = build_index(tmp_path / "index-corpus", index, Settings(), embedder=embedder)
+    assert summary.up_to_date
+    assert live(index) == before
+
+
+def test_second_ingest_is_locked_out(make_index, tmp_path: Path) -> None:
+    index = make_index(SEED_LIKE)
+    with store.ingest_lock(index), pytest.raises(IngestLockedError, match="another ingest"):
+        build_index(tmp_path / "index-corpus", index, Settings(), force=True)
+
+
+WORDS = (
+    "spine disc nerve hip knee muscle tendon ligament joint bone cartilage pain ache stiffness swelling "
+    "exercise stretch rest ice heat posture sitting standing walking running lifting bending twisting "
+    "doctor therapist surgeon injection tablet cream brace pillow mattress chair desk car sport "
+    "morning evening night week month year gentle sharp dull burning tingling numb weak strong"
+).split()
+
+
+def random_paragraphs(seed: int, count: int) -> str:
+    """Distinct paragraphs of 60 words (no near-duplicates between them)."""
+    rng = random.Random(seed)
+    return "\n".join(" ".join(rng.choice(WORDS) for _ in range(60)) + "." for _ in range(count)) + "\n"
+
+
+def _ingest(corpus: Path, index: Path, *extra: str) -> subprocess.Popen:
+    return subprocess.Popen(
+        [sys.executable, str(ROOT / "ingest.py"), "--corpus", str(corpus), "--index", str(index), "--quiet", *extra],
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+
+
+def _answers(index: Path) -> list[tuple[str, float]]:
+    searcher = Searcher.load(index)
+    return [
+        (h.text, round(h.score, 5)) for q in ("sciatica", "hip bursitis", "mattress") for h in searcher.search(q, k=3)
+    ]
+
+
+@pytest.mark.parametrize("moment", ["while embedding", "while writing the new build"])
+def test_sigkill_during_rebuild_leaves_the_old_index_answering(make_index, tmp_path: Path, moment: str) -> None:
+    index = make_index(SEED_LIKE)
+    before = _answers(index)
+    old_build = live(index)
+    bigger = {f"part{i}.txt": random_paragraphs(i, 4) for i in range(100)}
+    corpus = write_corpus(tmp_path / "bigger", {**SEED_LIKE, **bigger})
+    process = _ingest(corpus, index, "--force")
+    deadline = time.monotonic() + 240
+    if moment == "while embedding":
+        time.sleep(6)
+    else:
+        while not [p for p in index.glob("build-*") if p != old_build] and time.monotonic() < deadline:
+            time.sleep(0.005)
+    assert process.poll() is None, process.communicate()
+    os.kill(process.pid, signal.SIGKILL)
+    process.wait()
+    assert live(index) == old_build
+    assert _answers(index) == before
+    # The next ingest cleans what the killed one left and succeeds.
+    process = _ingest(corpus, index)
+    assert process.wait(timeout=600) == 0, process.communicate()
+    assert [p.name for p in index.glob("build-*")] == [live(index).name]
+
+
+def test_two_concurrent_ingests_exactly_one_writes(tmp_path: Path) -> None:
+    corpus = write_corpus(tmp_path / "corpus", SEED_LIKE)
+    index = tmp_path / "index"
+    first, second = _ingest(corpus, index), _ingest(corpus, index)
+    outputs = [(p.wait(timeout=600), p.communicate()) for p in (first, second)]
+    codes = sorted(code for code, _ in outputs)
+    assert codes == [0, 2], outputs
+    loser = next(out for code, out in outputs if code == 2)
+    assert "another ingest is writing" in loser[1]
+    assert Searcher.load(index).search("sciatica", k=1)[0].text.startswith("Sciatica")
