@@ -70,6 +70,9 @@ def ask_main(argv: list[str] | None = None) -> int:
 
     try:
         searcher = Searcher.load(args.index)
+        _, note = searcher.prepare_question(args.question)
+        if note:
+            print(f"note: {note}", file=sys.stderr)
         hits = searcher.search(args.question, k=args.k)
     except AskdocsError as error:
         print(f"error: {error}", file=sys.stderr)

@@ -31,6 +31,10 @@ STYLE = """<style>
 mark { background: #fde68a; color: inherit; padding: 0 .1em; border-radius: .2em; }
 .askdocs-cite { font-size: .85rem; opacity: .8; }
 .askdocs-passage { line-height: 1.55; overflow-wrap: anywhere; }
+.askdocs-bar { display: inline-block; width: 6rem; height: .5rem; background: #e5e7eb; border-radius: .25rem; vertical-align: middle; }
+.askdocs-bar > span { display: block; height: 100%; background: #16a34a; border-radius: .25rem; }
+.askdocs-weak > span { background: #9ca3af; }
+.askdocs-answer { font-size: 1.15rem; line-height: 1.6; overflow-wrap: anywhere; }
 </style>"""
 
 
@@ -48,19 +52,18 @@ def load_searcher(index_dir: str, build_token: str | None) -> Searcher:
     return Searcher.load(index_dir)
 
 
-@st.cache_data(ttl=10, show_spinner=False)
-def corpus_changes(corpus_dir: str, build_token: str | None, _manifest: dict) -> list[str]:
-    """Corpus files changed since the build, checked at most every 10 seconds."""
+def corpus_changes(corpus_dir: str, manifest: dict) -> list[str]:
+    """Corpus files changed since the build (a stat per file; hashing only files whose time changed)."""
     if not Path(corpus_dir).is_dir():
         return []
-    return changed_files(Path(corpus_dir), _manifest)
+    return changed_files(Path(corpus_dir), manifest)
 
 
 def _choose_example(question: str) -> None:
     st.session_state.question = question
 
 
-def _sidebar(searcher: Searcher, index_dir: str, token: str | None) -> tuple[int, list[str]]:
+def _sidebar(searcher: Searcher, index_dir: str) -> tuple[int, list[str]]:
     manifest = searcher.manifest
     counts = manifest["counts"]
     with st.sidebar:
@@ -75,7 +78,7 @@ def _sidebar(searcher: Searcher, index_dir: str, token: str | None) -> tuple[int
             + safe_html(f"model {manifest['model']} · built {manifest['built_at']}"),
             unsafe_allow_html=True,
         )
-        changed = corpus_changes(manifest["corpus"]["path"], token, manifest)
+        changed = corpus_changes(manifest["corpus"]["path"], manifest)
         if changed:
             st.warning(
                 f"{len(changed)} corpus file(s) changed after this index was built "
@@ -85,15 +88,19 @@ def _sidebar(searcher: Searcher, index_dir: str, token: str | None) -> tuple[int
 
 
 def _citations_html(hit: Hit) -> str:
-    first = hit.citations[0]
-    return f'<div class="askdocs-cite">📄 {safe_link(first)}</div>'
+    return f'<div class="askdocs-cite">Source: {safe_link(hit.citations[0])}</div>'
 
 
 def _card(searcher: Searcher, hit: Hit, rank: int) -> None:
     with st.container(border=True):
-        left, right = st.columns([3, 1])
-        left.markdown(f"**#{rank}**" + ("" if hit.confident else " · weak match"))
-        right.progress(max(0.0, min(1.0, hit.score)), text=f"{hit.score:.2f}")
+        width = round(100 * max(0.0, min(1.0, hit.score)))
+        bar_class = "askdocs-bar" if hit.confident else "askdocs-bar askdocs-weak"
+        label = "" if hit.confident else " · weak match"
+        st.markdown(
+            f'<b>#{rank}</b>{label} &nbsp; <span class="{bar_class}" title="relevance {hit.score:.2f}">'
+            f'<span style="width:{width}%"></span></span> <span class="askdocs-cite">{hit.score:.2f}</span>',
+            unsafe_allow_html=True,
+        )
         st.markdown(
             f'<div class="askdocs-passage">{marked_html(hit.text, hit.highlight)}</div>', unsafe_allow_html=True
         )
@@ -112,12 +119,12 @@ def _card(searcher: Searcher, hit: Hit, rank: int) -> None:
 
 def _best_answer(hit: Hit) -> None:
     start, end = hit.highlight or (0, len(hit.text))
-    st.success("**Best answer**")
-    st.markdown(
-        f'<div class="askdocs-passage" style="font-size:1.1rem">{safe_html(hit.text[start:end])}</div>'
-        f"{_citations_html(hit)}",
-        unsafe_allow_html=True,
-    )
+    with st.container(border=True):
+        st.markdown("**Best answer**")
+        st.markdown(
+            f'<div class="askdocs-answer">{safe_html(hit.text[start:end])}</div>{_citations_html(hit)}',
+            unsafe_allow_html=True,
+        )
 
 
 def main() -> None:
@@ -134,7 +141,7 @@ def main() -> None:
         st.error(f"The index cannot be used: {error}")
         st.code(f"python ingest.py --index {index_dir}", language="bash")
         st.stop()
-    k, sources = _sidebar(searcher, index_dir, token)
+    k, sources = _sidebar(searcher, index_dir)
 
     if "question" not in st.session_state:
         st.session_state.question = st.query_params.get("q", "")
@@ -151,6 +158,9 @@ def main() -> None:
         st.warning(f"That question is long; only its first {MAX_QUESTION_CHARS} characters were used.")
         question = question[:MAX_QUESTION_CHARS]
     st.query_params["q"] = question
+    _, note = searcher.prepare_question(question)
+    if note:
+        st.caption(note)
     started = time.perf_counter()
     hits = searcher.search(question, k=k, sources=sources or None)
     elapsed = time.perf_counter() - started

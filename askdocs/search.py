@@ -4,15 +4,19 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Collection
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+
 from askdocs import store
+from askdocs.chunking import sentence_spans
 from askdocs.cleaning import normalize
 from askdocs.embedding import Embedder, load_embedder
 from askdocs.errors import IndexCorruptError, IndexMismatchError, rebuild_hint
 from askdocs.keyword import KeywordIndex
+from askdocs.ranking import MODES, best_sentence, fuse, roll_up
 from askdocs.records import Citation, Hit
 from askdocs.settings import Settings
 from askdocs.vectors import load_vector_index, search_vectors
@@ -49,6 +53,8 @@ class Searcher:
         self.embedder = embedder
         try:
             self.vectors = load_vector_index(build / "vectors.faiss")
+            # Memory-mapped: read only for the candidates of each query.
+            self.embeddings = np.load(build / "embeddings.npy", mmap_mode="r", allow_pickle=False)
             self.keywords = KeywordIndex(build / "bm25")
             self.passages = [
                 StoredPassage(row["text"], row.get("title"), tuple(Citation.from_json(c) for c in row["citations"]))
@@ -126,36 +132,81 @@ class Searcher:
         note = f"The question is longer than the model reads ({len(offsets)} word pieces); only its first {window} were used."
         return cut, note
 
-    def search(self, question: str, k: int = 10, sources: Collection[str] | None = None) -> list[Hit]:
+    def search(
+        self,
+        question: str,
+        k: int = 10,
+        sources: Collection[str] | None = None,
+        mode: str = "hybrid",
+        highlight: bool = True,
+    ) -> list[Hit]:
         """The `k` best passages for a question, best first (one hit per passage).
 
-        `sources`, when given, keeps only passages cited from those corpus files.
+        `sources`, when given, keeps only passages cited from those corpus files. `mode` is
+        "hybrid" (the shipped ranking), "dense" or "keyword", the latter two for comparison.
+        `highlight=False` skips marking the answering sentence (for bulk evaluation).
         """
+        if mode not in MODES:
+            raise ValueError(f"mode must be one of {MODES}, not {mode!r}")
         question, _ = self.prepare_question(question)
         if not question or k <= 0 or not self.chunks:
             return []
         query = self.embedder.encode([question])[0]
-        ids, scores = search_vectors(self.vectors, query, max(k * 4, 50))
-        hits: list[Hit] = []
-        seen: set[int] = set()
-        for chunk_id, score in zip(ids.tolist(), scores.tolist()):
-            if chunk_id < 0:
-                continue
-            chunk = self.chunks[chunk_id]
-            if sources is not None and not any(c.source in sources for c in chunk.citations):
-                continue
-            if chunk.passage_id in seen:
-                continue
-            seen.add(chunk.passage_id)
+        depth = max(self.settings.candidates, k * 4)
+        candidates, dense, keyword = self._candidates(question, query, depth, mode)
+        if sources is not None:
+            keep = [i for i, c in enumerate(candidates) if any(x.source in sources for x in self.chunks[c].citations)]
+            candidates, dense, keyword = candidates[keep], dense[keep], keyword[keep]
+        if mode == "dense":
+            scores = dense
+        elif mode == "keyword":
+            scores = keyword
+        else:
+            scores = fuse(dense, keyword, self.settings.keyword_weight)
+        ranked = roll_up([self.chunks[c].passage_id for c in candidates.tolist()], scores)[:k]
+        hits = []
+        for passage_id, position in ranked:
+            chunk_id = int(candidates[position])
             hits.append(
                 Hit(
                     self.chunk_text(chunk_id),
-                    float(score),
-                    list(chunk.citations),
-                    passage_id=chunk.passage_id,
+                    float(scores[position]),
+                    list(self.chunks[chunk_id].citations),
+                    confident=bool(dense[position] >= self.settings.confidence_threshold),
+                    passage_id=passage_id,
                     chunk_id=chunk_id,
                 )
             )
-            if len(hits) == k:
-                break
-        return hits
+        return self._highlight(query, hits) if highlight else hits
+
+    def _candidates(
+        self, question: str, query: np.ndarray, depth: int, mode: str
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Chunk ids from the dense and keyword indexes, with both scores for each."""
+        found: list[np.ndarray] = []
+        if mode != "keyword":
+            ids, _ = search_vectors(self.vectors, query, depth)
+            found.append(ids[ids >= 0])
+        all_keyword = self.keywords.scores(question) if mode != "dense" else None
+        if all_keyword is not None:
+            depth = min(depth, all_keyword.size)
+            top = np.argpartition(-all_keyword, depth - 1)[:depth]
+            found.append(top[all_keyword[top] > 0])
+        candidates = np.unique(np.concatenate(found)) if found else np.zeros(0, dtype=np.int64)
+        dense = self.embeddings[candidates] @ query if candidates.size else np.zeros(0, dtype=np.float32)
+        keyword = all_keyword[candidates] if all_keyword is not None else np.zeros(candidates.size, dtype=np.float32)
+        return candidates, np.asarray(dense, dtype=np.float32), keyword
+
+    def _highlight(self, query: np.ndarray, hits: list[Hit]) -> list[Hit]:
+        """Mark in each hit the sentence closest to the question, judged by the same model."""
+        spans = [sentence_spans(hit.text) for hit in hits]
+        sentences = [hit.text[s:e] for hit, hit_spans in zip(hits, spans) for s, e in hit_spans]
+        if not sentences:
+            return hits
+        similarities = self.embedder.encode(sentences) @ query
+        out, offset = [], 0
+        for hit, hit_spans in zip(hits, spans):
+            local = similarities[offset : offset + len(hit_spans)]
+            offset += len(hit_spans)
+            out.append(replace(hit, highlight=best_sentence(hit_spans, local, hit.text)))
+        return out

@@ -26,6 +26,12 @@ class Settings:
     near_duplicate_cosine: float = 0.95
     # Files larger than this are skipped and reported.
     max_file_bytes: int = 50_000_000
+    # Ranking: chunks taken from each of the dense and keyword indexes before fusion,
+    candidates: int = 100
+    # ... the weight of the (per-query scaled) BM25 score added to the cosine,
+    keyword_weight: float = 0.2
+    # ... and the cosine of a hit's best chunk below which it is only a weak match.
+    confidence_threshold: float = 0.45
 
     def to_json(self) -> dict[str, Any]:
         """Plain dict for the manifest."""

@@ -7,6 +7,8 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from tests.conftest import SEED_LIKE
+
 APP = str(Path(__file__).resolve().parent.parent / "app.py")
 
 
@@ -29,7 +31,7 @@ def test_page_renders_results_with_citations(seed_like_index: Path, monkeypatch:
     assert not page.exception
     text = page_text(page)
     assert "Sciatica is pain that radiates" in text
-    assert "hips&#46;txt&#44; line 4" in text
+    assert "Source: hips&#46;txt&#44; line 4" in text
     assert page.query_params["q"] == ["what is sciatica?"] or page.query_params["q"] == "what is sciatica?"
 
 
@@ -38,3 +40,72 @@ def test_page_without_index_names_the_command(tmp_path: Path, monkeypatch: pytes
     assert not page.exception
     assert "no index at" in page.error[0].value
     assert "python ingest.py --index" in page.code[0].value
+
+
+def all_text(page: AppTest) -> str:
+    parts = [
+        str(e.value)
+        for kind in ("markdown", "caption", "info", "warning", "error", "success")
+        for e in getattr(page, kind)
+    ]
+    parts += [str(e.value) for e in page.sidebar.markdown] + [str(e.value) for e in page.sidebar.warning]
+    return "\n".join(parts)
+
+
+def test_q_parameter_opens_with_the_answer_and_a_best_answer_box(seed_like_index: Path, monkeypatch) -> None:
+    page = run_page(seed_like_index, monkeypatch, question="what is sciatica?")
+    text = all_text(page)
+    assert "Best answer" in text
+    assert "Sciatica is pain that radiates" in text
+    assert "not medical advice" in text
+    assert "results in" in text
+
+
+def test_off_topic_question_shows_no_good_answer_with_weak_matches(seed_like_index: Path, monkeypatch) -> None:
+    page = run_page(seed_like_index, monkeypatch, question="How do I bake sourdough bread?")
+    text = all_text(page)
+    assert "Nothing in the library answers this well" in text
+    assert "Best answer" not in text
+    assert page.expander[0].label.endswith("weak matches")
+
+
+@pytest.mark.parametrize("question", ["", "   "])
+def test_empty_question_gets_a_friendly_prompt(seed_like_index: Path, monkeypatch, question: str) -> None:
+    page = run_page(seed_like_index, monkeypatch)
+    page.text_input(key="question").input(question).run()
+    assert not page.exception
+    assert "Type a question" in page.info[0].value
+
+
+def test_very_long_question_is_cut_with_a_message(seed_like_index: Path, monkeypatch) -> None:
+    page = run_page(seed_like_index, monkeypatch)
+    page.text_input(key="question").input("sciatica " * 400).run()
+    assert not page.exception
+    assert any("only its first" in w.value for w in page.warning)
+
+
+def test_filter_by_source_file(seed_like_index: Path, monkeypatch) -> None:
+    page = run_page(seed_like_index, monkeypatch, question="back pain")
+    page.sidebar.multiselect[0].set_value(["back.txt"]).run()
+    sources = [m.value for m in page.markdown if "Source: " in str(m.value)]
+    assert sources and all("back&#46;txt" in s for s in sources)
+
+
+def test_stale_index_is_flagged_and_a_rebuilt_index_is_served_without_restart(
+    make_index, tmp_path: Path, monkeypatch, embedder
+) -> None:
+    from askdocs.build import build_index
+    from askdocs.settings import Settings
+
+    index = make_index(SEED_LIKE)
+    page = run_page(index, monkeypatch, question="uric acid crystals gout")
+    assert "Gout" not in all_text(page)
+    corpus = tmp_path / "index-corpus"
+    (corpus / "gout.txt").write_text("Gout is arthritis caused by uric acid crystals in the joint of the big toe.\n")
+    page.run()
+    assert "changed after this index was built" in all_text(page)
+    build_index(corpus, index, Settings(), embedder=embedder)
+    page.run()
+    text = all_text(page)
+    assert "Gout is arthritis caused by uric acid crystals" in text
+    assert "changed after this index was built" not in text

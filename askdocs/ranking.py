@@ -1,0 +1,40 @@
+"""Ranking arithmetic: fuse keyword and dense scores, roll chunks up to passages, pick the answering sentence."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+
+MODES = ("hybrid", "dense", "keyword")
+
+
+def fuse(dense: np.ndarray, keyword: np.ndarray, keyword_weight: float) -> np.ndarray:
+    """Cosine plus weighted BM25, the latter scaled by the query's best BM25 score.
+
+    Scaling by the best score puts BM25 on [0, 1] per query, like the cosine, without the
+    rank-only view of reciprocal-rank fusion, which throws away how far ahead a match is.
+    """
+    top = float(keyword.max()) if keyword.size else 0.0
+    scaled = keyword / top if top > 0 else np.zeros_like(keyword)
+    return dense + keyword_weight * scaled
+
+
+def roll_up(chunk_passages: Sequence[int], scores: np.ndarray) -> list[tuple[int, int]]:
+    """(passage, best chunk) pairs, best first: a passage scores as its best chunk."""
+    best: dict[int, int] = {}
+    for position in np.argsort(-scores, kind="stable").tolist():
+        best.setdefault(chunk_passages[position], position)
+    return [(passage, position) for passage, position in best.items()]
+
+
+def best_sentence(spans: Sequence[tuple[int, int]], similarities: np.ndarray, text: str) -> tuple[int, int] | None:
+    """The span of the sentence most similar to the question, joined with a neighbour that is nearly as close."""
+    if not spans:
+        return None
+    best = int(np.argmax(similarities))
+    start, end = spans[best]
+    # A very short best sentence ("Yes.") rarely answers alone: take the next one too.
+    if end - start < 40 and best + 1 < len(spans):
+        end = spans[best + 1][1]
+    return (start, end) if text[start:end].strip() else None

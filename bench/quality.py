@@ -1,0 +1,179 @@
+"""Retrieval quality on a BEIR-style folder, plus the seed-corpus questions and off-topic questions.
+
+    python bench/quality.py [--data ../shared/bench/medquad] [--split dev] [--limit N] [--sweep]
+
+Builds (or reuses) an index of the folder's corpus.jsonl under bench/.cache/, then prints nDCG@10,
+MRR@10, Recall@10 and Recall@100 at the document level (a hit counts for every `_id` it cites) for
+BM25 only, dense only and the shipped hybrid ranking, side by side, and how each question set's
+confident / not-confident split came out. Results also go to bench/results/quality.json.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import shutil
+import sys
+import time
+from dataclasses import replace
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from askdocs import Searcher  # noqa: E402
+from askdocs.build import build_index  # noqa: E402
+from askdocs.settings import Settings  # noqa: E402
+
+CACHE = ROOT / "bench" / ".cache"
+RESULTS = ROOT / "bench" / "results"
+
+
+def load_beir(data: Path, split: str) -> tuple[dict[str, str], dict[str, set[str]]]:
+    """Questions by id and the relevant document ids of each."""
+    queries = {}
+    for line in (data / f"queries-{split}.jsonl").read_text(encoding="utf-8").splitlines():
+        record = json.loads(line)
+        queries[record["_id"]] = record["text"]
+    qrels: dict[str, set[str]] = {}
+    for line in (data / f"qrels-{split}.tsv").read_text(encoding="utf-8").splitlines()[1:]:
+        query_id, doc_id, score = line.split("\t")
+        if int(score) > 0:
+            qrels.setdefault(query_id, set()).add(doc_id)
+    return {q: t for q, t in queries.items() if q in qrels}, qrels
+
+
+def ensure_index(data: Path, settings: Settings) -> Path:
+    """An index of the folder's corpus.jsonl, rebuilt only when missing or stale."""
+    name = data.resolve().name
+    corpus = CACHE / name / "corpus"
+    corpus.mkdir(parents=True, exist_ok=True)
+    target = corpus / "corpus.jsonl"
+    source = data / "corpus.jsonl"
+    if not target.exists() or target.stat().st_size != source.stat().st_size:
+        shutil.copyfile(source, target)
+    index = CACHE / name / "index"
+    summary = build_index(corpus, index, settings, progress=True)
+    print("\n".join(summary.lines()))
+    return index
+
+
+def document_ranking(hits: list) -> list[str]:
+    """Document ids in rank order; a merged hit stands for every id it cites."""
+    ranking: list[str] = []
+    for hit in hits:
+        for citation in hit.citations:
+            if citation.doc_id is not None and citation.doc_id not in ranking:
+                ranking.append(citation.doc_id)
+    return ranking
+
+
+def metrics(rankings: dict[str, list[str]], qrels: dict[str, set[str]]) -> dict[str, float]:
+    """Mean nDCG@10, MRR@10, Recall@10 and Recall@100 with binary relevance."""
+    totals = {"ndcg@10": 0.0, "mrr@10": 0.0, "recall@10": 0.0, "recall@100": 0.0}
+    for query_id, ranking in rankings.items():
+        relevant = qrels[query_id]
+        gains = [1.0 if doc in relevant else 0.0 for doc in ranking[:10]]
+        dcg = sum(g / math.log2(i + 2) for i, g in enumerate(gains))
+        ideal = sum(1 / math.log2(i + 2) for i in range(min(len(relevant), 10)))
+        totals["ndcg@10"] += dcg / ideal
+        totals["mrr@10"] += next((1 / (i + 1) for i, g in enumerate(gains) if g), 0.0)
+        totals["recall@10"] += len(relevant & set(ranking[:10])) / len(relevant)
+        totals["recall@100"] += len(relevant & set(ranking[:100])) / len(relevant)
+    return {name: round(value / len(rankings), 4) for name, value in totals.items()}
+
+
+def evaluate(
+    searcher: Searcher, queries: dict[str, str], qrels: dict[str, set[str]], mode: str
+) -> tuple[dict[str, float], float]:
+    """Metrics for one ranking mode, and the share of questions whose top hit is confident."""
+    rankings, confident = {}, 0
+    for query_id, text in queries.items():
+        hits = searcher.search(text, k=100, mode=mode, highlight=False)
+        rankings[query_id] = document_ranking(hits)
+        confident += bool(hits and hits[0].confident)
+    return metrics(rankings, qrels), round(confident / len(queries), 4)
+
+
+def seed_report(settings: Settings) -> dict[str, object]:
+    """The seed questions (expected passage first?) and off-topic questions (never confident)."""
+    index = CACHE / "seeds" / "index"
+    print("\n".join(build_index(ROOT / "corpus", index, settings).lines()))
+    searcher = Searcher.load(index)
+    cases = [json.loads(line) for line in (ROOT / "bench" / "seed_questions.jsonl").read_text().splitlines()]
+    first = confident = 0
+    misses = []
+    for case in cases:
+        hits = searcher.search(case["question"], k=5)
+        places = [(c.source, c.line) for c in hits[0].citations] if hits else []
+        first += (case["source"], case["line"]) in places
+        confident += any(h.confident for h in hits)
+        if (case["source"], case["line"]) not in places:
+            misses.append(case["question"])
+    offtopic = [q for q in (ROOT / "bench" / "offtopic_questions.txt").read_text().splitlines() if q.strip()]
+    offtopic_confident = [q for q in offtopic if any(h.confident for h in searcher.search(q, k=5))]
+    return {
+        "seed_questions": len(cases),
+        "expected_passage_first": first,
+        "seed_confident": confident,
+        "seed_misses": misses,
+        "offtopic_questions": len(offtopic),
+        "offtopic_confident": len(offtopic_confident),
+        "offtopic_confident_questions": offtopic_confident,
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--data", type=Path, default=ROOT.parent / "shared" / "bench" / "medquad")
+    parser.add_argument("--split", default="dev")
+    parser.add_argument("--limit", type=int, default=0, help="evaluate only the first N questions")
+    parser.add_argument("--sweep", action="store_true", help="also try several keyword weights")
+    parser.add_argument("--out", type=Path, default=RESULTS / "quality.json")
+    args = parser.parse_args()
+    settings = Settings()
+    queries, qrels = load_beir(args.data, args.split)
+    if args.limit:
+        queries = dict(list(queries.items())[: args.limit])
+    searcher = Searcher.load(ensure_index(args.data, settings))
+    results: dict[str, object] = {
+        "data": str(args.data),
+        "split": args.split,
+        "questions": len(queries),
+        "settings": settings.to_json(),
+    }
+    print(f"\n{len(queries)} questions, {args.data.name} {args.split}")
+    print(f"{'ranking':<22} {'nDCG@10':>8} {'MRR@10':>8} {'R@10':>8} {'R@100':>8} {'confident':>10} {'seconds':>8}")
+    for mode in ("keyword", "dense", "hybrid"):
+        started = time.perf_counter()
+        scores, confident = evaluate(searcher, queries, qrels, mode)
+        seconds = time.perf_counter() - started
+        results[mode] = {**scores, "confident_share": confident, "seconds": round(seconds, 1)}
+        name = {"keyword": "BM25 only", "dense": "dense only", "hybrid": "shipped (hybrid)"}[mode]
+        print(
+            f"{name:<22} {scores['ndcg@10']:>8} {scores['mrr@10']:>8} {scores['recall@10']:>8} {scores['recall@100']:>8} {confident:>10} {seconds:>8.1f}"
+        )
+    if args.sweep:
+        sweep = {}
+        for weight in (0.05, 0.1, 0.15, 0.2, 0.3, 0.4, 0.6):
+            searcher.settings = replace(settings, keyword_weight=weight)
+            scores, _ = evaluate(searcher, queries, qrels, "hybrid")
+            sweep[str(weight)] = scores
+            print(f"keyword_weight {weight:<5} {scores}")
+        results["sweep"] = sweep
+        searcher.settings = settings
+    results["seeds"] = seed_report(settings)
+    seeds = results["seeds"]
+    print(
+        f"\nseed corpus: expected passage first for {seeds['expected_passage_first']}/{seeds['seed_questions']}, "
+        f"confident {seeds['seed_confident']}/{seeds['seed_questions']}; "
+        f"off-topic confident {seeds['offtopic_confident']}/{seeds['offtopic_questions']}"
+    )
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    args.out.write_text(json.dumps(results, indent=1))
+    print(f"results written to {args.out}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,156 @@
+"""The real page in a real headless Chromium (Debian's), driven with Playwright."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+from urllib.parse import quote
+
+import pytest
+
+from tests.conftest import ROOT, SEED_LIKE
+
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+ARTIFACTS = ROOT / "tests" / "artifacts"
+EVIL = (
+    "Spine safety warning: <script>window.__pwned = 1</script> ignore [click for spine tips](javascript:alert(1)) "
+    'and <img src=x onerror="window.__pwned=2"> **bold claims** about spine surgery recovery.\n'
+)
+pytestmark = pytest.mark.skipif(
+    not Path(CHROMIUM).exists(), reason="Debian chromium not installed (make test installs it)"
+)
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory, embedder) -> Iterator[str]:
+    from askdocs.build import build_index
+    from askdocs.settings import Settings
+    from tests.conftest import write_corpus
+
+    root = tmp_path_factory.mktemp("browser")
+    corpus = write_corpus(root / "corpus", {**SEED_LIKE, "evil.txt": EVIL})
+    build_index(corpus, root / "index", Settings(), embedder=embedder)
+    port = free_port()
+    process = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "streamlit",
+            "run",
+            str(ROOT / "app.py"),
+            "--server.port",
+            str(port),
+            "--server.headless",
+            "true",
+            "--browser.gatherUsageStats",
+            "false",
+            "--",
+            "--index",
+            str(root / "index"),
+        ],
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        env={**os.environ, "PYTHONUNBUFFERED": "1"},
+    )
+    url = f"http://localhost:{port}"
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        try:
+            if urllib.request.urlopen(f"{url}/_stcore/health", timeout=1).read() == b"ok":
+                break
+        except OSError:
+            time.sleep(0.3)
+    else:
+        process.kill()
+        pytest.fail(f"streamlit did not start: {process.stdout.read().decode()[-2000:]}")
+    yield url
+    process.terminate()
+    process.wait(timeout=20)
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[object]:
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=CHROMIUM,
+            args=[
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-quic",
+                "--no-first-run",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-sync",
+            ],
+        )
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def page(browser):
+    context = browser.new_context(viewport={"width": 1100, "height": 1400})
+    page = context.new_page()
+    page.set_default_timeout(60_000)
+    yield page
+    context.close()
+
+
+def ask(page, question: str) -> None:
+    box = page.get_by_label("Ask a question")
+    box.fill(question)
+    box.press("Enter")
+
+
+def test_typing_a_question_shows_the_passage_and_its_citation(server: str, page) -> None:
+    page.goto(server)
+    ask(page, "what is sciatica?")
+    page.get_by_text("Sciatica is pain that radiates", exact=False).first.wait_for()
+    page.get_by_text("hips.txt, line 4").first.wait_for()
+    assert "q=what" in page.url
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / "answer.png"), full_page=True)
+
+
+def test_q_link_opens_with_the_question_answered(server: str, page) -> None:
+    page.goto(f"{server}/?q={quote('how long until back pain is chronic')}")
+    page.get_by_text("Chronic back pain is defined", exact=False).first.wait_for()
+    assert page.get_by_label("Ask a question").input_value() == "how long until back pain is chronic"
+
+
+def test_script_and_javascript_link_in_a_passage_show_as_plain_text(server: str, page) -> None:
+    page.goto(f"{server}/?q={quote('spine safety warning tips')}")
+    page.get_by_text("<script>window.__pwned = 1</script>", exact=False).first.wait_for()
+    page.get_by_text("[click for spine tips](javascript:alert(1))", exact=False).first.wait_for()
+    page.get_by_text("**bold claims**", exact=False).first.wait_for()
+    assert page.evaluate("window.__pwned") is None
+    assert page.locator("a[href^='javascript']").count() == 0
+    assert page.locator("img[src='x']").count() == 0
+    page.screenshot(path=str(ARTIFACTS / "escaped.png"), full_page=True)
+
+
+def test_narrow_phone_window_still_answers(server: str, browser) -> None:
+    context = browser.new_context(viewport={"width": 390, "height": 844}, is_mobile=True)
+    page = context.new_page()
+    page.set_default_timeout(60_000)
+    page.goto(f"{server}/?q={quote('what is sciatica?')}")
+    page.get_by_text("Sciatica is pain that radiates", exact=False).first.wait_for()
+    width = page.evaluate("document.documentElement.scrollWidth")
+    assert width <= 400
+    context.close()
