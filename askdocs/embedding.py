@@ -58,8 +58,12 @@ class Embedder:
         encoded = self.tokenizer(texts, add_special_tokens=False)["input_ids"]
         return [len(ids) for ids in encoded]
 
-    def encode(self, texts: list[str], batch_size: int = 64, progress: bool = False) -> np.ndarray:
-        """Unit-length float32 vectors, one row per text (cosine = inner product)."""
+    def encode(self, texts: list[str], batch_size: int = 16, progress: bool = False) -> np.ndarray:
+        """Unit-length float32 vectors, one row per text (cosine = inner product).
+
+        sentence-transformers sorts the texts by length, so batches of 16 carry little padding;
+        measured on a 2-core CPU that is 1.2x faster than batches of 64 (bench/speed.py).
+        """
         if not texts:
             return np.zeros((0, self.dimension), dtype=np.float32)
         vectors = self.model.encode(

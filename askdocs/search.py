@@ -52,7 +52,7 @@ class Searcher:
         self.settings = Settings.from_json(manifest["settings"])
         self.embedder = embedder
         try:
-            self.vectors = load_vector_index(build / "vectors.faiss")
+            self.vectors = load_vector_index(build / "vectors.faiss", manifest.get("faiss"))
             # Memory-mapped: read only for the candidates of each query.
             self.embeddings = np.load(build / "embeddings.npy", mmap_mode="r", allow_pickle=False)
             self.keywords = KeywordIndex(build / "bm25")

@@ -184,3 +184,24 @@ def test_two_concurrent_ingests_exactly_one_writes(tmp_path: Path) -> None:
     loser = next(out for code, out in outputs if code == 2)
     assert "another ingest is writing" in loser[1]
     assert Searcher.load(index).search("sciatica", k=1)[0].text.startswith("Sciatica")
+
+
+def test_large_corpora_get_an_ivf_index_with_high_recall() -> None:
+    import faiss
+
+    from askdocs.vectors import build_vector_index, search_vectors
+
+    rng = np.random.default_rng(1)
+    centres = rng.normal(size=(200, 64)).astype(np.float32)
+    vectors = centres[rng.integers(0, 200, 20_000)] + 0.3 * rng.normal(size=(20_000, 64)).astype(np.float32)
+    vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
+    index, info = build_vector_index(vectors, ivf_threshold=10_000)
+    assert info["type"] == "IndexIVFScalarQuantizer" and info["nprobe"] > 0
+    exact = faiss.IndexFlatIP(64)
+    exact.add(vectors)
+    recall = 0.0
+    for query in vectors[:50]:
+        found, _ = search_vectors(index, query, 10)
+        truth, _ = search_vectors(exact, query, 10)
+        recall += len(set(found) & set(truth)) / 10
+    assert recall / 50 >= 0.95

