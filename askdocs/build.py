@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import logging
 import time
 from dataclasses import dataclass, field
@@ -101,7 +102,11 @@ def _previous_embeddings(index_dir: Path, model: str) -> dict[str, np.ndarray]:
         return {}
     vectors = np.load(build / "embeddings.npy", mmap_mode="r", allow_pickle=False)
     hashes = [row["hash"] for row in store.read_jsonl(build / "chunks.jsonl")]
-    return dict(zip(hashes, vectors))
+    cache = dict(zip(hashes, vectors))
+    # Chunks of passages merged away as near-duplicates are kept too, so they are not embedded again.
+    merged = json.loads((build / "merged_hashes.json").read_text(encoding="utf-8"))
+    cache.update(zip(merged, np.load(build / "merged_embeddings.npy", mmap_mode="r", allow_pickle=False)))
+    return cache
 
 
 def _embed(
@@ -198,6 +203,8 @@ def build_index(
         vectors, hashes, embedded = _embed(chunks, embedder, cache, progress)
         reused = len(chunks) - embedded
         unique, chunks, rows, groups = _merge_near_duplicates(exact.passages, chunks, vectors, settings)
+        dropped_rows = sorted(set(range(len(hashes))) - set(rows))
+        merged_vectors, merged_hashes = vectors[dropped_rows], [hashes[i] for i in dropped_rows]
         vectors, hashes = vectors[rows], [hashes[i] for i in rows]
         deduped = DedupResult(unique, exact.groups + groups)
 
@@ -205,6 +212,8 @@ def build_index(
         vector_index, faiss_info = build_vector_index(vectors)
         save_vector_index(vector_index, build / "vectors.faiss")
         np.save(build / "embeddings.npy", vectors, allow_pickle=False)
+        np.save(build / "merged_embeddings.npy", merged_vectors.reshape(-1, embedder.dimension), allow_pickle=False)
+        store.write_json(build / "merged_hashes.json", merged_hashes)
         build_keyword_index([c.embed_text for c in chunks], build / "bm25")
         store.write_jsonl(
             build / "passages.jsonl",

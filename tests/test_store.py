@@ -205,3 +205,24 @@ def test_large_corpora_get_an_ivf_index_with_high_recall() -> None:
         truth, _ = search_vectors(exact, query, 10)
         recall += len(set(found) & set(truth)) / 10
     assert recall / 50 >= 0.95
+
+
+def test_incremental_ingest_reuses_embeddings(tmp_path: Path, embedder) -> None:
+    corpus = write_corpus(
+        tmp_path / "corpus",
+        {**SEED_LIKE, "notes.txt": "Walking daily keeps the spine flexible.\n\nSwimming is gentle on sore hips.\n"},
+    )
+    index = tmp_path / "index"
+    first = build_index(corpus, index, Settings(), embedder=embedder)
+    assert first.reused == 0 and first.embedded == first.chunks == 7
+    again = build_index(corpus, index, Settings(), force=True, embedder=embedder)
+    assert again.embedded == 0
+    (corpus / "notes.txt").write_text("Walking daily keeps the spine flexible.\n\nCycling is gentle on sore hips.\n")
+    edited = build_index(corpus, index, Settings(), embedder=embedder)
+    assert edited.embedded == 1
+    (corpus / "back.txt").unlink()
+    removed = build_index(corpus, index, Settings(), embedder=embedder)
+    assert removed.embedded == 0
+    searcher = Searcher.load(index)
+    assert all(c.source != "back.txt" for p in searcher.passages for c in p.citations)
+    assert "Cycling is gentle on sore hips." in [p.text for p in searcher.passages]
