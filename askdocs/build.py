@@ -104,8 +104,9 @@ def _previous_embeddings(index_dir: Path, model: str) -> dict[str, np.ndarray]:
     hashes = [row["hash"] for row in store.read_jsonl(build / "chunks.jsonl")]
     cache = dict(zip(hashes, vectors))
     # Chunks of passages merged away as near-duplicates are kept too, so they are not embedded again.
-    merged = json.loads((build / "merged_hashes.json").read_text(encoding="utf-8"))
-    cache.update(zip(merged, np.load(build / "merged_embeddings.npy", mmap_mode="r", allow_pickle=False)))
+    if (build / "merged_hashes.json").exists():
+        merged = json.loads((build / "merged_hashes.json").read_text(encoding="utf-8"))
+        cache.update(zip(merged, np.load(build / "merged_embeddings.npy", mmap_mode="r", allow_pickle=False)))
     return cache
 
 
