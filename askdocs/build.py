@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import logging
 import time
 from dataclasses import dataclass, field
@@ -13,8 +12,9 @@ from typing import Any
 import numpy as np
 
 from askdocs import store
-from askdocs.chunking import chunk_passages, cite
-from askdocs.dedup import DedupResult, DuplicateGroup, content_hash, merge_exact, merge_near
+from askdocs.cache import embed_chunks, load_cache, save_embeddings
+from askdocs.chunking import chunk_passages, cite, sentence_spans
+from askdocs.dedup import DedupResult, DuplicateGroup, merge_exact, merge_near
 from askdocs.embedding import Embedder, load_embedder
 from askdocs.errors import AskdocsError, EmptyCorpusError
 from askdocs.keyword import build_keyword_index
@@ -91,42 +91,6 @@ def is_up_to_date(corpus_dir: Path, index_dir: Path, settings: Settings) -> bool
     return manifest.get("settings") == settings.to_json() and not changed_files(corpus_dir, manifest)
 
 
-def _previous_embeddings(index_dir: Path, model: str) -> dict[str, np.ndarray]:
-    """Embeddings of the live build keyed by chunk hash, when it used the same model."""
-    try:
-        build = store.live_build(index_dir)
-        manifest = store.read_manifest(build, index_dir)
-    except AskdocsError:
-        return {}
-    if manifest.get("settings", {}).get("model") != model:
-        return {}
-    vectors = np.load(build / "embeddings.npy", mmap_mode="r", allow_pickle=False)
-    hashes = [row["hash"] for row in store.read_jsonl(build / "chunks.jsonl")]
-    cache = dict(zip(hashes, vectors))
-    # Chunks of passages merged away as near-duplicates are kept too, so they are not embedded again.
-    if (build / "merged_hashes.json").exists():
-        merged = json.loads((build / "merged_hashes.json").read_text(encoding="utf-8"))
-        cache.update(zip(merged, np.load(build / "merged_embeddings.npy", mmap_mode="r", allow_pickle=False)))
-    return cache
-
-
-def _embed(
-    chunks: list[Chunk], embedder: Embedder, cache: dict[str, np.ndarray], progress: bool
-) -> tuple[np.ndarray, list[str], int]:
-    hashes = [content_hash(f"{embedder.name}\n{c.embed_text}") for c in chunks]
-    missing = sorted({h: c.embed_text for h, c in zip(hashes, chunks) if h not in cache}.items())
-    reused = sum(h in cache for h in hashes)
-    if missing:
-        fresh = embedder.encode([text for _, text in missing], progress=progress)
-        cache = {**cache, **dict(zip([h for h, _ in missing], fresh))}
-    vectors = (
-        np.stack([np.asarray(cache[h], dtype=np.float32) for h in hashes])
-        if chunks
-        else np.zeros((0, embedder.dimension), np.float32)
-    )
-    return vectors, hashes, len(chunks) - reused
-
-
 def _merge_near_duplicates(
     passages: list[Passage], chunks: list[Chunk], vectors: np.ndarray, settings: Settings
 ) -> tuple[list[Passage], list[Chunk], list[int], list[DuplicateGroup]]:
@@ -200,22 +164,28 @@ def build_index(
         chunks = chunk_passages(
             exact.passages, embedder.count_tokens, embedder.tokenizer, chunk_tokens, settings.overlap_sentences
         )
-        cache = _previous_embeddings(index_dir, settings.model)
-        vectors, hashes, embedded = _embed(chunks, embedder, cache, progress)
+        items, hashes, embedded = embed_chunks(chunks, embedder, load_cache(index_dir, settings.model), progress)
         reused = len(chunks) - embedded
+        vectors = np.stack([e.vector for e in items]) if items else np.zeros((0, embedder.dimension), np.float32)
         unique, chunks, rows, groups = _merge_near_duplicates(exact.passages, chunks, vectors, settings)
-        dropped_rows = sorted(set(range(len(hashes))) - set(rows))
-        merged_vectors, merged_hashes = vectors[dropped_rows], [hashes[i] for i in dropped_rows]
-        vectors, hashes = vectors[rows], [hashes[i] for i in rows]
+        # Chunks of passages merged away are kept in the cache, so they are not embedded again.
+        merged_away = sorted(set(range(len(hashes))) - set(rows))
+        items, vectors, hashes, merged_hashes, merged_items = (
+            [items[i] for i in rows],
+            vectors[rows],
+            [hashes[i] for i in rows],
+            [hashes[i] for i in merged_away],
+            [items[i] for i in merged_away],
+        )
         deduped = DedupResult(unique, exact.groups + groups)
 
         build = store.new_build_dir(index_dir)
         vector_index, faiss_info = build_vector_index(vectors)
         save_vector_index(vector_index, build / "vectors.faiss")
-        np.save(build / "embeddings.npy", vectors, allow_pickle=False)
-        np.save(build / "merged_embeddings.npy", merged_vectors.reshape(-1, embedder.dimension), allow_pickle=False)
+        save_embeddings(build, "", items, embedder.dimension)
+        save_embeddings(build, "merged_", merged_items, embedder.dimension)
         store.write_json(build / "merged_hashes.json", merged_hashes)
-        build_keyword_index([c.embed_text for c in chunks], build / "bm25")
+        build_keyword_index([c.embed_text for c in chunks], build / "bm25", settings.bm25_k1, settings.bm25_b)
         store.write_jsonl(
             build / "passages.jsonl",
             (
@@ -230,6 +200,7 @@ def build_index(
                     "passage": c.passage_id,
                     "span": list(c.span),
                     "hash": h,
+                    "sentences": [list(span) for span in sentence_spans(c.text)],
                     "citations": [x.to_json() for x in c.citations],
                 }
                 for c, h in zip(chunks, hashes)

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from bisect import bisect_right
+from bisect import bisect_left, bisect_right
 from collections.abc import Callable, Sequence
 from dataclasses import replace
 
 import sentencex
 
-from askdocs.cleaning import text_for_model
+from askdocs.cleaning import text_for_model, text_for_model_mapped
 from askdocs.records import Chunk, Citation, Passage
 
 TokenCounter = Callable[[list[str]], list[int]]
@@ -71,6 +71,15 @@ def embed_text(title: str | None, text: str) -> str:
     """What the model reads for a chunk: its title for context, then its text."""
     body = text_for_model(text)
     return f"{title}. {body}" if title else body
+
+
+def sentences_in_embed_text(chunk: Chunk) -> tuple[tuple[tuple[int, int], ...], list[tuple[int, int]]]:
+    """The chunk's sentence spans, in the chunk text and in its embed text (what the model read)."""
+    body, where = text_for_model_mapped(chunk.text)
+    prefix = len(chunk.embed_text) - len(body)
+    spans = tuple(sentence_spans(chunk.text))
+    mapped = [(prefix + bisect_left(where, start), prefix + bisect_left(where, end)) for start, end in spans]
+    return spans, mapped
 
 
 def cite(citations: Sequence[Citation], line_starts: Sequence[int], span: tuple[int, int]) -> tuple[Citation, ...]:

@@ -29,7 +29,26 @@ def normalize(text: str) -> str:
 
 def text_for_model(text: str) -> str:
     """What the embedder and keyword index see: the text without citation markers."""
-    return _SPACES.sub(" ", _CITATION_MARKS.sub(" ", text)).strip()
+    return text_for_model_mapped(text)[0]
+
+
+def text_for_model_mapped(text: str) -> tuple[str, list[int]]:
+    """`text_for_model(text)`, and for each of its characters the index it came from in `text`."""
+    masked = _CITATION_MARKS.sub(lambda match: " " * len(match.group()), text)
+    out: list[str] = []
+    where: list[int] = []
+    space_before = False
+    for index, char in enumerate(masked):
+        if char.isspace():
+            space_before = bool(out)
+            continue
+        if space_before:
+            out.append(" ")
+            where.append(index - 1)
+            space_before = False
+        out.append(char)
+        where.append(index)
+    return "".join(out), where
 
 
 def drop_reason(line: str) -> str | None:

@@ -75,6 +75,48 @@ class Embedder:
         )
         return np.ascontiguousarray(vectors, dtype=np.float32)
 
+    def encode_with_spans(
+        self, texts: list[str], spans: list[list[tuple[int, int]]], progress: bool = False, block: int = 512
+    ) -> tuple[np.ndarray, list[np.ndarray]]:
+        """Unit vectors for the texts and, from the same forward pass, one for each character span.
+
+        A span's vector is the mean of the contextual token embeddings inside it, so the
+        sentences of every chunk get vectors for the answering-sentence highlight at no extra
+        model cost. Texts are processed in length-sorted blocks to bound memory.
+        """
+        from tqdm import tqdm
+
+        vectors = np.zeros((len(texts), self.dimension), dtype=np.float32)
+        pooled: list[np.ndarray] = [np.zeros((0, self.dimension), np.float32)] * len(texts)
+        order = sorted(range(len(texts)), key=lambda i: len(texts[i]))
+        for begin in tqdm(range(0, len(order), block), desc="embedding", unit="block", disable=not progress):
+            ids = order[begin : begin + block]
+            batch = [texts[i] for i in ids]
+            outputs = self.model.encode(batch, batch_size=16, output_value=None, show_progress_bar=False)
+            offsets = self.tokenizer(batch, truncation=True, max_length=self.max_tokens, return_offsets_mapping=True)[
+                "offset_mapping"
+            ]
+            for i, output, offset in zip(ids, outputs, offsets):
+                vector = output["sentence_embedding"].float().numpy()
+                vectors[i] = vector / max(float(np.linalg.norm(vector)), 1e-12)
+                tokens = output["token_embeddings"][: len(offset)].float().numpy()
+                pooled[i] = _pool_spans(tokens, np.asarray(offset), spans[i], self.dimension)
+        return vectors, pooled
+
+
+def _pool_spans(tokens: np.ndarray, offsets: np.ndarray, spans: list[tuple[int, int]], dimension: int) -> np.ndarray:
+    """Normalised mean of the tokens inside each character span (special tokens left out)."""
+    real = offsets[:, 1] > offsets[:, 0]
+    out = np.zeros((len(spans), dimension), dtype=np.float32)
+    for row, (start, end) in enumerate(spans):
+        inside = real & (offsets[:, 0] >= start) & (offsets[:, 1] <= end)
+        if not inside.any():  # a span cut by truncation: use any token overlapping it
+            inside = real & (offsets[:, 0] < end) & (offsets[:, 1] > start)
+        if inside.any():
+            mean = tokens[inside].mean(axis=0)
+            out[row] = mean / max(float(np.linalg.norm(mean)), 1e-12)
+    return out
+
 
 @lru_cache(maxsize=4)
 def load_embedder(name: str = DEFAULT_MODEL) -> Embedder:

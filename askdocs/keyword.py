@@ -25,11 +25,11 @@ def tokenize(texts: list[str], return_ids: bool) -> object:
     return bm25s.tokenize(texts, stopwords="en", stemmer=_stemmer(), return_ids=return_ids, show_progress=False)
 
 
-def build_keyword_index(texts: list[str], folder: Path) -> None:
-    """Index the texts with BM25 and save the index to `folder`."""
+def build_keyword_index(texts: list[str], folder: Path, k1: float = 1.5, b: float = 0.75) -> None:
+    """Index the texts with BM25 (parameters k1, b) and save the index to `folder`."""
     import bm25s
 
-    retriever = bm25s.BM25()
+    retriever = bm25s.BM25(k1=k1, b=b)
     retriever.index(tokenize(texts, return_ids=True), show_progress=False)
     retriever.save(str(folder), show_progress=False)
 

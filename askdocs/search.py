@@ -11,7 +11,6 @@ from typing import Any
 import numpy as np
 
 from askdocs import store
-from askdocs.chunking import sentence_spans
 from askdocs.cleaning import normalize
 from askdocs.embedding import Embedder, load_embedder
 from askdocs.errors import IndexCorruptError, IndexMismatchError, rebuild_hint
@@ -40,6 +39,8 @@ class StoredChunk:
     passage_id: int
     span: tuple[int, int]
     citations: tuple[Citation, ...]
+    # Spans of the chunk's sentences, in the chunk's text; their vectors are in sentences.npy.
+    sentences: tuple[tuple[int, int], ...]
 
 
 class Searcher:
@@ -55,13 +56,20 @@ class Searcher:
             self.vectors = load_vector_index(build / "vectors.faiss", manifest.get("faiss"))
             # Memory-mapped: read only for the candidates of each query.
             self.embeddings = np.load(build / "embeddings.npy", mmap_mode="r", allow_pickle=False)
+            self.sentence_vectors = np.load(build / "sentences.npy", mmap_mode="r", allow_pickle=False)
+            self.sentence_offsets = np.load(build / "sentence_offsets.npy", allow_pickle=False)
             self.keywords = KeywordIndex(build / "bm25")
             self.passages = [
                 StoredPassage(row["text"], row.get("title"), tuple(Citation.from_json(c) for c in row["citations"]))
                 for row in store.read_jsonl(build / "passages.jsonl")
             ]
             self.chunks = [
-                StoredChunk(row["passage"], tuple(row["span"]), tuple(Citation.from_json(c) for c in row["citations"]))
+                StoredChunk(
+                    row["passage"],
+                    tuple(row["span"]),
+                    tuple(Citation.from_json(c) for c in row["citations"]),
+                    tuple(tuple(span) for span in row["sentences"]),
+                )
                 for row in store.read_jsonl(build / "chunks.jsonl")
             ]
         except (OSError, ValueError, KeyError, RuntimeError) as error:
@@ -198,15 +206,15 @@ class Searcher:
         return candidates, np.asarray(dense, dtype=np.float32), keyword
 
     def _highlight(self, query: np.ndarray, hits: list[Hit]) -> list[Hit]:
-        """Mark in each hit the sentence closest to the question, judged by the same model."""
-        spans = [sentence_spans(hit.text) for hit in hits]
-        sentences = [hit.text[s:e] for hit, hit_spans in zip(hits, spans) for s, e in hit_spans]
-        if not sentences:
-            return hits
-        similarities = self.embedder.encode(sentences) @ query
-        out, offset = [], 0
-        for hit, hit_spans in zip(hits, spans):
-            local = similarities[offset : offset + len(hit_spans)]
-            offset += len(hit_spans)
-            out.append(replace(hit, highlight=best_sentence(hit_spans, local, hit.text)))
+        """Mark in each hit the sentence closest to the question.
+
+        The sentence vectors were pooled from the chunk's own forward pass at ingest, so this
+        costs one small matrix product per hit instead of running the model again.
+        """
+        out = []
+        for hit in hits:
+            first, last = self.sentence_offsets[hit.chunk_id], self.sentence_offsets[hit.chunk_id + 1]
+            similarities = np.asarray(self.sentence_vectors[first:last], dtype=np.float32) @ query
+            spans = self.chunks[hit.chunk_id].sentences
+            out.append(replace(hit, highlight=best_sentence(spans, similarities, hit.text)))
         return out

@@ -29,7 +29,12 @@ class Settings:
     # Ranking: chunks taken from each of the dense and keyword indexes before fusion,
     candidates: int = 100
     # ... the weight of the (per-query scaled) BM25 score added to the cosine,
-    keyword_weight: float = 0.2
+    keyword_weight: float = 0.35
+    # ... and BM25's term-frequency saturation and length normalisation. A small k1 makes the
+    # keyword score mostly "which rare words of the question occur", which complements the
+    # dense score best (tuned on the MedQuAD dev split; see README, Quality).
+    bm25_k1: float = 0.1
+    bm25_b: float = 0.4
     # ... and the cosine of a hit's best chunk below which it is only a weak match.
     confidence_threshold: float = 0.45
 

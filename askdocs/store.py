@@ -22,7 +22,7 @@ from askdocs.errors import IndexCorruptError, IndexMismatchError, IndexMissingEr
 
 logger = logging.getLogger(__name__)
 
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2
 CURRENT = "CURRENT"
 MANIFEST = "manifest.json"
 LOCK = ".ingest.lock"

@@ -124,6 +124,22 @@ def seed_report(settings: Settings) -> dict[str, object]:
     }
 
 
+def dedup_report(data: Path, searcher: Searcher) -> dict[str, object]:
+    """Groups merged, and proof that every corpus `_id` is still cited by a stored passage."""
+    corpus_ids = {json.loads(line)["_id"] for line in (data / "corpus.jsonl").read_text(encoding="utf-8").splitlines()}
+    cited = {c.doc_id for p in searcher.passages for c in p.citations}
+    counts = searcher.manifest["counts"]
+    return {
+        "records": len(corpus_ids),
+        "passages_stored": counts["passages"],
+        "duplicates_merged": counts["duplicates_merged"],
+        "exact_groups": counts["exact_groups"],
+        "near_groups": counts["near_groups"],
+        "ids_cited": len(cited & corpus_ids),
+        "every_id_cited": corpus_ids <= cited,
+    }
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--data", type=Path, default=ROOT.parent / "shared" / "bench" / "medquad")

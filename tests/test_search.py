@@ -83,3 +83,20 @@ def test_long_question_is_cut_to_the_window_with_a_note(searcher: Searcher) -> N
     assert note and "only its first 254" in note
     assert question.startswith(cut) and len(cut) < len(question)
     assert searcher.prepare_question("what is sciatica?") == ("what is sciatica?", None)
+
+
+def test_highlight_marks_the_answering_sentence(make_index) -> None:
+    text = (
+        "The hip is a ball-and-socket joint. Bursitis of the hip is treated with rest, ice and anti-inflammatory "
+        "medicines. Running on soft ground is kinder to the knees."
+    )
+    index = make_index({"hip.txt": text + "\n"})
+    hit = Searcher.load(index).search("how is hip bursitis treated?", k=1)[0]
+    assert hit.highlight is not None
+    start, end = hit.highlight
+    assert hit.text[start:end] == "Bursitis of the hip is treated with rest, ice and anti-inflammatory medicines."
+
+
+def test_off_topic_question_is_not_confident_and_real_one_is(searcher: Searcher) -> None:
+    assert not any(h.confident for h in searcher.search("How do I bake sourdough bread?", k=3))
+    assert searcher.search("what is sciatica?", k=1)[0].confident

@@ -1,0 +1,84 @@
+"""Chunk embeddings (and their sentence vectors) keyed by content hash, reused across builds.
+
+A chunk's key is the hash of (model, the exact text the model reads), so re-running ingest on an
+unchanged corpus embeds nothing and editing a file re-embeds only its changed chunks.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from askdocs import store
+from askdocs.chunking import sentences_in_embed_text
+from askdocs.dedup import content_hash
+from askdocs.embedding import Embedder
+from askdocs.errors import AskdocsError
+from askdocs.records import Chunk
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Embedded:
+    """A chunk's unit vector and one unit vector per sentence, from the same forward pass."""
+
+    vector: np.ndarray
+    sentences: np.ndarray
+
+
+def chunk_key(model: str, chunk: Chunk) -> str:
+    """Cache key of a chunk's embedding."""
+    return content_hash(f"{model}\n{chunk.embed_text}")
+
+
+def save_embeddings(build: Path, prefix: str, items: list[Embedded], dimension: int) -> None:
+    """Write `{prefix}embeddings.npy`, `{prefix}sentences.npy` (float16) and `{prefix}sentence_offsets.npy`."""
+    vectors = np.stack([e.vector for e in items]) if items else np.zeros((0, dimension), np.float32)
+    counts = [len(e.sentences) for e in items]
+    offsets = np.concatenate([[0], np.cumsum(counts)]).astype(np.int64)
+    sentences = np.concatenate([e.sentences for e in items]) if items else np.zeros((0, dimension), np.float32)
+    np.save(build / f"{prefix}embeddings.npy", vectors.astype(np.float32), allow_pickle=False)
+    np.save(build / f"{prefix}sentences.npy", sentences.astype(np.float16), allow_pickle=False)
+    np.save(build / f"{prefix}sentence_offsets.npy", offsets, allow_pickle=False)
+
+
+def _load(build: Path, prefix: str, hashes: list[str]) -> dict[str, Embedded]:
+    vectors = np.load(build / f"{prefix}embeddings.npy", mmap_mode="r", allow_pickle=False)
+    sentences = np.load(build / f"{prefix}sentences.npy", mmap_mode="r", allow_pickle=False)
+    offsets = np.load(build / f"{prefix}sentence_offsets.npy", allow_pickle=False)
+    return {key: Embedded(vectors[i], sentences[offsets[i] : offsets[i + 1]]) for i, key in enumerate(hashes)}
+
+
+def load_cache(index_dir: Path, model: str) -> dict[str, Embedded]:
+    """Embeddings of the live build (kept and merged-away chunks), when it used the same model."""
+    try:
+        build = store.live_build(index_dir)
+        manifest = store.read_manifest(build, index_dir)
+    except AskdocsError:
+        return {}
+    if manifest.get("settings", {}).get("model") != model:
+        return {}
+    cache = _load(build, "", [row["hash"] for row in store.read_jsonl(build / "chunks.jsonl")])
+    merged = json.loads((build / "merged_hashes.json").read_text(encoding="utf-8"))
+    cache.update(_load(build, "merged_", merged))
+    return cache
+
+
+def embed_chunks(
+    chunks: list[Chunk], embedder: Embedder, cache: dict[str, Embedded], progress: bool
+) -> tuple[list[Embedded], list[str], int]:
+    """Embeddings for every chunk, from the cache where possible; returns them, their keys and how many were computed."""
+    keys = [chunk_key(embedder.name, c) for c in chunks]
+    missing: dict[str, Chunk] = {k: c for k, c in zip(keys, chunks) if k not in cache}
+    if missing:
+        todo = list(missing.items())
+        spans = [sentences_in_embed_text(c)[1] for _, c in todo]
+        vectors, pooled = embedder.encode_with_spans([c.embed_text for _, c in todo], spans, progress=progress)
+        cache = {**cache, **{k: Embedded(v, p) for (k, _), v, p in zip(todo, vectors, pooled)}}
+    embedded = sum(k in missing for k in keys)
+    return [cache[k] for k in keys], keys, embedded
