@@ -9,6 +9,8 @@ from pathlib import Path
 import numpy as np
 
 logger = logging.getLogger(__name__)
+# bm25s logs every index build at DEBUG through a handler of its own.
+logging.getLogger("bm25s").setLevel(logging.WARNING)
 
 
 @lru_cache(maxsize=1)

@@ -41,6 +41,9 @@ def render_text(question: str, hits: list[Hit]) -> str:
         lines.append(f"{rank}. score {hit.score:.3f}{marker}")
         for citation in hit.citations:
             lines.append(f"   [{citation_label(citation)}]")
+        if hit.highlight is not None:
+            answer = hit.text[hit.highlight[0] : hit.highlight[1]]
+            lines.append(textwrap.indent(textwrap.fill(f">> {answer}", 100), "   "))
         lines.append(textwrap.indent(textwrap.fill(hit.text, 100), "   "))
         lines.append("")
     return "\n".join(lines)

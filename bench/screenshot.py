@@ -1,0 +1,66 @@
+"""Render docs/screenshot.png: the real page answering a seed question in headless Chromium.
+
+    python bench/screenshot.py [--question "..."]
+"""
+
+from __future__ import annotations
+
+import argparse
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+from urllib.parse import quote
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+
+def main() -> None:
+    from playwright.sync_api import sync_playwright
+
+    from askdocs.build import build_index
+
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--question", default="When is imaging needed for low back pain?")
+    parser.add_argument("--out", type=Path, default=ROOT / "docs" / "screenshot.png")
+    args = parser.parse_args()
+    index = ROOT / "bench" / ".cache" / "seeds" / "index"
+    build_index(ROOT / "corpus", index)
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    server = subprocess.Popen(
+        [sys.executable, "-m", "streamlit", "run", "app.py", "--server.port", str(port), "--", "--index", str(index)],
+        cwd=ROOT,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        for _ in range(200):
+            try:
+                urllib.request.urlopen(f"http://localhost:{port}/_stcore/health", timeout=1)
+                break
+            except OSError:
+                time.sleep(0.3)
+        with sync_playwright() as playwright:
+            browser = playwright.chromium.launch(
+                executable_path="/usr/bin/chromium",
+                args=["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update"],
+            )
+            page = browser.new_page(viewport={"width": 1200, "height": 1500})
+            page.goto(f"http://localhost:{port}/?q={quote(args.question)}")
+            page.get_by_text("Best answer").first.wait_for(timeout=120_000)
+            time.sleep(1)
+            args.out.parent.mkdir(exist_ok=True)
+            page.screenshot(path=str(args.out))
+            browser.close()
+    finally:
+        server.terminate()
+    print(f"wrote {args.out}")
+
+
+if __name__ == "__main__":
+    main()
