@@ -42,7 +42,8 @@ class KeywordIndex:
     def __init__(self, folder: Path) -> None:
         import bm25s
 
-        self.retriever = bm25s.BM25.load(str(folder), show_progress=False, allow_pickle=False)
+        # Memory-mapped, so a large index costs page cache, not process memory.
+        self.retriever = bm25s.BM25.load(str(folder), show_progress=False, allow_pickle=False, mmap=True)
 
     def scores(self, query: str) -> np.ndarray:
         """BM25 score of every chunk for the query (zeros when no query word is known)."""
