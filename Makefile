@@ -24,7 +24,7 @@ run: index
 		--server.headless true --browser.gatherUsageStats false -- --index $(INDEX)
 
 browser:
-	@command -v chromium >/dev/null 2>&1 || { apt-get update -qq && apt-get install -y -qq chromium >/dev/null; }
+	@command -v chromium >/dev/null 2>&1 || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; }
 
 test: $(STAMP) browser
 	$(PY) -m pytest

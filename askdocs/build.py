@@ -83,9 +83,10 @@ def changed_files(corpus_dir: Path, manifest: dict[str, Any]) -> list[str]:
 
 
 def is_up_to_date(corpus_dir: Path, index_dir: Path, settings: Settings) -> bool:
-    """True when the live index was built from this corpus with these settings."""
+    """True when the live index is intact and was built from this corpus with these settings."""
     try:
-        manifest = store.read_manifest(store.live_build(index_dir), index_dir, verify=False)
+        # Verified, so that a damaged index is rebuilt rather than reported as up to date.
+        manifest = store.read_manifest(store.live_build(index_dir), index_dir)
     except AskdocsError:
         return False
     return manifest.get("settings") == settings.to_json() and not changed_files(corpus_dir, manifest)

@@ -47,6 +47,8 @@ def load_beir(data: Path, split: str) -> tuple[dict[str, str], dict[str, set[str
 def ensure_index(data: Path, settings: Settings) -> Path:
     """An index of the folder's corpus.jsonl, rebuilt only when missing or stale."""
     name = data.resolve().name
+    if settings.chunk_tokens != Settings().chunk_tokens:
+        name += f"-chunk{settings.chunk_tokens}"
     corpus = CACHE / name / "corpus"
     corpus.mkdir(parents=True, exist_ok=True)
     target = corpus / "corpus.jsonl"
@@ -146,9 +148,11 @@ def main() -> None:
     parser.add_argument("--split", default="dev")
     parser.add_argument("--limit", type=int, default=0, help="evaluate only the first N questions")
     parser.add_argument("--sweep", action="store_true", help="also try several keyword weights")
+    parser.add_argument("--chunk-tokens", type=int, default=Settings().chunk_tokens, help="try another chunk size")
+    parser.add_argument("--no-seeds", action="store_true", help="skip the seed and off-topic questions")
     parser.add_argument("--out", type=Path, default=RESULTS / "quality.json")
     args = parser.parse_args()
-    settings = Settings()
+    settings = replace(Settings(), chunk_tokens=args.chunk_tokens)
     queries, qrels = load_beir(args.data, args.split)
     if args.limit:
         queries = dict(list(queries.items())[: args.limit])
@@ -172,13 +176,17 @@ def main() -> None:
         )
     if args.sweep:
         sweep = {}
-        for weight in (0.05, 0.1, 0.15, 0.2, 0.3, 0.4, 0.6):
+        for weight in (0.2, 0.3, 0.4, 0.5):
             searcher.settings = replace(settings, keyword_weight=weight)
             scores, _ = evaluate(searcher, queries, qrels, "hybrid")
             sweep[str(weight)] = scores
             print(f"keyword_weight {weight:<5} {scores}")
         results["sweep"] = sweep
         searcher.settings = settings
+    if args.no_seeds:
+        args.out.parent.mkdir(parents=True, exist_ok=True)
+        args.out.write_text(json.dumps(results, indent=1))
+        return
     results["seeds"] = seed_report(settings)
     seeds = results["seeds"]
     print(

@@ -1,6 +1,6 @@
 """Render docs/screenshot.png: the real page answering a seed question in headless Chromium.
 
-    python bench/screenshot.py [--question "..."]
+python bench/screenshot.py [--question "..."]
 """
 
 from __future__ import annotations

@@ -226,3 +226,12 @@ def test_incremental_ingest_reuses_embeddings(tmp_path: Path, embedder) -> None:
     searcher = Searcher.load(index)
     assert all(c.source != "back.txt" for p in searcher.passages for c in p.citations)
     assert "Cycling is gentle on sore hips." in [p.text for p in searcher.passages]
+
+
+def test_damaged_index_is_rebuilt_by_a_plain_ingest(make_index, tmp_path: Path, embedder) -> None:
+    index = make_index(SEED_LIKE)
+    path = live(index) / "chunks.jsonl"
+    path.write_bytes(path.read_bytes()[:-5])
+    summary = build_index(tmp_path / "index-corpus", index, Settings(), embedder=embedder)
+    assert not summary.up_to_date
+    assert Searcher.load(index).search("sciatica", k=1)[0].text.startswith("Sciatica")
