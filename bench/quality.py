@@ -163,6 +163,8 @@ def main() -> None:
         "questions": len(queries),
         "settings": settings.to_json(),
     }
+    results["dedup"] = dedup_report(args.data, searcher)
+    print("duplicates:", json.dumps(results["dedup"]))
     print(f"\n{len(queries)} questions, {args.data.name} {args.split}")
     print(f"{'ranking':<22} {'nDCG@10':>8} {'MRR@10':>8} {'R@10':>8} {'R@100':>8} {'confident':>10} {'seconds':>8}")
     for mode in ("keyword", "dense", "hybrid"):
