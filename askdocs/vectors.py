@@ -14,7 +14,7 @@ from typing import Any
 
 import numpy as np
 
-IVF_THRESHOLD = 200_000
+IVF_THRESHOLD = 100_000
 NPROBE = 32
 TRAIN_PER_LIST = 64
 
