@@ -81,9 +81,11 @@ def _sidebar(searcher: Searcher, index_dir: str) -> tuple[int, list[str]]:
         changed = corpus_changes(manifest["corpus"]["path"], manifest)
         if changed:
             st.warning(
-                f"{len(changed)} corpus file(s) changed after this index was built "
-                f"({', '.join(changed[:5])}). Run `python ingest.py --index {index_dir}` to update it."
+                f"{len(changed)} corpus file(s) changed after this index was built. "
+                f"Run `python ingest.py --index {index_dir}` to update it."
             )
+            # File names come from the corpus folder: escaped like any corpus text.
+            st.markdown(safe_html(", ".join(changed[:5])), unsafe_allow_html=True)
     return k, sources
 
 
