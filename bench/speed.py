@@ -104,7 +104,7 @@ def query_figures(data: Path, count: int = 300) -> dict[str, object]:
 
     from askdocs import Searcher
 
-    searcher = Searcher.load(CACHE / "medquad" / "index")
+    searcher = Searcher.load(CACHE / "medquad" / "index")  # built by bench/quality.py
     questions = [json.loads(line)["text"] for line in (data / "queries-dev.jsonl").read_text().splitlines()[:count]]
     flat = faiss.IndexFlatIP(searcher.embeddings.shape[1])
     flat.add(np.ascontiguousarray(searcher.embeddings))
