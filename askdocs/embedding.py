@@ -62,7 +62,7 @@ class Embedder:
         """Unit-length float32 vectors, one row per text (cosine = inner product).
 
         sentence-transformers sorts the texts by length, so batches of 16 carry little padding;
-        measured on a 2-core CPU that is 1.2x faster than batches of 64 (bench/speed.py).
+        measured on 600 MedQuAD answers on a 2-core CPU, 1.2x faster than batches of 64 (README, Performance).
         """
         if not texts:
             return np.zeros((0, self.dimension), dtype=np.float32)

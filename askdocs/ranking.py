@@ -29,7 +29,7 @@ def roll_up(chunk_passages: Sequence[int], scores: np.ndarray) -> list[tuple[int
 
 
 def best_sentence(spans: Sequence[tuple[int, int]], similarities: np.ndarray, text: str) -> tuple[int, int] | None:
-    """The span of the sentence most similar to the question, joined with a neighbour that is nearly as close."""
+    """The span of the sentence most similar to the question; a very short one is joined with the next."""
     if not spans:
         return None
     best = int(np.argmax(similarities))
