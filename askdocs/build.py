@@ -186,7 +186,13 @@ def build_index(
         save_embeddings(build, "", items, embedder.dimension)
         save_embeddings(build, "merged_", merged_items, embedder.dimension)
         store.write_json(build / "merged_hashes.json", merged_hashes)
-        build_keyword_index([c.embed_text for c in chunks], build / "bm25", settings.bm25_k1, settings.bm25_b)
+        build_keyword_index(
+            [c.embed_text for c in chunks],
+            build / "bm25",
+            settings.bm25_k1,
+            settings.bm25_b,
+            settings.keyword_stopwords,
+        )
         store.write_jsonl(
             build / "passages.jsonl",
             (

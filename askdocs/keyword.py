@@ -20,34 +20,37 @@ def _stemmer() -> object:
     return Stemmer.Stemmer("english")
 
 
-def tokenize(texts: list[str], return_ids: bool) -> object:
-    """Lower-cased, stemmed words without English stopwords."""
+def tokenize(texts: list[str], return_ids: bool, stopwords: str = "en") -> object:
+    """Lower-cased, stemmed words without the stopwords of the named bm25s list."""
     import bm25s
 
-    return bm25s.tokenize(texts, stopwords="en", stemmer=_stemmer(), return_ids=return_ids, show_progress=False)
+    return bm25s.tokenize(texts, stopwords=stopwords, stemmer=_stemmer(), return_ids=return_ids, show_progress=False)
 
 
-def build_keyword_index(texts: list[str], folder: Path, k1: float = 1.5, b: float = 0.75) -> None:
-    """Index the texts with BM25 (parameters k1, b) and save the index to `folder`."""
+def build_keyword_index(
+    texts: list[str], folder: Path, k1: float = 1.5, b: float = 0.75, stopwords: str = "en"
+) -> None:
+    """Index the texts with BM25 (parameters k1, b; bm25s stopword list) and save the index to `folder`."""
     import bm25s
 
     retriever = bm25s.BM25(k1=k1, b=b)
-    retriever.index(tokenize(texts, return_ids=True), show_progress=False)
+    retriever.index(tokenize(texts, return_ids=True, stopwords=stopwords), show_progress=False)
     retriever.save(str(folder), show_progress=False)
 
 
 class KeywordIndex:
     """A loaded BM25 index that scores every chunk for a query."""
 
-    def __init__(self, folder: Path) -> None:
+    def __init__(self, folder: Path, stopwords: str = "en") -> None:
         import bm25s
 
+        self.stopwords = stopwords
         # Memory-mapped, so a large index costs page cache, not process memory.
         self.retriever = bm25s.BM25.load(str(folder), show_progress=False, allow_pickle=False, mmap=True)
 
     def scores(self, query: str) -> np.ndarray:
         """BM25 score of every chunk for the query (zeros when no query word is known)."""
-        words = tokenize([query], return_ids=False)[0]  # type: ignore[index]
+        words = tokenize([query], return_ids=False, stopwords=self.stopwords)[0]  # type: ignore[index]
         vocab = self.retriever.vocab_dict
         known = [word for word in words if word in vocab]
         if not known:

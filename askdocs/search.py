@@ -58,7 +58,7 @@ class Searcher:
             self.embeddings = np.load(build / "embeddings.npy", mmap_mode="r", allow_pickle=False)
             self.sentence_vectors = np.load(build / "sentences.npy", mmap_mode="r", allow_pickle=False)
             self.sentence_offsets = np.load(build / "sentence_offsets.npy", allow_pickle=False)
-            self.keywords = KeywordIndex(build / "bm25")
+            self.keywords = KeywordIndex(build / "bm25", self.settings.keyword_stopwords)
             self.passages = [
                 StoredPassage(row["text"], row.get("title"), tuple(Citation.from_json(c) for c in row["citations"]))
                 for row in store.read_jsonl(build / "passages.jsonl")

@@ -37,6 +37,10 @@ class Settings:
     # dense score best (tuned on the MedQuAD dev split; see README, Quality).
     bm25_k1: float = 0.1
     bm25_b: float = 0.4
+    # ... and the words BM25 ignores: bm25s's longer English list ("en_plus", NLTK's), which drops
+    # question words such as "what", "how" and "does" that would otherwise reward passages for
+    # containing them (see README, Quality).
+    keyword_stopwords: str = "en_plus"
     # ... and the cosine of a hit's best chunk below which it is only a weak match.
     confidence_threshold: float = 0.45
 
