@@ -178,7 +178,7 @@ def main() -> None:
         )
     if args.sweep:
         sweep = {}
-        for weight in (0.2, 0.3, 0.4, 0.5):
+        for weight in (0.2, 0.3, 0.4, 0.5, 0.6, 0.8):
             searcher.settings = replace(settings, keyword_weight=weight)
             scores, _ = evaluate(searcher, queries, qrels, "hybrid")
             sweep[str(weight)] = scores

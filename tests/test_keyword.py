@@ -1,0 +1,35 @@
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from askdocs.keyword import KeywordIndex, build_keyword_index
+from askdocs.settings import Settings
+
+TEXTS = [
+    "What the cause of hip pain is in older runners matters a lot to their doctors.",
+    "Causes of hip pain: arthritis.",
+    "Mattresses for a good night of sleep.",
+]
+
+
+def _scores(folder: Path, stopwords: str, query: str) -> np.ndarray:
+    build_keyword_index(TEXTS, folder, k1=0.1, b=0.4, stopwords=stopwords)
+    return KeywordIndex(folder, stopwords).scores(query)
+
+
+def test_question_words_do_not_reward_passages_that_contain_them(tmp_path: Path) -> None:
+    question = "What causes hip pain?"
+    # With bm25s's short list "what" counts, and the passage that merely says "what" wins.
+    assert np.argmax(_scores(tmp_path / "short", "en", question)) == 0
+    shipped = _scores(tmp_path / "shipped", Settings().keyword_stopwords, question)
+    assert np.argmax(shipped) == 1
+    assert shipped[2] == 0
+
+
+@pytest.mark.parametrize("query", ["", "what is the", "zzzz unknownword"])
+def test_queries_without_known_words_score_zero(tmp_path: Path, query: str) -> None:
+    scores = _scores(tmp_path, Settings().keyword_stopwords, query)
+    assert scores.shape == (len(TEXTS),) and not scores.any()
