@@ -159,7 +159,8 @@ def build_index(
             raise EmptyCorpusError(
                 f"no indexable text in {corpus_dir} ({reasons}); the previous index, if any, is kept"
             )
-        embedder = embedder or load_embedder(settings.model)
+        if embedder is None or (embedder.name, embedder.encoder) != (settings.model, settings.encoder):
+            embedder = load_embedder(settings.model, settings.encoder)
         exact = merge_exact(passages)
         chunk_tokens = min(settings.chunk_tokens, embedder.max_tokens)
         chunks = chunk_passages(
@@ -243,6 +244,7 @@ def build_index(
             {
                 "model": settings.model,
                 "dimension": embedder.dimension,
+                "encoder": embedder.encoder,
                 "settings": settings.to_json(),
                 "counts": counts,
                 "faiss": faiss_info,

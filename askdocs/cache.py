@@ -32,7 +32,7 @@ class Embedded:
 
 
 def chunk_key(model: str, chunk: Chunk) -> str:
-    """Cache key of a chunk's embedding."""
+    """Cache key of a chunk's embedding (`model` names the encoder too, so int8 and fp32 never mix)."""
     return content_hash(f"{model}\n{chunk.embed_text}")
 
 
@@ -73,7 +73,7 @@ def embed_chunks(
     chunks: list[Chunk], embedder: Embedder, cache: dict[str, Embedded], progress: bool
 ) -> tuple[list[Embedded], list[str], int]:
     """Embeddings for every chunk, from the cache where possible; returns them, their keys and how many were computed."""
-    keys = [chunk_key(embedder.name, c) for c in chunks]
+    keys = [chunk_key(embedder.cache_name, c) for c in chunks]
     missing: dict[str, Chunk] = {k: c for k, c in zip(keys, chunks) if k not in cache}
     if missing:
         todo = list(missing.items())

@@ -27,6 +27,10 @@ class IngestLockedError(AskdocsError):
     """Another ingest is writing the same index."""
 
 
+class Int8UnavailableError(AskdocsError):
+    """The int8 encoder cannot run this model here (fp32 is used instead)."""
+
+
 def rebuild_hint(index_dir: object) -> str:
     """The command that rebuilds an index, for error messages."""
     return f"run `python ingest.py --index {index_dir}` to rebuild it"

@@ -5,12 +5,19 @@ from __future__ import annotations
 import logging
 from functools import lru_cache
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
 logger = logging.getLogger(__name__)
-# bm25s logs every index build at DEBUG through a handler of its own.
-logging.getLogger("bm25s").setLevel(logging.WARNING)
+
+
+def _bm25s() -> Any:
+    """The bm25s module, quietened: on import it sets its logger to DEBUG with a handler of its own."""
+    import bm25s
+
+    logging.getLogger("bm25s").setLevel(logging.WARNING)
+    return bm25s
 
 
 @lru_cache(maxsize=1)
@@ -22,18 +29,14 @@ def _stemmer() -> object:
 
 def tokenize(texts: list[str], return_ids: bool, stopwords: str = "en") -> object:
     """Lower-cased, stemmed words without the stopwords of the named bm25s list."""
-    import bm25s
-
-    return bm25s.tokenize(texts, stopwords=stopwords, stemmer=_stemmer(), return_ids=return_ids, show_progress=False)
+    return _bm25s().tokenize(texts, stopwords=stopwords, stemmer=_stemmer(), return_ids=return_ids, show_progress=False)
 
 
 def build_keyword_index(
     texts: list[str], folder: Path, k1: float = 1.5, b: float = 0.75, stopwords: str = "en"
 ) -> None:
     """Index the texts with BM25 (parameters k1, b; bm25s stopword list) and save the index to `folder`."""
-    import bm25s
-
-    retriever = bm25s.BM25(k1=k1, b=b)
+    retriever = _bm25s().BM25(k1=k1, b=b)
     retriever.index(tokenize(texts, return_ids=True, stopwords=stopwords), show_progress=False)
     retriever.save(str(folder), show_progress=False)
 
@@ -42,11 +45,9 @@ class KeywordIndex:
     """A loaded BM25 index that scores every chunk for a query."""
 
     def __init__(self, folder: Path, stopwords: str = "en") -> None:
-        import bm25s
-
         self.stopwords = stopwords
         # Memory-mapped, so a large index costs page cache, not process memory.
-        self.retriever = bm25s.BM25.load(str(folder), show_progress=False, allow_pickle=False, mmap=True)
+        self.retriever = _bm25s().BM25.load(str(folder), show_progress=False, allow_pickle=False, mmap=True)
 
     def scores(self, query: str) -> np.ndarray:
         """BM25 score of every chunk for the query (zeros when no query word is known)."""

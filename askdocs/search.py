@@ -99,7 +99,14 @@ class Searcher:
                 f"the index at {index_dir} was built with the model '{built_with}', not '{model}'; "
                 f"run `python ingest.py --index {index_dir} --model {model}` to rebuild it with that model"
             )
-        embedder = load_embedder(built_with)
+        settings = Settings.from_json(manifest["settings"])
+        embedder = load_embedder(built_with, settings.encoder)
+        if embedder.encoder != manifest.get("encoder", "fp32"):
+            raise IndexMismatchError(
+                f"the index at {index_dir} was built with the {manifest.get('encoder')} encoder, but only "
+                f"{embedder.encoder} runs here (see the warning above); run "
+                f"`python ingest.py --index {index_dir} --encoder {embedder.encoder}` to rebuild it"
+            )
         if embedder.dimension != manifest["dimension"]:
             raise IndexMismatchError(
                 f"the model '{built_with}' gives {embedder.dimension}-dimensional vectors but the index holds "

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Callable
+import shutil
+import tempfile
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -14,6 +16,9 @@ from askdocs.settings import Settings
 
 ROOT = Path(__file__).resolve().parent.parent
 os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+# The int8 model is exported afresh into a folder of this session's own (subprocesses inherit it),
+# so every run checks the export a fresh machine does.
+os.environ["ASKDOCS_CACHE"] = tempfile.mkdtemp(prefix="askdocs-test-cache-")
 
 SEED_LIKE = {
     "hips.txt": (
@@ -44,10 +49,16 @@ def write_corpus(folder: Path, files: dict[str, str | bytes]) -> Path:
     return folder
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _remove_export_cache() -> Iterator[None]:
+    yield
+    shutil.rmtree(os.environ["ASKDOCS_CACHE"], ignore_errors=True)
+
+
 @pytest.fixture(scope="session")
 def embedder() -> Embedder:
-    """The bundled all-MiniLM-L6-v2, loaded once for the whole session."""
-    return load_embedder(Settings().model)
+    """The bundled all-MiniLM-L6-v2 with the default encoder, loaded once for the whole session."""
+    return load_embedder(Settings().model, Settings().encoder)
 
 
 @pytest.fixture

@@ -1,0 +1,101 @@
+from __future__ import annotations
+
+import json
+import os
+import logging
+import shutil
+from dataclasses import replace
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from askdocs import IndexMismatchError, Searcher, store
+from askdocs.build import build_index
+from askdocs.embedding import Embedder, load_embedder, resolve_model
+from askdocs.settings import DEFAULT_MODEL, Settings
+from tests.conftest import SEED_LIKE, write_corpus
+
+TEXTS = [
+    "What is sciatica?",
+    "Vertebroplasty injects bone cement into a compressed vertebra to stabilise fractures caused by osteoporosis.",
+    "Sleeping on a medium-firm mattress is better for chronic low back pain than a firm one. " * 6,
+    "hip",
+]
+
+
+@pytest.fixture(scope="module")
+def fp32() -> Embedder:
+    return load_embedder(DEFAULT_MODEL, "fp32")
+
+
+def test_the_default_encoder_is_int8_and_runs_here(embedder: Embedder) -> None:
+    assert Settings().encoder == "int8"
+    assert embedder.encoder == "int8" and embedder.int8 is not None
+
+
+def test_int8_vectors_stay_close_to_fp32(embedder: Embedder, fp32: Embedder) -> None:
+    ours, reference = embedder.encode(TEXTS), fp32.encode(TEXTS)
+    assert ours.shape == reference.shape == (len(TEXTS), fp32.dimension)
+    assert np.allclose(np.linalg.norm(ours, axis=1), 1.0, atol=1e-5)
+    assert (ours * reference).sum(axis=1).min() >= 0.97
+    # A text's vector does not depend on the padding of the batch it came in.
+    alone = np.stack([embedder.encode([text])[0] for text in TEXTS])
+    assert np.allclose(alone, ours, atol=1e-5)
+
+
+def test_int8_span_vectors_match_fp32_ones(embedder: Embedder, fp32: Embedder) -> None:
+    text = "Sciatica is nerve pain in the leg. Ice helps hip bursitis."
+    spans = [[(0, 34), (35, len(text))]]
+    _, ours = embedder.encode_with_spans([text], spans)
+    _, reference = fp32.encode_with_spans([text], spans)
+    assert ours[0].shape == (2, fp32.dimension)
+    assert (ours[0] * reference[0]).sum(axis=1).min() >= 0.97
+
+
+def test_a_model_int8_cannot_run_falls_back_to_fp32(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    model = tmp_path / "cls-pooled"
+    shutil.copytree(resolve_model(DEFAULT_MODEL), model)
+    pooling = model / "1_Pooling" / "config.json"
+    config = json.loads(pooling.read_text())
+    pooling.write_text(json.dumps({**config, "pooling_mode_mean_tokens": False, "pooling_mode_cls_token": True}))
+    with caplog.at_level(logging.WARNING):
+        embedder = Embedder(str(model), "int8")
+    assert embedder.encoder == "fp32" and embedder.int8 is None
+    assert "does not use mean pooling" in caplog.text
+    assert embedder.encode(["hip pain"]).shape == (1, embedder.dimension)
+
+
+def test_the_export_is_made_once_and_reused(embedder: Embedder, tmp_path: Path) -> None:
+    exported = list((Path(os.environ["ASKDOCS_CACHE"]) / "onnx").glob("*/model-int8.onnx"))
+    assert len(exported) == 1
+    before = exported[0].stat().st_mtime_ns
+    assert Embedder(DEFAULT_MODEL, "int8").encoder == "int8"
+    assert exported[0].stat().st_mtime_ns == before
+
+
+def test_unknown_encoder_is_refused() -> None:
+    with pytest.raises(Exception, match="encoder must be one of int8, fp32"):
+        Embedder(DEFAULT_MODEL, "int4")
+
+
+def test_fp32_and_int8_indexes_never_share_vectors(tmp_path: Path) -> None:
+    corpus = write_corpus(tmp_path / "corpus", SEED_LIKE)
+    index = tmp_path / "index"
+    first = build_index(corpus, index, Settings())
+    second = build_index(corpus, index, replace(Settings(), encoder="fp32"))
+    assert second.embedded == first.embedded > 0 and second.reused == 0
+    searcher = Searcher.load(index)
+    assert searcher.embedder.encoder == "fp32"
+    assert searcher.search("what is sciatica?", k=1)[0].text.startswith("Sciatica")
+
+
+def test_index_whose_encoder_cannot_run_here_says_how_to_rebuild(make_index) -> None:
+    index = make_index(SEED_LIKE)
+    manifest_path = store.live_build(index) / "manifest.json"
+    manifest = json.loads(manifest_path.read_text())
+    # As if built where int8 fell back to fp32, then loaded where int8 runs.
+    manifest["encoder"] = "fp32"
+    manifest_path.write_text(json.dumps(manifest))
+    with pytest.raises(IndexMismatchError, match=r"built with the fp32 encoder.*python ingest.py .*--encoder int8"):
+        Searcher.load(index)
