@@ -1,8 +1,8 @@
 from __future__ import annotations
 
 import json
-import os
 import logging
+import os
 import shutil
 from dataclasses import replace
 from pathlib import Path
