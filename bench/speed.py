@@ -1,9 +1,10 @@
 """Speed and memory, each figure beside a baseline measured in the same run.
 
-    python bench/speed.py [--data ../shared/bench/medquad] [--slice 4000] [--skip-1m]
+    python bench/speed.py [--data ../shared/bench/medquad] [--slice 4000] [--skip-1m] [--parts ingest,query]
 
-1. Cold ingest of the first N MedQuAD answers, as a whole process, against a bare process that
-   loads the model and encodes the same texts with plain sentence-transformers fp32 (defaults).
+1. Cold ingest of the first N MedQuAD answers, as a whole process (the int8 export included),
+   against a bare process that loads the model and encodes the same texts with plain
+   sentence-transformers fp32 (defaults), and against askdocs' own ingest with `--encoder fp32`.
 2. Unchanged re-ingest as a share of that cold ingest (slice), and on the full MedQuAD index
    (bench/.cache/medquad, built by bench/quality.py) against its recorded cold build time.
 3. Warm query latency p50/p95 of Searcher.search (hybrid + highlight + citations) against bare
@@ -18,10 +19,12 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import resource
 import shutil
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -35,10 +38,10 @@ RESULTS = ROOT / "bench" / "results"
 PY = sys.executable
 
 
-def timed(command: list[str]) -> float:
+def timed(command: list[str], env: dict[str, str] | None = None) -> float:
     """Wall seconds of a subprocess, which must succeed."""
     started = time.perf_counter()
-    subprocess.run(command, cwd=ROOT, check=True, capture_output=True, text=True)
+    subprocess.run(command, cwd=ROOT, check=True, capture_output=True, text=True, env=env and {**os.environ, **env})
     return time.perf_counter() - started
 
 
@@ -71,14 +74,21 @@ def ingest_figures(data: Path, count: int) -> dict[str, float]:
     corpus = slice_corpus(data, count)
     index = CACHE / f"slice{count}" / "index"
     shutil.rmtree(index, ignore_errors=True)
+    fp32_index = CACHE / f"slice{count}" / "index-fp32"
+    shutil.rmtree(fp32_index, ignore_errors=True)
     bare = timed([PY, "-c", BARE_ENCODE, str(corpus / "corpus.jsonl")])
-    cold = timed([PY, "ingest.py", "--corpus", str(corpus), "--index", str(index), "--quiet"])
-    unchanged = timed([PY, "ingest.py", "--corpus", str(corpus), "--index", str(index), "--quiet"])
+    ingest = [PY, "ingest.py", "--corpus", str(corpus), "--quiet", "--index"]
+    with tempfile.TemporaryDirectory() as export_cache:  # the cold run exports the int8 model too
+        cold = timed([*ingest, str(index)], env={"ASKDOCS_CACHE": export_cache})
+    cold_fp32 = timed([*ingest, str(fp32_index), "--encoder", "fp32"])
+    unchanged = timed([*ingest, str(index)])
     figures = {
         "slice_answers": count,
         "bare_fp32_encode_process_s": round(bare, 1),
         "cold_ingest_process_s": round(cold, 1),
         "ingest_speedup_vs_bare": round(bare / cold, 2),
+        "cold_ingest_fp32_encoder_process_s": round(cold_fp32, 1),
+        "int8_speedup_vs_fp32_ingest": round(cold_fp32 / cold, 2),
         "unchanged_reingest_s": round(unchanged, 2),
         "unchanged_share_of_cold": round(unchanged / cold, 4),
     }
@@ -103,8 +113,10 @@ def query_figures(data: Path, count: int = 300) -> dict[str, object]:
     import faiss
 
     from askdocs import Searcher
+    from askdocs.embedding import load_embedder
 
     searcher = Searcher.load(CACHE / "medquad" / "index")  # built by bench/quality.py
+    plain = load_embedder(searcher.settings.model, "fp32").model  # bare: sentence-transformers fp32
     questions = [json.loads(line)["text"] for line in (data / "queries-dev.jsonl").read_text().splitlines()[:count]]
     flat = faiss.IndexFlatIP(searcher.embeddings.shape[1])
     flat.add(np.ascontiguousarray(searcher.embeddings))
@@ -119,7 +131,7 @@ def query_figures(data: Path, count: int = 300) -> dict[str, object]:
         searcher.search(question, k=10, highlight=False)
         no_highlight.append(time.perf_counter() - started)
         started = time.perf_counter()
-        flat.search(searcher.embedder.encode([question]), 10)
+        flat.search(plain.encode([question], normalize_embeddings=True), 10)
         bare.append(time.perf_counter() - started)
     figures = {
         "shipped": percentiles(ours),
@@ -204,17 +216,24 @@ def main() -> None:
     parser.add_argument("--data", type=Path, default=ROOT.parent / "shared" / "bench" / "medquad")
     parser.add_argument("--slice", type=int, default=4000)
     parser.add_argument("--skip-1m", action="store_true", help="FAISS at 100k only")
+    parser.add_argument("--parts", default="ingest,query,page,faiss", help="comma-separated parts to run")
     parser.add_argument("--out", type=Path, default=RESULTS / "speed.json")
     args = parser.parse_args()
-    results: dict[str, object] = {}
-    results["ingest"] = ingest_figures(args.data, args.slice)
-    print("ingest:", json.dumps(results["ingest"], indent=1))
-    results["query"] = query_figures(args.data)
-    print("query:", json.dumps(results["query"], indent=1))
-    results["page"] = page_figures()
-    print("page:", results["page"])
-    results["faiss"] = faiss_figures([100_000] if args.skip_1m else [100_000, 1_000_000])
-    print("faiss:", json.dumps(results["faiss"], indent=1))
+    parts = set(args.parts.split(","))
+    # Parts not run this time keep their figures from the previous run.
+    results: dict[str, object] = json.loads(args.out.read_text()) if args.out.exists() else {}
+    if "ingest" in parts:
+        results["ingest"] = ingest_figures(args.data, args.slice)
+        print("ingest:", json.dumps(results["ingest"], indent=1))
+    if "query" in parts:
+        results["query"] = query_figures(args.data)
+        print("query:", json.dumps(results["query"], indent=1))
+    if "page" in parts:
+        results["page"] = page_figures()
+        print("page:", results["page"])
+    if "faiss" in parts:
+        results["faiss"] = faiss_figures([100_000] if args.skip_1m else [100_000, 1_000_000])
+        print("faiss:", json.dumps(results["faiss"], indent=1))
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps(results, indent=1))
     print(f"results written to {args.out}")
