@@ -7,6 +7,8 @@ import unicodedata
 
 _INVISIBLE = dict.fromkeys(map(ord, "\u200b\u200c\u200d\u2060\ufeff\u00ad"))
 _SPACES = re.compile(r"\s+")
+# Whitespace that text_for_model would fold or strip: anything but single inner spaces.
+_UNTIDY_SPACE = re.compile(r"^\s|\s$|\s\s|[^\S ]")
 _WORD = re.compile(r"[^\W\d_]{2,}")
 # "^ Enke, Oliver; ..." (Wikipedia back-links) or "↑ ..." start a reference-list entry.
 _REFERENCE_MARK = re.compile(r"^\s*[\^↑]\s")
@@ -34,6 +36,8 @@ def text_for_model(text: str) -> str:
 
 def text_for_model_mapped(text: str) -> tuple[str, list[int]]:
     """`text_for_model(text)`, and for each of its characters the index it came from in `text`."""
+    if not _CITATION_MARKS.search(text) and not _UNTIDY_SPACE.search(text):
+        return text, list(range(len(text)))  # normalised text without markers: nothing moves
     masked = _CITATION_MARKS.sub(lambda match: " " * len(match.group()), text)
     out: list[str] = []
     where: list[int] = []

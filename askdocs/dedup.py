@@ -93,7 +93,12 @@ def near_duplicate_pairs(texts: Sequence[str], threshold: float) -> list[tuple[i
         minhash = MinHash(num_perm=NUM_PERM)
         minhash.update_batch(list(current))
         for j in sorted(lsh.query(minhash)):
-            if len(current & sets[j]) / len(current | sets[j]) >= threshold:
+            other = sets[j]
+            # Jaccard <= smaller/larger size, so pairs of very different sizes need no set operation.
+            if min(len(current), len(other)) < threshold * max(len(current), len(other)):
+                continue
+            shared = len(current & other)
+            if shared >= threshold * (len(current) + len(other) - shared):
                 pairs.append((j, i))
         lsh.insert(i, minhash)
         sets.append(current)

@@ -126,9 +126,8 @@ class Embedder:
         # One text per run: as fast as batches of 16 here (1.38x fp32 either way), and int8's activation
         # scales are then the text's own, so a vector never depends on the texts batched with it.
         encoded = self.tokenizer(batch, truncation=True, max_length=self.max_tokens, return_offsets_mapping=True)
-        for row, i in enumerate(ids):
-            single = {name: np.asarray([encoded[name][row]]) for name in self.int8.input_names}
-            tokens = self.int8.token_embeddings(single)[0]
+        each = [{name: encoded[name][row] for name in self.int8.input_names} for row in range(len(batch))]
+        for row, (i, tokens) in enumerate(zip(ids, self.int8.token_embeddings_each(each))):
             yield i, tokens.mean(axis=0), tokens, np.asarray(encoded["offset_mapping"][row])
 
 

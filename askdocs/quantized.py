@@ -15,6 +15,8 @@ import logging
 import os
 import tempfile
 import warnings
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -127,13 +129,40 @@ class Int8Transformer:
                 _export(transformer, self.input_names, target)
             import onnxruntime
 
-            options = onnxruntime.SessionOptions()
-            options.log_severity_level = 3
-            self.session = onnxruntime.InferenceSession(str(target), options, providers=["CPUExecutionProvider"])
+            self.session = _session(onnxruntime, target, threads=0)  # a question: all cores on one text
+            self.workers = _cores()
+            # Many texts: one single-threaded run per core, side by side. On 2 cores that encoded 400
+            # MedQuAD answers 1.18x faster than one run at a time on both cores (README, Performance).
+            self.bulk_session = _session(onnxruntime, target, threads=1) if self.workers > 1 else self.session
         except Exception as error:  # any exporter or runtime failure means: use fp32
             raise Int8UnavailableError(f"could not export or load the int8 model ({error})") from error
 
-    def token_embeddings(self, encoded: dict[str, np.ndarray]) -> np.ndarray:
-        """Contextual token embeddings, shape (texts, tokens, dimension), for a padded batch."""
-        feed = {name: np.asarray(encoded[name], dtype=np.int64) for name in self.input_names}
-        return self.session.run(None, feed)[0]
+    def token_embeddings_each(self, encoded: list[dict[str, list[int]]]) -> Iterator[np.ndarray]:
+        """Token embeddings, shape (tokens, dimension), of each text encoded alone, in order."""
+
+        def run(one: dict[str, list[int]], session: Any = self.bulk_session) -> np.ndarray:
+            feed = {name: np.asarray([one[name]], dtype=np.int64) for name in self.input_names}
+            return session.run(None, feed)[0][0]
+
+        if self.workers == 1 or len(encoded) == 1:  # a question gets every core
+            yield from (run(one, self.session) for one in encoded)
+            return
+        # onnxruntime releases the GIL while it runs, so threads use every core.
+        with ThreadPoolExecutor(self.workers) as pool:
+            yield from pool.map(run, encoded)
+
+
+def _cores() -> int:
+    """Cores this process may run on."""
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except AttributeError:  # not on Linux
+        return max(1, os.cpu_count() or 1)
+
+
+def _session(onnxruntime: Any, path: Path, threads: int) -> Any:
+    """An onnxruntime CPU session for the model at `path` (`threads` 0: onnxruntime's default)."""
+    options = onnxruntime.SessionOptions()
+    options.log_severity_level = 3
+    options.intra_op_num_threads = threads
+    return onnxruntime.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])

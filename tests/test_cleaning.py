@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import pytest
 
-from askdocs.cleaning import drop_reason, normalize, text_for_model
+from askdocs.cleaning import drop_reason, normalize, text_for_model, text_for_model_mapped
 
 
 def test_normalize_folds_nbsp_invisible_characters_and_whitespace() -> None:
@@ -46,3 +46,22 @@ def test_model_text_drops_citation_markers() -> None:
         text_for_model("Exercise helps.[47] It also prevents recurrences.[1][48]")
         == "Exercise helps. It also prevents recurrences."
     )
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "A tidy sentence. Another one.",
+        "Exercise helps.[47] It also prevents recurrences.[1][48]",
+        "  leading, double  spaces,\ttabs\u00a0and trailing ",
+        "",
+    ],
+)
+def test_model_text_maps_every_character_back(text: str) -> None:
+    body, where = text_for_model_mapped(text)
+    assert body == text_for_model(text) and len(where) == len(body)
+    assert where == sorted(where)
+    for char, index in zip(body, where):
+        assert char == text[index] or (char == " " and text[index].isspace())
+    if body == text:
+        assert where == list(range(len(text)))
