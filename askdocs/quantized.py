@@ -3,8 +3,8 @@
 sentence-transformers' own ONNX backend needs optimum, which cannot be installed beside
 transformers 5, so the export is done here with torch.onnx and onnxruntime's quantize_dynamic.
 Only the weight matrices are quantised, per output channel: on this project's 2-core AVX-512 VNNI
-CPU that encoded MedQuAD chunks 1.37x faster than torch fp32, with cosine >= 0.986 to the fp32
-vectors; per-tensor weights were as fast but fell to 0.88 (README, Performance).
+CPU that encoded MedQuAD chunks 1.37x faster than torch fp32, with cosine >= 0.985 to the fp32
+vectors; per-tensor weights were 1.29x but fell to 0.88 (README, Performance).
 """
 
 from __future__ import annotations
