@@ -1,6 +1,6 @@
 """Retrieval quality on a BEIR-style folder, plus the seed-corpus questions and off-topic questions.
 
-    python bench/quality.py [--data ../shared/bench/medquad] [--split dev] [--limit N] [--sweep] [--encoder fp32]
+    python bench/quality.py [--data ../shared/bench/medquad] [--split dev] [--limit N] [--sweep] [--overlap N] [--encoder fp32]
 
 Builds (or reuses) an index of the folder's corpus.jsonl under bench/.cache/, then prints nDCG@10,
 MRR@10, Recall@10 and Recall@100 at the document level (a hit counts for every `_id` it cites) for
@@ -49,6 +49,8 @@ def ensure_index(data: Path, settings: Settings) -> Path:
     name = data.resolve().name
     if settings.chunk_tokens != Settings().chunk_tokens:
         name += f"-chunk{settings.chunk_tokens}"
+    if settings.overlap_sentences != Settings().overlap_sentences:
+        name += f"-overlap{settings.overlap_sentences}"
     if settings.encoder != Settings().encoder:
         name += f"-{settings.encoder}"
     corpus = CACHE / name / "corpus"
@@ -151,11 +153,12 @@ def main() -> None:
     parser.add_argument("--limit", type=int, default=0, help="evaluate only the first N questions")
     parser.add_argument("--sweep", action="store_true", help="also try several keyword weights")
     parser.add_argument("--chunk-tokens", type=int, default=Settings().chunk_tokens, help="try another chunk size")
+    parser.add_argument("--overlap", type=int, default=Settings().overlap_sentences, help="try another chunk overlap")
     parser.add_argument("--encoder", choices=ENCODERS, default=Settings().encoder, help="compare another encoder")
     parser.add_argument("--no-seeds", action="store_true", help="skip the seed and off-topic questions")
     parser.add_argument("--out", type=Path, default=RESULTS / "quality.json")
     args = parser.parse_args()
-    settings = replace(Settings(), chunk_tokens=args.chunk_tokens, encoder=args.encoder)
+    settings = replace(Settings(), chunk_tokens=args.chunk_tokens, overlap_sentences=args.overlap, encoder=args.encoder)
     queries, qrels = load_beir(args.data, args.split)
     if args.limit:
         queries = dict(list(queries.items())[: args.limit])
