@@ -31,7 +31,7 @@ def normalize(text: str) -> str:
 
 def text_for_model(text: str) -> str:
     """What the embedder and keyword index see: the text without citation markers."""
-    return text_for_model_mapped(text)[0]
+    return _SPACES.sub(" ", _CITATION_MARKS.sub(" ", text)).strip()
 
 
 def text_for_model_mapped(text: str) -> tuple[str, list[int]]:
