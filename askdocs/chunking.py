@@ -99,10 +99,14 @@ def chunk_passages(
     whole = [embed_text(p.title, p.text) for p in passages]
     whole_tokens = count_tokens(whole)
     title_tokens = count_tokens([f"{p.title}. " if p.title else "" for p in passages])
+    long = [pid for pid in range(len(passages)) if whole_tokens[pid] + SPECIAL_TOKENS > chunk_tokens]
+    sentences = {pid: sentence_spans(passages[pid].text) for pid in long}
+    # One tokenizer call for the sentences of every long passage: a call per passage cost 3x as much.
+    counted = iter(count_tokens([passages[pid].text[s:e] for pid in long for s, e in sentences[pid]]))
     chunks: list[Chunk] = []
     for pid, passage in enumerate(passages):
         span = (0, len(passage.text))
-        if whole_tokens[pid] + SPECIAL_TOKENS <= chunk_tokens:
+        if pid not in sentences:
             chunks.append(
                 Chunk(pid, passage.text, span, cite(passage.citations, passage.line_starts, span), whole[pid])
             )
@@ -110,14 +114,15 @@ def chunk_passages(
         # A long title must not crowd the text out of the window.
         budget = max(chunk_tokens - SPECIAL_TOKENS - title_tokens[pid], chunk_tokens // 2)
         title = passage.title if title_tokens[pid] + SPECIAL_TOKENS < chunk_tokens // 2 else None
-        spans: list[tuple[int, int]] = []
-        sentences = sentence_spans(passage.text)
-        lengths = count_tokens([passage.text[s:e] for s, e in sentences])
-        for sentence, length in zip(sentences, lengths):
-            spans.extend(
-                _split_long_sentence(passage.text, sentence, budget, tokenizer) if length > budget else [sentence]
-            )
-        lengths = count_tokens([passage.text[s:e] for s, e in spans])
+        lengths = [next(counted) for _ in sentences[pid]]
+        spans = sentences[pid]
+        if max(lengths) > budget:
+            spans = []
+            for sentence, length in zip(sentences[pid], lengths):
+                spans.extend(
+                    _split_long_sentence(passage.text, sentence, budget, tokenizer) if length > budget else [sentence]
+                )
+            lengths = count_tokens([passage.text[s:e] for s, e in spans])
         for first, last in pack(lengths, budget - 1, overlap):
             span = (spans[first][0], spans[last - 1][1])
             text = passage.text[span[0] : span[1]]

@@ -38,6 +38,13 @@ def test_near_duplicate_pairs_find_small_edits_not_topic_neighbours() -> None:
     assert near_duplicate_pairs([BASE, EDITED, SAME_TOPIC], 0.7) == [(0, 1)]
 
 
+def test_near_duplicate_pairs_need_close_vectors_when_given() -> None:
+    texts = [BASE, EDITED, BASE + " Seen again."]
+    close = np.array([[1, 0], [1, 0], [0, 1]], dtype=np.float32)
+    assert near_duplicate_pairs(texts, 0.7) == [(0, 1), (0, 2), (1, 2)]
+    assert near_duplicate_pairs(texts, 0.7, close, 0.95) == [(0, 1)]
+
+
 def test_near_duplicates_merge_into_the_most_complete_text(embedder) -> None:
     passages = [passage(BASE, "a.txt", 3), passage(SAME_TOPIC, "b.txt", 1), passage(EDITED, "c.txt", 7)]
     merged, kept, groups = merge_near(passages, embedder.encode([p.text for p in passages]), 0.7, 0.95)
