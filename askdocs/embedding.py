@@ -11,7 +11,7 @@ from pathlib import Path
 import numpy as np
 
 from askdocs.errors import AskdocsError, Int8UnavailableError
-from askdocs.quantized import Int8Transformer
+from askdocs.quantized import EXPORT_RECIPE, Int8Transformer
 from askdocs.settings import DEFAULT_MODEL, ENCODERS
 
 # Never reach for a model hub: there is no network where askdocs runs.
@@ -63,7 +63,7 @@ class Embedder:
                 logger.warning("the int8 encoder is not available for '%s' (%s); using fp32", name, error)
         # What actually runs; vectors of different encoders are never mixed (cache key, manifest).
         self.encoder = "int8" if self.int8 else "fp32"
-        self.cache_name = name if self.encoder == "fp32" else f"{name} [int8]"
+        self.cache_name = name if self.encoder == "fp32" else f"{name} [{EXPORT_RECIPE}]"
 
     def count_tokens(self, texts: list[str]) -> list[int]:
         """Word pieces in each text, without the [CLS]/[SEP] markers."""

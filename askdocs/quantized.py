@@ -17,6 +17,7 @@ import tempfile
 import warnings
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -51,12 +52,23 @@ def _check_supported(model: Any) -> None:
         raise Int8UnavailableError(f"the model has modules after pooling: {[type(m).__name__ for m in rest[1:]]}")
 
 
+# How the int8 copy is made. It keys both the exported file and the embedding cache, so changing
+# it exports again and re-embeds rather than mixing vectors of two recipes in one index.
+EXPORT_RECIPE = "int8 v2: eager attention, MatMul weights per channel"
+
+
 def _fingerprint(model_dir: str, transformer: Any) -> str:
     """Names, sizes and times of the model's files, so a changed model is exported again."""
     import onnxruntime
     import torch
 
-    parts = [model_dir, torch.__version__, onnxruntime.__version__, type(transformer.auto_model).__name__]
+    parts = [
+        EXPORT_RECIPE,
+        model_dir,
+        torch.__version__,
+        onnxruntime.__version__,
+        type(transformer.auto_model).__name__,
+    ]
     folder = Path(model_dir)
     if folder.is_dir():
         for path in sorted(folder.rglob("*")):
@@ -91,7 +103,7 @@ def _export(transformer: Any, input_names: list[str], target: Path) -> None:
         root.setLevel(logging.ERROR)
         try:
             full = Path(scratch) / "model.onnx"
-            with torch.no_grad():
+            with torch.no_grad(), _eager_attention(transformer.auto_model):
                 torch.onnx.export(
                     TokenEmbeddings(transformer.auto_model).eval(),
                     tuple(sample[name] for name in input_names),
@@ -113,6 +125,26 @@ def _export(transformer: Any, input_names: list[str], target: Path) -> None:
         finally:
             root.setLevel(level)
         os.replace(quantized, target)  # atomic: a concurrent or killed export never leaves half a file
+
+
+@contextmanager
+def _eager_attention(auto_model: Any) -> Iterator[None]:
+    """Trace the model with plain (eager) attention, then restore its own.
+
+    The traced SDPA mask adds Where/IsNaN steps to every layer; without them the int8 copy
+    encoded MedQuAD chunks 1.21x faster, as close to fp32 (mean cosine 0.9945 both; README).
+    """
+    before = getattr(auto_model.config, "_attn_implementation", None)
+    try:
+        auto_model.set_attn_implementation("eager")
+    except (AttributeError, ValueError) as error:  # older transformers, or a model without the choice
+        logger.debug("exporting with the model's own attention (%s)", error)
+        before = None
+    try:
+        yield
+    finally:
+        if before is not None:
+            auto_model.set_attn_implementation(before)
 
 
 class Int8Transformer:
