@@ -73,6 +73,15 @@ def load_vector_index(path: Path, info: dict[str, Any] | None = None) -> Any:
 
 def search_vectors(index: Any, query: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
     """The ids and inner products of the `k` nearest vectors (ids of -1 are padding)."""
+    import faiss
+
     k = min(k, index.ntotal)
-    scores, ids = index.search(query.reshape(1, -1).astype(np.float32), k)
+    # One question on one thread: FAISS splitting a flat scan of 60k vectors over 2 cores took 9.4 ms
+    # against 5.4 ms alone (IVF: the same). The setting is the calling thread's own (OpenMP).
+    threads = faiss.omp_get_max_threads()
+    faiss.omp_set_num_threads(1)
+    try:
+        scores, ids = index.search(query.reshape(1, -1).astype(np.float32), k)
+    finally:
+        faiss.omp_set_num_threads(threads)
     return ids[0], scores[0]
