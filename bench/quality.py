@@ -103,13 +103,13 @@ def evaluate(
 
 
 def seed_report(settings: Settings) -> dict[str, object]:
-    """The seed questions (expected passage first?) and off-topic questions (never confident)."""
+    """The seed questions (expected passage first? answering sentence marked?) and off-topic ones (never confident)."""
     index = CACHE / "seeds" / "index"
     print("\n".join(build_index(ROOT / "corpus", index, settings).lines()))
     searcher = Searcher.load(index)
     cases = [json.loads(line) for line in (ROOT / "bench" / "seed_questions.jsonl").read_text().splitlines()]
-    first = confident = 0
-    misses = []
+    first = confident = highlighted = 0
+    misses, highlight_misses = [], []
     for case in cases:
         hits = searcher.search(case["question"], k=5)
         places = [(c.source, c.line) for c in hits[0].citations] if hits else []
@@ -117,6 +117,13 @@ def seed_report(settings: Settings) -> dict[str, object]:
         confident += any(h.confident for h in hits)
         if (case["source"], case["line"]) not in places:
             misses.append(case["question"])
+        # The expected passage's hit marks one of the sentences written down as answering the question.
+        expected = [h for h in hits if (case["source"], case["line"]) in [(c.source, c.line) for c in h.citations]]
+        marked = expected[0].text[slice(*expected[0].highlight)] if expected and expected[0].highlight else ""
+        if any(answer in marked for answer in case["answers"]):
+            highlighted += 1
+        else:
+            highlight_misses.append(case["question"])
     offtopic = [q for q in (ROOT / "bench" / "offtopic_questions.txt").read_text().splitlines() if q.strip()]
     offtopic_confident = [q for q in offtopic if any(h.confident for h in searcher.search(q, k=5))]
     return {
@@ -124,6 +131,8 @@ def seed_report(settings: Settings) -> dict[str, object]:
         "expected_passage_first": first,
         "seed_confident": confident,
         "seed_misses": misses,
+        "answer_sentence_highlighted": highlighted,
+        "highlight_misses": highlight_misses,
         "offtopic_questions": len(offtopic),
         "offtopic_confident": len(offtopic_confident),
         "offtopic_confident_questions": offtopic_confident,
@@ -199,8 +208,8 @@ def main() -> None:
     seeds = results["seeds"]
     print(
         f"\nseed corpus: expected passage first for {seeds['expected_passage_first']}/{seeds['seed_questions']}, "
-        f"confident {seeds['seed_confident']}/{seeds['seed_questions']}; "
-        f"off-topic confident {seeds['offtopic_confident']}/{seeds['offtopic_questions']}"
+        f"confident {seeds['seed_confident']}/{seeds['seed_questions']}, answering sentence highlighted "
+        f"{seeds['answer_sentence_highlighted']}/{seeds['seed_questions']}; off-topic confident {seeds['offtopic_confident']}/{seeds['offtopic_questions']}"
     )
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps(results, indent=1))

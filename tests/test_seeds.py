@@ -66,3 +66,13 @@ def test_no_symbol_only_or_bibliography_passage_is_indexed(seeds) -> None:
     texts = [p.text for p in searcher.passages]
     assert "×" not in texts
     assert not any(t.startswith("^ Enke") for t in texts)
+
+
+@pytest.mark.parametrize("case", QUESTIONS, ids=[q["question"][:40] for q in QUESTIONS])
+def test_seed_answers_quote_their_expected_passage(case) -> None:
+    # bench/quality.py scores the highlight against these quotes; they must stay true to the corpus.
+    source_line = normalize(
+        (ROOT / "corpus" / case["source"]).read_text(encoding="utf-8").splitlines()[case["line"] - 1]
+    )
+    assert case["answers"]
+    assert all(answer in source_line for answer in case["answers"])
