@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import json
 import logging
-from collections.abc import Collection
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
@@ -59,32 +60,15 @@ class Searcher:
             self.sentence_vectors = np.load(build / "sentences.npy", mmap_mode="r", allow_pickle=False)
             self.sentence_offsets = np.load(build / "sentence_offsets.npy", allow_pickle=False)
             self.keywords = KeywordIndex(build / "bm25", self.settings.keyword_stopwords)
-            self.passages = [
-                StoredPassage(row["text"], row.get("title"), tuple(Citation.from_json(c) for c in row["citations"]))
-                for row in store.read_jsonl(build / "passages.jsonl")
-            ]
-            self.chunks = [
-                StoredChunk(
-                    row["passage"],
-                    tuple(row["span"]),
-                    tuple(Citation.from_json(c) for c in row["citations"]),
-                    tuple(tuple(span) for span in row["sentences"]),
-                )
-                for row in store.read_jsonl(build / "chunks.jsonl")
-            ]
+            # Rows are parsed when a hit needs them; the lookups every question needs are arrays.
+            self.passages = store.JsonlRows(build / "passages.jsonl", _stored_passage)
+            self.chunks = store.JsonlRows(build / "chunks.jsonl", _stored_chunk)
+            self.chunk_passages, self._sources, self._order = _lookups(build, self.passages, self.chunks)
         except (OSError, ValueError, KeyError, RuntimeError) as error:
             raise IndexCorruptError(
                 f"cannot read the index at {index_dir} ({error}): {rebuild_hint(index_dir)}"
             ) from error
-        # Reading order of passages in each source, for the context around a hit.
-        self._order: dict[str, list[tuple[int, int]]] = {}
-        for pid, passage in enumerate(self.passages):
-            for citation in passage.citations:
-                place = citation.line if citation.line is not None else (citation.page or 0) * 10**6 + pid
-                self._order.setdefault(citation.source, []).append((place, pid))
-        for places in self._order.values():
-            places.sort()
-        if self.vectors.ntotal != len(self.chunks):
+        if not self.vectors.ntotal == len(self.chunks) == len(self.chunk_passages):
             raise IndexCorruptError(f"the index at {index_dir} is inconsistent: {rebuild_hint(index_dir)}")
 
     @classmethod
@@ -121,18 +105,22 @@ class Searcher:
 
     def sources(self) -> list[str]:
         """Every source file the index cites, sorted."""
-        return sorted(self._order)
+        return list(self._sources)
 
     def context(self, hit: Hit, before: int = 1, after: int = 1) -> list[tuple[str, bool]]:
         """The passages around a hit's first citation in its source, with a flag on the hit's own."""
-        if not hit.citations or hit.citations[0].doc_id is not None:
+        if not hit.citations or hit.citations[0].doc_id is not None or hit.passage_id is None:
             return []
-        places = self._order.get(hit.citations[0].source, [])
-        ids = [pid for _, pid in places]
-        if hit.passage_id not in ids:
+        source = self._sources.get(hit.citations[0].source)
+        if source is None:
             return []
-        at = ids.index(hit.passage_id)
-        window = ids[max(0, at - before) : at + after + 1]
+        first, last = np.searchsorted(self._order[:, 0], [source, source + 1])
+        ids = self._order[first:last, 1]
+        where = np.flatnonzero(ids == hit.passage_id)
+        if not where.size:
+            return []
+        at = int(where[0])
+        window = ids[max(0, at - before) : at + after + 1].tolist()
         return [(self.passages[pid].text, pid == hit.passage_id) for pid in window]
 
     def prepare_question(self, question: str) -> tuple[str, str | None]:
@@ -178,7 +166,7 @@ class Searcher:
             scores = keyword
         else:
             scores = fuse(dense, keyword, self.settings.keyword_weight)
-        ranked = roll_up([self.chunks[c].passage_id for c in candidates.tolist()], scores)[:k]
+        ranked = roll_up(self.chunk_passages[candidates].tolist(), scores)[:k]
         hits = []
         for passage_id, position in ranked:
             chunk_id = int(candidates[position])
@@ -225,3 +213,33 @@ class Searcher:
             spans = self.chunks[hit.chunk_id].sentences
             out.append(replace(hit, highlight=best_sentence(spans, similarities, hit.text)))
         return out
+
+
+def _stored_passage(row: dict[str, Any]) -> StoredPassage:
+    return StoredPassage(row["text"], row.get("title"), tuple(Citation.from_json(c) for c in row["citations"]))
+
+
+def _stored_chunk(row: dict[str, Any]) -> StoredChunk:
+    return StoredChunk(
+        row["passage"],
+        tuple(row["span"]),
+        tuple(Citation.from_json(c) for c in row["citations"]),
+        tuple(tuple(span) for span in row["sentences"]),
+    )
+
+
+def _lookups(
+    build: Path, passages: Sequence[StoredPassage], chunks: Sequence[StoredChunk]
+) -> tuple[np.ndarray, dict[str, int], np.ndarray]:
+    """Each chunk's passage, the sources by number, and each source's passages in reading order.
+
+    Builds since 2026-11-23 store them; for an older build they are worked out from every row once.
+    """
+    if (build / "chunk_passages.npy").is_file():
+        chunk_passages = np.load(build / "chunk_passages.npy", allow_pickle=False)
+        sources = json.loads((build / "sources.json").read_text(encoding="utf-8"))
+        order = np.load(build / "source_order.npy", allow_pickle=False)
+    else:
+        chunk_passages = np.asarray([chunk.passage_id for chunk in chunks], dtype=np.int64)
+        sources, order = store.reading_order(passage.citations for passage in passages)
+    return chunk_passages, {source: i for i, source in enumerate(sources)}, order.reshape(-1, 2)

@@ -10,17 +10,23 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+import mmap
 import os
 import shutil
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
+from functools import lru_cache
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar, overload
+
+import numpy as np
 
 from askdocs.errors import IndexCorruptError, IndexMismatchError, IndexMissingError, IngestLockedError, rebuild_hint
+from askdocs.records import Citation
 
 logger = logging.getLogger(__name__)
+T = TypeVar("T")
 
 FORMAT_VERSION = 2
 CURRENT = "CURRENT"
@@ -59,6 +65,70 @@ def read_jsonl(path: Path) -> list[dict[str, Any]]:
     """Read one JSON object a line."""
     with path.open(encoding="utf-8") as handle:
         return [json.loads(line) for line in handle]
+
+
+class JsonlRows(Sequence[T]):
+    """The rows of a JSON-lines file, each parsed (and passed to `convert`) only when it is read.
+
+    The file is memory-mapped and only the start of each line is kept, 8 bytes a row, so an
+    index of a million chunks does not hold a million parsed records to answer ten at a time.
+    JSON escapes newlines inside strings, so every newline byte ends a row.
+    """
+
+    def __init__(self, path: Path, convert: Callable[[dict[str, Any]], T]) -> None:
+        self._convert = convert
+        # A question reads each of its hits' rows more than once (text, citations, sentences).
+        self._parse = lru_cache(maxsize=256)(self._parse_row)
+        self._data: mmap.mmap | bytes = b""
+        if path.stat().st_size:
+            with path.open("rb") as handle:
+                self._data = mmap.mmap(handle.fileno(), 0, access=mmap.ACCESS_READ)
+        view = np.frombuffer(self._data, dtype=np.uint8)
+        block = 1 << 26  # scan 64 MB at a time: the comparison would otherwise copy the whole file
+        ends = [np.flatnonzero(view[at : at + block] == 10) + at for at in range(0, view.size, block)]
+        starts = [np.zeros(1, np.int64), *[e + 1 for e in ends]]
+        if view.size and view[-1] != 10:  # a last row without its newline still counts
+            starts.append(np.asarray([view.size]))
+        self._starts = np.concatenate(starts).astype(np.int64)
+
+    def __len__(self) -> int:
+        return len(self._starts) - 1
+
+    @overload
+    def __getitem__(self, row: int) -> T: ...
+
+    @overload
+    def __getitem__(self, row: slice) -> list[T]: ...
+
+    def __getitem__(self, row: int | slice) -> T | list[T]:
+        if isinstance(row, slice):
+            return [self[i] for i in range(*row.indices(len(self)))]
+        if row < 0:
+            row += len(self)
+        if not 0 <= row < len(self):
+            raise IndexError(row)
+        return self._parse(int(row))
+
+    def _parse_row(self, row: int) -> T:
+        return self._convert(json.loads(self._data[self._starts[row] : self._starts[row + 1]]))
+
+
+def reading_order(citations: Iterable[Sequence[Citation]]) -> tuple[list[str], np.ndarray]:
+    """Every source cited, sorted, and (source number, passage id) rows in each source's reading order.
+
+    `citations` holds each passage's citations, by passage id. A passage cited in several places
+    appears once for each; PDF passages are ordered by page, then by passage id.
+    """
+    places: list[tuple[str, int, int]] = []
+    for pid, cited in enumerate(citations):
+        for citation in cited:
+            place = citation.line if citation.line is not None else (citation.page or 0) * 10**6 + pid
+            places.append((citation.source, place, pid))
+    places.sort()
+    sources = sorted({source for source, _, _ in places})
+    number = {source: i for i, source in enumerate(sources)}
+    order = np.asarray([(number[source], pid) for source, _, pid in places], dtype=np.int64).reshape(-1, 2)
+    return sources, order
 
 
 @contextmanager

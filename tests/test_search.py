@@ -100,3 +100,14 @@ def test_highlight_marks_the_answering_sentence(make_index) -> None:
 def test_off_topic_question_is_not_confident_and_real_one_is(searcher: Searcher) -> None:
     assert not any(h.confident for h in searcher.search("How do I bake sourdough bread?", k=3))
     assert searcher.search("what is sciatica?", k=1)[0].confident
+
+
+def test_context_lists_neighbours_in_reading_order(searcher: Searcher, seed_like_index: Path) -> None:
+    hit = searcher.search("sciatica pain down the leg", k=1)[0]
+    source = hit.citations[0].source
+    text = (seed_like_index.parent / "corpus" / source).read_text(encoding="utf-8")
+    around = searcher.context(hit)
+    assert [own for _, own in around].count(True) == 1
+    assert next(passage for passage, own in around if own).startswith(hit.text[:40])
+    positions = [text.find(passage[:40]) for passage, _ in around]
+    assert -1 not in positions and positions == sorted(positions) and len(around) >= 2

@@ -235,3 +235,36 @@ def test_damaged_index_is_rebuilt_by_a_plain_ingest(make_index, tmp_path: Path, 
     summary = build_index(tmp_path / "index-corpus", index, Settings(), embedder=embedder)
     assert not summary.up_to_date
     assert Searcher.load(index).search("sciatica", k=1)[0].text.startswith("Sciatica")
+
+
+def test_jsonl_rows_parse_only_the_row_asked_for(tmp_path: Path) -> None:
+    rows = [{"text": "café\nsecond line", "n": 1}, {"text": "二", "n": 2}, {"text": "", "n": 3}]
+    path = tmp_path / "rows.jsonl"
+    store.write_jsonl(path, rows)
+    lazy = store.JsonlRows(path, lambda row: row["n"])
+    assert len(lazy) == 3
+    assert (lazy[0], lazy[-1], lazy[1:]) == (1, 3, [2, 3])
+    assert list(lazy) == [1, 2, 3]
+    with pytest.raises(IndexError):
+        lazy[3]
+    path.write_bytes(path.read_bytes().rstrip(b"\n"))  # a last row without its newline
+    assert list(store.JsonlRows(path, lambda row: row["text"])) == [r["text"] for r in rows]
+    (tmp_path / "empty.jsonl").write_bytes(b"")
+    assert len(store.JsonlRows(tmp_path / "empty.jsonl", dict)) == 0
+
+
+def test_index_without_stored_lookups_answers_the_same(make_index) -> None:
+    index = make_index(SEED_LIKE)
+    questions = ["sciatica pain down the leg", "bone cement for fractures", "mattress for back pain"]
+    before = Searcher.load(index)
+    expected = [(hit, before.context(hit)) for q in questions for hit in before.search(q, k=3)]
+    # An index built before the lookups were stored: the searcher works them out from the rows.
+    build = live(index)
+    manifest = json.loads((build / "manifest.json").read_text())
+    for name in ("chunk_passages.npy", "sources.json", "source_order.npy"):
+        (build / name).unlink()
+        del manifest["files"][name]
+    (build / "manifest.json").write_text(json.dumps(manifest))
+    after = Searcher.load(index)
+    assert after.sources() == before.sources() == ["back.txt", "hips.txt"]
+    assert [(hit, after.context(hit)) for q in questions for hit in after.search(q, k=3)] == expected
