@@ -12,6 +12,8 @@
 4. FAISS at 100k and 1M vectors (MedQuAD embeddings repeated with noise): build time, recall@10
    against exact search, p50 search latency, index memory and the process's peak memory.
 5. Page cold start to first answer on the seed corpus (Streamlit AppTest in a fresh process).
+6. The Searcher at 1M chunks: the MedQuAD index repeated with noisy vectors (bench/.cache/synthetic*),
+   loaded in a fresh process: load time, memory after load and after 200 questions, query p50/p95.
 Results also go to bench/results/speed.json.
 """
 
@@ -211,6 +213,135 @@ def faiss_figures(sizes: list[int]) -> dict[str, object]:
     return out
 
 
+def synthetic_index(index: Path, size: int) -> None:
+    """An index of about `size` chunks in askdocs' real layout: the MedQuAD build repeated.
+
+    Each copy's passages cite their records as `<_id>#<copy>`; vectors get a little noise. Only the
+    model never runs: the texts, keyword index, sentence vectors and FAISS index are all real.
+    """
+    import bm25s
+    import faiss
+
+    from askdocs import store
+    from askdocs.chunking import embed_text
+    from askdocs.keyword import tokenize
+    from askdocs.records import Citation
+    from askdocs.vectors import build_vector_index
+
+    source = store.live_build(CACHE / "medquad" / "index")
+    manifest = json.loads((source / "manifest.json").read_text())
+    passages, chunks = store.read_jsonl(source / "passages.jsonl"), store.read_jsonl(source / "chunks.jsonl")
+    copies = -(-size // len(chunks))
+    build = store.new_build_dir(index)
+
+    def tagged(citations: list[dict], copy: int) -> list[dict]:
+        return [{**c, "doc_id": f"{c['doc_id']}#{copy}"} for c in citations]
+
+    store.write_jsonl(
+        build / "passages.jsonl",
+        ({**p, "citations": tagged(p["citations"], k)} for k in range(copies) for p in passages),
+    )
+    store.write_jsonl(
+        build / "chunks.jsonl",
+        (
+            {**c, "passage": c["passage"] + k * len(passages), "citations": tagged(c["citations"], k)}
+            for k in range(copies)
+            for c in chunks
+        ),
+    )
+    rng = np.random.default_rng(0)
+    base = np.load(source / "embeddings.npy")
+    vectors = np.concatenate([base + rng.normal(scale=0.02, size=base.shape).astype(np.float32) for _ in range(copies)])
+    vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
+    np.save(build / "embeddings.npy", vectors, allow_pickle=False)
+    sentences = np.load(source / "sentences.npy", mmap_mode="r")
+    np.save(build / "sentences.npy", np.concatenate([sentences] * copies), allow_pickle=False)
+    offsets = np.load(source / "sentence_offsets.npy")
+    tiled = [offsets[:-1] + k * offsets[-1] for k in range(copies)]
+    np.save(build / "sentence_offsets.npy", np.concatenate([*tiled, [copies * offsets[-1]]]), allow_pickle=False)
+    vector_index, info = build_vector_index(vectors)
+    faiss.write_index(vector_index, str(build / "vectors.faiss"))
+    del vectors, vector_index
+    texts = [
+        embed_text(p["title"], p["text"][c["span"][0] : c["span"][1]]) for c in chunks for p in [passages[c["passage"]]]
+    ]
+    tokens = tokenize(texts, return_ids=True, stopwords=manifest["settings"]["keyword_stopwords"])
+    retriever = bm25s.BM25(k1=manifest["settings"]["bm25_k1"], b=manifest["settings"]["bm25_b"])
+    retriever.index(type(tokens)(tokens.ids * copies, tokens.vocab), show_progress=False)
+    retriever.save(str(build / "bm25"), show_progress=False)
+    np.save(
+        build / "chunk_passages.npy",
+        np.asarray([c["passage"] + k * len(passages) for k in range(copies) for c in chunks], np.int64),
+        allow_pickle=False,
+    )
+    sources, order = store.reading_order(
+        [tuple(Citation.from_json(c) for c in tagged(p["citations"], k)) for k in range(copies) for p in passages]
+    )
+    store.write_json(build / "sources.json", sources)
+    np.save(build / "source_order.npy", order, allow_pickle=False)
+    store.write_json(build / "merged_hashes.json", [])
+    counts = {"passages": copies * len(passages), "chunks": copies * len(chunks)}
+    kept = {key: manifest[key] for key in ("model", "dimension", "encoder", "settings")}
+    store.write_manifest(build, {**kept, "counts": counts, "faiss": info, "corpus": {"files": {}}})
+    store.publish(index, build)
+
+
+SEARCHER_AT_SCALE = """
+import json, resource, sys, time
+import numpy as np
+from askdocs import Searcher
+from askdocs.embedding import load_embedder
+
+def rss_mb(kind="RssAnon"):
+    # RssAnon: the process's own memory. RssFile: pages of memory-mapped index files, which the
+    # kernel can drop and read again, so they do not bound what an index may hold.
+    return int(open("/proc/self/status").read().split(kind + ":")[1].split()[0]) / 1024
+
+load_embedder("all-MiniLM-L6-v2", "int8")  # the model is not part of the index
+before, before_file = rss_mb(), rss_mb("RssFile")
+started = time.perf_counter()
+searcher = Searcher.load(sys.argv[1], verify=False)
+load_s = time.perf_counter() - started
+loaded_mb = rss_mb() - before
+questions = json.loads(sys.argv[2])
+for question in questions[:10]:
+    searcher.search(question)
+times = []
+for question in questions:
+    started = time.perf_counter()
+    searcher.search(question)
+    times.append(time.perf_counter() - started)
+print(json.dumps({
+    "chunks": len(searcher.chunks), "passages": len(searcher.passages), "faiss": searcher.manifest["faiss"]["type"],
+    "load_s": round(load_s, 2), "own_memory_after_load_mb": round(loaded_mb, 1),
+    "query_p50_ms": round(float(np.percentile(times, 50)) * 1000, 2),
+    "query_p95_ms": round(float(np.percentile(times, 95)) * 1000, 2),
+    "own_memory_after_questions_mb": round(rss_mb() - before, 1),
+    "mapped_file_pages_after_questions_mb": round(rss_mb("RssFile") - before_file, 1),
+    "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
+}))
+"""
+
+
+def searcher_figures(data: Path, size: int) -> dict[str, object]:
+    """Searcher.load and warm questions (a fresh process) on a synthetic index of about `size` chunks."""
+    index = CACHE / f"synthetic{size}" / "index"
+    if not (index / "CURRENT").exists():
+        started = time.perf_counter()
+        synthetic_index(index, size)
+        print(f"synthetic index of {size} chunks written in {time.perf_counter() - started:.0f} s")
+    questions = [json.loads(line)["text"] for line in (data / "queries-dev.jsonl").read_text().splitlines()[:200]]
+    done = subprocess.run(
+        [PY, "-c", SEARCHER_AT_SCALE, str(index), json.dumps(questions)],
+        cwd=ROOT,
+        check=True,
+        capture_output=True,
+        text=True,
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
+    )
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
 PAGE_COLD = """
 import os, sys, time
 started = time.perf_counter()
@@ -240,7 +371,7 @@ def main() -> None:
     parser.add_argument("--data", type=Path, default=ROOT.parent / "shared" / "bench" / "medquad")
     parser.add_argument("--slice", type=int, default=4000)
     parser.add_argument("--skip-1m", action="store_true", help="FAISS at 100k only")
-    parser.add_argument("--parts", default="ingest,query,page,faiss", help="comma-separated parts to run")
+    parser.add_argument("--parts", default="ingest,query,page,faiss,searcher", help="comma-separated parts to run")
     parser.add_argument("--out", type=Path, default=RESULTS / "speed.json")
     args = parser.parse_args()
     parts = set(args.parts.split(","))
@@ -255,6 +386,9 @@ def main() -> None:
     if "page" in parts:
         results["page"] = page_figures()
         print("page:", results["page"])
+    if "searcher" in parts:
+        results["searcher"] = searcher_figures(args.data, 1_000_000)
+        print("searcher:", json.dumps(results["searcher"], indent=1))
     if "faiss" in parts:
         results["faiss"] = faiss_figures([100_000] if args.skip_1m else [100_000, 1_000_000])
         print("faiss:", json.dumps(results["faiss"], indent=1))
