@@ -114,14 +114,23 @@ class Searcher:
         source = self._sources.get(hit.citations[0].source)
         if source is None:
             return []
-        first, last = np.searchsorted(self._order[:, 0], [source, source + 1])
-        ids = self._order[first:last, 1]
+        ids = self._passages(source)
         where = np.flatnonzero(ids == hit.passage_id)
         if not where.size:
             return []
         at = int(where[0])
         window = ids[max(0, at - before) : at + after + 1].tolist()
         return [(self.passages[pid].text, pid == hit.passage_id) for pid in window]
+
+    def _passages(self, source: int) -> np.ndarray:
+        """The passages citing source number `source`, in reading order."""
+        first, last = np.searchsorted(self._order[:, 0], [source, source + 1])
+        return self._order[first:last, 1]
+
+    def _passages_citing(self, sources: Collection[str]) -> np.ndarray:
+        """Ids of the passages citing any of the named sources."""
+        found = [self._passages(self._sources[name]) for name in sources if name in self._sources]
+        return np.concatenate(found) if found else np.zeros(0, dtype=np.int64)
 
     def prepare_question(self, question: str) -> tuple[str, str | None]:
         """The question normalised and cut to the model's window, with a note when it was cut."""
@@ -158,7 +167,8 @@ class Searcher:
         depth = max(self.settings.candidates, k * 4)
         candidates, dense, keyword = self._candidates(question, query, depth, mode)
         if sources is not None:
-            keep = [i for i, c in enumerate(candidates) if any(x.source in sources for x in self.chunks[c].citations)]
+            # A chunk cites the sources its passage cites, so the reading-order table answers this.
+            keep = np.isin(self.chunk_passages[candidates], self._passages_citing(sources))
             candidates, dense, keyword = candidates[keep], dense[keep], keyword[keep]
         if mode == "dense":
             scores = dense

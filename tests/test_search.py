@@ -111,3 +111,15 @@ def test_context_lists_neighbours_in_reading_order(searcher: Searcher, seed_like
     assert next(passage for passage, own in around if own).startswith(hit.text[:40])
     positions = [text.find(passage[:40]) for passage, _ in around]
     assert -1 not in positions and positions == sorted(positions) and len(around) >= 2
+
+
+def test_sources_filter_keeps_passages_citing_those_files(searcher: Searcher) -> None:
+    question = "bone cement injected into a fractured vertebra"
+    for source in ("hips.txt", "back.txt"):
+        hits = searcher.search(question, k=10, sources=[source])
+        assert hits and all(source in {c.source for c in hit.citations} for hit in hits)
+        # The vertebroplasty passage is in both files, so either filter keeps it first.
+        assert hits[0].text.startswith("Vertebroplasty")
+    assert len(searcher.search(question, k=10, sources=["hips.txt", "back.txt"])) == len(searcher.search(question))
+    assert searcher.search(question, sources=["missing.txt"]) == []
+    assert searcher.search(question, sources=[]) == []
