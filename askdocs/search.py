@@ -168,7 +168,9 @@ class Searcher:
         candidates, dense, keyword = self._candidates(question, query, depth, mode)
         if sources is not None:
             # A chunk cites the sources its passage cites, so the reading-order table answers this.
-            keep = np.isin(self.chunk_passages[candidates], self._passages_citing(sources))
+            allowed = np.zeros(len(self.passages), dtype=bool)
+            allowed[self._passages_citing(sources)] = True
+            keep = allowed[self.chunk_passages[candidates]]
             candidates, dense, keyword = candidates[keep], dense[keep], keyword[keep]
         if mode == "dense":
             scores = dense
