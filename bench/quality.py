@@ -1,6 +1,7 @@
 """Retrieval quality on a BEIR-style folder, plus the seed-corpus questions and off-topic questions.
 
-    python bench/quality.py [--data ../shared/bench/medquad] [--split dev] [--limit N] [--sweep] [--overlap N] [--encoder fp32]
+    python bench/quality.py [--data ../shared/bench/medquad] [--split dev] [--limit N] [--sweep] [--overlap N]
+                             [--encoder fp32] [--no-titles]
 
 Builds (or reuses) an index of the folder's corpus.jsonl under bench/.cache/, then prints nDCG@10,
 MRR@10, Recall@10 and Recall@100 at the document level (a hit counts for every `_id` it cites) for
@@ -44,9 +45,9 @@ def load_beir(data: Path, split: str) -> tuple[dict[str, str], dict[str, set[str
     return {q: t for q, t in queries.items() if q in qrels}, qrels
 
 
-def ensure_index(data: Path, settings: Settings) -> Path:
-    """An index of the folder's corpus.jsonl, rebuilt only when missing or stale."""
-    name = data.resolve().name
+def ensure_index(data: Path, settings: Settings, titles: bool = True) -> Path:
+    """An index of the folder's corpus.jsonl, rebuilt only when missing or stale; `titles=False` drops every title."""
+    name = data.resolve().name + ("" if titles else "-notitles")
     if settings.chunk_tokens != Settings().chunk_tokens:
         name += f"-chunk{settings.chunk_tokens}"
     if settings.overlap_sentences != Settings().overlap_sentences:
@@ -57,7 +58,12 @@ def ensure_index(data: Path, settings: Settings) -> Path:
     corpus.mkdir(parents=True, exist_ok=True)
     target = corpus / "corpus.jsonl"
     source = data / "corpus.jsonl"
-    if not target.exists() or target.stat().st_size != source.stat().st_size:
+    if not titles:
+        if not target.exists():
+            lines = source.read_text(encoding="utf-8").splitlines()
+            records = ({k: v for k, v in json.loads(line).items() if k != "title"} for line in lines)
+            target.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in records), encoding="utf-8")
+    elif not target.exists() or target.stat().st_size != source.stat().st_size:
         shutil.copyfile(source, target)
     index = CACHE / name / "index"
     summary = build_index(corpus, index, settings, progress=True)
@@ -164,6 +170,7 @@ def main() -> None:
     parser.add_argument("--chunk-tokens", type=int, default=Settings().chunk_tokens, help="try another chunk size")
     parser.add_argument("--overlap", type=int, default=Settings().overlap_sentences, help="try another chunk overlap")
     parser.add_argument("--encoder", choices=ENCODERS, default=Settings().encoder, help="compare another encoder")
+    parser.add_argument("--no-titles", action="store_true", help="drop the records' titles (an ablation)")
     parser.add_argument("--no-seeds", action="store_true", help="skip the seed and off-topic questions")
     parser.add_argument("--out", type=Path, default=RESULTS / "quality.json")
     args = parser.parse_args()
@@ -171,7 +178,7 @@ def main() -> None:
     queries, qrels = load_beir(args.data, args.split)
     if args.limit:
         queries = dict(list(queries.items())[: args.limit])
-    searcher = Searcher.load(ensure_index(args.data, settings))
+    searcher = Searcher.load(ensure_index(args.data, settings, titles=not args.no_titles))
     results: dict[str, object] = {
         "data": str(args.data),
         "split": args.split,
