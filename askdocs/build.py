@@ -215,10 +215,7 @@ def build_index(
             ),
         )
         # Lookups the searcher would otherwise rebuild by parsing every row at load.
-        np.save(build / "chunk_passages.npy", np.asarray([c.passage_id for c in chunks], np.int64), allow_pickle=False)
-        sources, order = store.reading_order(p.citations for p in deduped.passages)
-        store.write_json(build / "sources.json", sources)
-        np.save(build / "source_order.npy", order, allow_pickle=False)
+        store.write_lookups(build, [c.passage_id for c in chunks], (p.citations for p in deduped.passages))
         dropped = [d for doc in documents for d in doc.dropped]
         store.write_json(
             build / "report.json",

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import logging
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass, replace
@@ -63,7 +62,9 @@ class Searcher:
             # Rows are parsed when a hit needs them; the lookups every question needs are arrays.
             self.passages = store.JsonlRows(build / "passages.jsonl", _stored_passage)
             self.chunks = store.JsonlRows(build / "chunks.jsonl", _stored_chunk)
-            self.chunk_passages, self._sources, self._order = _lookups(build, self.passages, self.chunks)
+            lookups = _lookups(build, self.passages, self.chunks)
+            self.chunk_passages, self._order = lookups.chunk_passages, lookups.order
+            self._sources = {source: number for number, source in enumerate(lookups.sources)}
         except (OSError, ValueError, KeyError, RuntimeError) as error:
             raise IndexCorruptError(
                 f"cannot read the index at {index_dir} ({error}): {rebuild_hint(index_dir)}"
@@ -240,18 +241,10 @@ def _stored_chunk(row: dict[str, Any]) -> StoredChunk:
     )
 
 
-def _lookups(
-    build: Path, passages: Sequence[StoredPassage], chunks: Sequence[StoredChunk]
-) -> tuple[np.ndarray, dict[str, int], np.ndarray]:
-    """Each chunk's passage, the sources by number, and each source's passages in reading order.
-
-    Builds since 2026-11-23 store them; for an older build they are worked out from every row once.
-    """
-    if (build / "chunk_passages.npy").is_file():
-        chunk_passages = np.load(build / "chunk_passages.npy", allow_pickle=False)
-        sources = json.loads((build / "sources.json").read_text(encoding="utf-8"))
-        order = np.load(build / "source_order.npy", allow_pickle=False)
-    else:
-        chunk_passages = np.asarray([chunk.passage_id for chunk in chunks], dtype=np.int64)
-        sources, order = store.reading_order(passage.citations for passage in passages)
-    return chunk_passages, {source: i for i, source in enumerate(sources)}, order.reshape(-1, 2)
+def _lookups(build: Path, passages: Sequence[StoredPassage], chunks: Sequence[StoredChunk]) -> store.Lookups:
+    """The build's stored lookups; for a build made before they were stored, worked out from every row once."""
+    stored = store.read_lookups(build)
+    if stored is not None:
+        return stored
+    sources, order = store.reading_order(passage.citations for passage in passages)
+    return store.Lookups(np.asarray([chunk.passage_id for chunk in chunks], dtype=np.int64), sources, order)

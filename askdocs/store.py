@@ -16,6 +16,7 @@ import shutil
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
+from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 from typing import Any, TypeVar, overload
@@ -111,6 +112,34 @@ class JsonlRows(Sequence[T]):
 
     def _parse_row(self, row: int) -> T:
         return self._convert(json.loads(self._data[self._starts[row] : self._starts[row + 1]]))
+
+
+@dataclass(frozen=True)
+class Lookups:
+    """What every question needs, stored as arrays: each chunk's passage, and each source's passages in order."""
+
+    chunk_passages: np.ndarray  # passage id of each chunk
+    sources: list[str]  # every source cited, sorted; a source's number is its place here
+    order: np.ndarray  # (source number, passage id) rows, by source, then reading order
+
+
+def write_lookups(build: Path, chunk_passages: Sequence[int], citations: Iterable[Sequence[Citation]]) -> None:
+    """Store the lookups of a build (`citations`: each passage's citations, by passage id)."""
+    sources, order = reading_order(citations)
+    np.save(build / "chunk_passages.npy", np.asarray(chunk_passages, dtype=np.int64), allow_pickle=False)
+    write_json(build / "sources.json", sources)
+    np.save(build / "source_order.npy", order, allow_pickle=False)
+
+
+def read_lookups(build: Path) -> Lookups | None:
+    """The lookups stored by `write_lookups`, or None for a build made before they were stored."""
+    if not (build / "chunk_passages.npy").is_file():
+        return None
+    return Lookups(
+        np.load(build / "chunk_passages.npy", allow_pickle=False),
+        json.loads((build / "sources.json").read_text(encoding="utf-8")),
+        np.load(build / "source_order.npy", allow_pickle=False).reshape(-1, 2),
+    )
 
 
 def reading_order(citations: Iterable[Sequence[Citation]]) -> tuple[list[str], np.ndarray]:

@@ -269,16 +269,11 @@ def synthetic_index(index: Path, size: int) -> None:
     retriever = bm25s.BM25(k1=manifest["settings"]["bm25_k1"], b=manifest["settings"]["bm25_b"])
     retriever.index(type(tokens)(tokens.ids * copies, tokens.vocab), show_progress=False)
     retriever.save(str(build / "bm25"), show_progress=False)
-    np.save(
-        build / "chunk_passages.npy",
-        np.asarray([c["passage"] + k * len(passages) for k in range(copies) for c in chunks], np.int64),
-        allow_pickle=False,
+    store.write_lookups(
+        build,
+        [c["passage"] + k * len(passages) for k in range(copies) for c in chunks],
+        ([Citation.from_json(c) for c in tagged(p["citations"], k)] for k in range(copies) for p in passages),
     )
-    sources, order = store.reading_order(
-        [tuple(Citation.from_json(c) for c in tagged(p["citations"], k)) for k in range(copies) for p in passages]
-    )
-    store.write_json(build / "sources.json", sources)
-    np.save(build / "source_order.npy", order, allow_pickle=False)
     store.write_json(build / "merged_hashes.json", [])
     counts = {"passages": copies * len(passages), "chunks": copies * len(chunks)}
     kept = {key: manifest[key] for key in ("model", "dimension", "encoder", "settings")}
