@@ -14,6 +14,9 @@
 5. Page cold start to first answer on the seed corpus (Streamlit AppTest in a fresh process).
 6. The Searcher at 1M chunks: the MedQuAD index repeated with noisy vectors (bench/.cache/synthetic*),
    loaded in a fresh process: load time, memory after load and after 200 questions, query p50/p95.
+7. The encoder's floor (part `floor`, after part ingest): the rate one bare int8 matrix product of
+   the model's shapes reaches on one core, the share of the encoder's time the linear layers
+   would take at that rate, and the least time the slice's linear layers alone can take.
 Results also go to bench/results/speed.json.
 """
 
@@ -165,6 +168,106 @@ def query_figures(data: Path, count: int = 300) -> dict[str, object]:
         "bare_encode_flat": percentiles(bare),
     }
     figures["p50_ratio_vs_bare"] = round(figures["shipped"]["p50_ms"] / figures["bare_encode_flat"]["p50_ms"], 2)
+    return figures
+
+
+def int8_gemm_rate(rows: int, inner: int, outer: int, runs: int = 300) -> float:
+    """Multiply-accumulates per second, on one core, of one matrix product quantised as askdocs' int8 copy is."""
+    import onnx
+    import onnxruntime
+    from onnx import TensorProto, helper, numpy_helper
+    from onnxruntime.quantization import QuantType, quantize_dynamic
+
+    weights = numpy_helper.from_array(np.random.default_rng(0).normal(0, 0.05, (inner, outer)).astype(np.float32), "W")
+    graph = helper.make_graph(
+        [helper.make_node("MatMul", ["A", "W"], ["Y"])],
+        "one_matmul",
+        [helper.make_tensor_value_info("A", TensorProto.FLOAT, ["rows", inner])],
+        [helper.make_tensor_value_info("Y", TensorProto.FLOAT, ["rows", outer])],
+        [weights],
+    )
+    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)])
+    model.ir_version = 8  # what the onnxruntime of requirements.txt reads
+    with tempfile.TemporaryDirectory() as scratch:
+        onnx.save(model, f"{scratch}/fp32.onnx")
+        quantize_dynamic(
+            f"{scratch}/fp32.onnx",
+            f"{scratch}/int8.onnx",
+            weight_type=QuantType.QInt8,
+            per_channel=True,
+            op_types_to_quantize=["MatMul"],
+        )
+        options = onnxruntime.SessionOptions()
+        options.intra_op_num_threads = 1
+        options.log_severity_level = 3
+        session = onnxruntime.InferenceSession(f"{scratch}/int8.onnx", options, providers=["CPUExecutionProvider"])
+    feed = {"A": np.random.default_rng(1).normal(size=(rows, inner)).astype(np.float32)}
+    for _ in range(20):
+        session.run(None, feed)
+    started = time.perf_counter()
+    for _ in range(runs):
+        session.run(None, feed)
+    return rows * inner * outer * runs / (time.perf_counter() - started)
+
+
+def floor_figures(count: int, sample: int = 300) -> dict[str, object]:
+    """How close the int8 encoder is to this CPU's int8 matrix-product speed, and the ingest time that implies.
+
+    The linear layers' multiply-accumulates per word piece come from the model's shape; their
+    speed alone, at the rate one bare matrix product of the same shape reaches on one core, bounds
+    the slice's cold ingest from below whatever else is made faster.
+    """
+    from askdocs import Searcher
+    from askdocs.chunking import embed_text
+    from askdocs.quantized import _cores
+
+    searcher = Searcher.load(CACHE / f"slice{count}" / "index")  # written by part ingest
+    config = searcher.embedder.model[0].auto_model.config
+    hidden, inner, layers = config.hidden_size, config.intermediate_size, config.num_hidden_layers
+    per_piece = layers * (4 * hidden * hidden + 2 * hidden * inner)
+    texts = [
+        embed_text(searcher.passages[chunk.passage_id].title, searcher.chunk_text(i))
+        for i, chunk in enumerate(searcher.chunks)
+    ]
+    tokenizer, int8 = searcher.embedder.tokenizer, searcher.embedder.int8
+    every = max(1, len(texts) // sample)
+    encoded = tokenizer(texts[::every][:sample], truncation=True, max_length=searcher.embedder.max_tokens)
+    feeds = [
+        {name: np.asarray([encoded[name][row]], dtype=np.int64) for name in int8.input_names}
+        for row in range(len(encoded["input_ids"]))
+    ]
+    pieces = sum(len(ids) for ids in encoded["input_ids"])
+    rows = round(pieces / len(feeds))  # a chunk's mean word pieces: the rows of each of its products
+    shapes = {"attention": (hidden, hidden), "feed-forward in": (hidden, inner), "feed-forward out": (inner, hidden)}
+    rates = {name: int8_gemm_rate(rows, *shape) for name, shape in shapes.items()}
+    # Each product of a layer at its own shape's rate: Q, K, V and output, then the two feed-forward ones.
+    seconds_per_piece = layers * (
+        4 * hidden * hidden / rates["attention"]
+        + hidden * inner * (1 / rates["feed-forward in"] + 1 / rates["feed-forward out"])
+    )
+    started = time.perf_counter()
+    for feed in feeds:
+        int8.bulk_session.run(None, feed)
+    encoder_s = time.perf_counter() - started
+    ingest = (
+        json.loads((RESULTS / "speed.json").read_text()).get("ingest", {}) if (RESULTS / "speed.json").exists() else {}
+    )
+    all_pieces = sum(len(ids) for ids in tokenizer(texts)["input_ids"])
+    cores = _cores()
+    figures: dict[str, object] = {
+        "linear_macs_per_piece": per_piece,
+        "mean_chunk_pieces": rows,
+        "int8_matmul_gmacs_per_core": {name: round(rate / 1e9, 1) for name, rate in rates.items()},
+        "encoder_pieces_per_s_per_core": round(pieces / encoder_s),
+        "encoder_linear_gmacs_per_core": round(pieces * per_piece / encoder_s / 1e9, 1),
+        "linear_share_of_encoder_at_bare_matmul_rate": round(pieces * seconds_per_piece / encoder_s, 2),
+        "slice_pieces_encoded": all_pieces,
+        "slice_linear_layers_floor_s": round(all_pieces * seconds_per_piece / cores, 1),
+        "slice_encoder_estimate_s": round(all_pieces / (pieces / encoder_s) / cores, 1),
+    }
+    if "bare_fp32_encode_process_s" in ingest:
+        figures["target_2x_budget_s"] = round(ingest["bare_fp32_encode_process_s"] / 2, 1)
+        figures["cold_ingest_process_s"] = ingest["cold_ingest_process_s"]
     return figures
 
 
@@ -366,7 +469,9 @@ def main() -> None:
     parser.add_argument("--data", type=Path, default=ROOT.parent / "shared" / "bench" / "medquad")
     parser.add_argument("--slice", type=int, default=4000)
     parser.add_argument("--skip-1m", action="store_true", help="FAISS at 100k only")
-    parser.add_argument("--parts", default="ingest,query,page,faiss,searcher", help="comma-separated parts to run")
+    parser.add_argument(
+        "--parts", default="ingest,floor,query,page,faiss,searcher", help="comma-separated parts to run"
+    )
     parser.add_argument("--out", type=Path, default=RESULTS / "speed.json")
     args = parser.parse_args()
     parts = set(args.parts.split(","))
@@ -381,6 +486,9 @@ def main() -> None:
     if "page" in parts:
         results["page"] = page_figures()
         print("page:", results["page"])
+    if "floor" in parts:
+        results["floor"] = floor_figures(args.slice)
+        print("floor:", json.dumps(results["floor"], indent=1))
     if "searcher" in parts:
         results["searcher"] = searcher_figures(args.data, 1_000_000)
         print("searcher:", json.dumps(results["searcher"], indent=1))
