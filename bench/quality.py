@@ -81,16 +81,58 @@ def document_ranking(hits: list) -> list[str]:
     return ranking
 
 
+def ndcg_at_10(ranking: list[str], relevant: set[str]) -> float:
+    """nDCG@10 of one ranking with binary relevance."""
+    dcg = sum(1 / math.log2(i + 2) for i, doc in enumerate(ranking[:10]) if doc in relevant)
+    return dcg / sum(1 / math.log2(i + 2) for i in range(min(len(relevant), 10)))
+
+
+def robustness(
+    rankings: dict[str, dict[str, list[str]]],
+    qrels: dict[str, set[str]],
+    groups: dict[str, dict[str, str]],
+    resamples: int = 2000,
+) -> dict[str, object]:
+    """Is the shipped ranking's gain real? Paired bootstrap intervals, and nDCG@10 by group of questions.
+
+    The settings were tuned on this split, so this is no held-out test; it shows whether the gain
+    is spread over many questions, sources and question types or rests on a few. `groups` maps a
+    grouping name to each question's group (e.g. its source).
+    """
+    import numpy as np
+
+    ids = sorted(rankings["hybrid"])
+    ndcg = {mode: np.array([ndcg_at_10(by_query[q], qrels[q]) for q in ids]) for mode, by_query in rankings.items()}
+    rng = np.random.default_rng(0)
+    draws = rng.integers(0, len(ids), size=(resamples, len(ids)))
+    out: dict[str, object] = {}
+    for baseline in ("dense", "keyword"):
+        gain = ndcg["hybrid"] - ndcg[baseline]
+        means = gain[draws].mean(axis=1)
+        out[f"gain_over_{baseline}"] = {
+            "mean": round(float(gain.mean()), 4),
+            "ci95": [round(float(np.percentile(means, 2.5)), 4), round(float(np.percentile(means, 97.5)), 4)],
+            "better": int((gain > 1e-9).sum()),
+            "worse": int((gain < -1e-9).sum()),
+            "tied": int((abs(gain) <= 1e-9).sum()),
+        }
+    for grouping, group_of in groups.items():
+        labels = np.array([group_of.get(q, "?") for q in ids])
+        out[f"by_{grouping}"] = {
+            label: {"questions": int((labels == label).sum())}
+            | {mode: round(float(values[labels == label].mean()), 4) for mode, values in ndcg.items()}
+            for label in sorted(set(labels))
+        }
+    return out
+
+
 def metrics(rankings: dict[str, list[str]], qrels: dict[str, set[str]]) -> dict[str, float]:
     """Mean nDCG@10, MRR@10, Recall@10 and Recall@100 with binary relevance."""
     totals = {"ndcg@10": 0.0, "mrr@10": 0.0, "recall@10": 0.0, "recall@100": 0.0}
     for query_id, ranking in rankings.items():
         relevant = qrels[query_id]
-        gains = [1.0 if doc in relevant else 0.0 for doc in ranking[:10]]
-        dcg = sum(g / math.log2(i + 2) for i, g in enumerate(gains))
-        ideal = sum(1 / math.log2(i + 2) for i in range(min(len(relevant), 10)))
-        totals["ndcg@10"] += dcg / ideal
-        totals["mrr@10"] += next((1 / (i + 1) for i, g in enumerate(gains) if g), 0.0)
+        totals["ndcg@10"] += ndcg_at_10(ranking, relevant)
+        totals["mrr@10"] += next((1 / (i + 1) for i, doc in enumerate(ranking[:10]) if doc in relevant), 0.0)
         totals["recall@10"] += len(relevant & set(ranking[:10])) / len(relevant)
         totals["recall@100"] += len(relevant & set(ranking[:100])) / len(relevant)
     return {name: round(value / len(rankings), 4) for name, value in totals.items()}
@@ -98,14 +140,14 @@ def metrics(rankings: dict[str, list[str]], qrels: dict[str, set[str]]) -> dict[
 
 def evaluate(
     searcher: Searcher, queries: dict[str, str], qrels: dict[str, set[str]], mode: str
-) -> tuple[dict[str, float], float]:
-    """Metrics for one ranking mode, and the share of questions whose top hit is confident."""
+) -> tuple[dict[str, float], float, dict[str, list[str]]]:
+    """Metrics for one ranking mode, the share of questions whose top hit is confident, and the rankings."""
     rankings, confident = {}, 0
     for query_id, text in queries.items():
         hits = searcher.search(text, k=100, mode=mode, highlight=False)
         rankings[query_id] = document_ranking(hits)
         confident += bool(hits and hits[0].confident)
-    return metrics(rankings, qrels), round(confident / len(queries), 4)
+    return metrics(rankings, qrels), round(confident / len(queries), 4), rankings
 
 
 def seed_report(settings: Settings) -> dict[str, object]:
@@ -189,20 +231,39 @@ def main() -> None:
     print("duplicates:", json.dumps(results["dedup"]))
     print(f"\n{len(queries)} questions, {args.data.name} {args.split}")
     print(f"{'ranking':<22} {'nDCG@10':>8} {'MRR@10':>8} {'R@10':>8} {'R@100':>8} {'confident':>10} {'seconds':>8}")
+    rankings = {}
     for mode in ("keyword", "dense", "hybrid"):
         started = time.perf_counter()
-        scores, confident = evaluate(searcher, queries, qrels, mode)
+        scores, confident, rankings[mode] = evaluate(searcher, queries, qrels, mode)
         seconds = time.perf_counter() - started
         results[mode] = {**scores, "confident_share": confident, "seconds": round(seconds, 1)}
         name = {"keyword": "BM25 only", "dense": "dense only", "hybrid": "shipped (hybrid)"}[mode]
         print(
             f"{name:<22} {scores['ndcg@10']:>8} {scores['mrr@10']:>8} {scores['recall@10']:>8} {scores['recall@100']:>8} {confident:>10} {seconds:>8.1f}"
         )
+    records = [json.loads(line) for line in (args.data / f"queries-{args.split}.jsonl").read_text().splitlines()]
+    groups = {
+        "source": {r["_id"]: r["_id"].split("_")[0] for r in records},  # MedQuAD ids are SOURCE_DOCID_SecN
+        "qtype": {r["_id"]: r.get("qtype", "?") for r in records},
+    }
+    results["robustness"] = robustness(rankings, qrels, groups)
+    for baseline in ("dense", "keyword"):
+        gain = results["robustness"][f"gain_over_{baseline}"]
+        print(
+            f"shipped - {baseline}: nDCG@10 {gain['mean']:+.4f} (95 % bootstrap interval {gain['ci95'][0]:+.4f} to "
+            f"{gain['ci95'][1]:+.4f}); better on {gain['better']}, worse on {gain['worse']}, tied on {gain['tied']} questions"
+        )
+    for grouping in groups:
+        print(f"nDCG@10 by {grouping}:")
+        for label, row in results["robustness"][f"by_{grouping}"].items():
+            print(
+                f"  {label:<28} {row['questions']:>5}  BM25 {row['keyword']:.3f}  dense {row['dense']:.3f}  shipped {row['hybrid']:.3f}"
+            )
     if args.sweep:
         sweep = {}
         for weight in (0.2, 0.3, 0.4, 0.5, 0.6, 0.8):
             searcher.settings = replace(settings, keyword_weight=weight)
-            scores, _ = evaluate(searcher, queries, qrels, "hybrid")
+            scores, _, _ = evaluate(searcher, queries, qrels, "hybrid")
             sweep[str(weight)] = scores
             print(f"keyword_weight {weight:<5} {scores}")
         results["sweep"] = sweep
