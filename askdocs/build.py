@@ -11,7 +11,7 @@ from typing import Any
 
 import numpy as np
 
-from askdocs import store
+from askdocs import questions, store
 from askdocs.cache import embed_chunks, load_cache, save_embeddings
 from askdocs.chunking import chunk_passages, cite, sentence_spans
 from askdocs.dedup import DedupResult, DuplicateGroup, merge_exact, merge_near
@@ -89,7 +89,10 @@ def is_up_to_date(corpus_dir: Path, index_dir: Path, settings: Settings) -> bool
         manifest = store.read_manifest(store.live_build(index_dir), index_dir)
     except AskdocsError:
         return False
-    return manifest.get("settings") == settings.to_json() and not changed_files(corpus_dir, manifest)
+    # An int8 build from before the question encoder was recorded is rebuilt once (its embeddings
+    # are reused), so that searching it no longer needs PyTorch.
+    recorded = manifest.get("encoder") != "int8" or "question_encoder" in manifest
+    return recorded and manifest.get("settings") == settings.to_json() and not changed_files(corpus_dir, manifest)
 
 
 def _merge_near_duplicates(
@@ -216,6 +219,7 @@ def build_index(
         )
         # Lookups the searcher would otherwise rebuild by parsing every row at load.
         store.write_lookups(build, [c.passage_id for c in chunks], (p.citations for p in deduped.passages))
+        question_encoder = questions.describe(embedder, build)
         dropped = [d for doc in documents for d in doc.dropped]
         store.write_json(
             build / "report.json",
@@ -247,6 +251,7 @@ def build_index(
                 "model": settings.model,
                 "dimension": embedder.dimension,
                 "encoder": embedder.encoder,
+                "question_encoder": question_encoder,
                 "settings": settings.to_json(),
                 "counts": counts,
                 "faiss": faiss_info,

@@ -72,6 +72,14 @@ class Embedder:
         encoded = self.tokenizer(texts, add_special_tokens=False)["input_ids"]
         return [len(ids) for ids in encoded]
 
+    def word_piece_offsets(self, text: str) -> list[tuple[int, int]]:
+        """Character spans of the text's word pieces, [CLS] and [SEP] left out."""
+        return self.tokenizer(text, add_special_tokens=False, return_offsets_mapping=True)["offset_mapping"]
+
+    def encode_question(self, text: str) -> np.ndarray:
+        """The text's unit vector, as chunks are encoded."""
+        return self.encode([text])[0]
+
     def encode(self, texts: list[str], batch_size: int = 16, progress: bool = False) -> np.ndarray:
         """Unit-length float32 vectors, one row per text (cosine = inner product).
 

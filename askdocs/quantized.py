@@ -155,6 +155,7 @@ class Int8Transformer:
         transformer = model[0]
         self.input_names = [n for n in transformer.tokenizer.model_input_names if n != "position_ids"]
         target = cache_dir() / "onnx" / f"{_fingerprint(model_dir, transformer)}" / "model-int8.onnx"
+        self.path = target
         try:
             if not target.exists():
                 logger.info("exporting an int8 copy of the model to %s (once)", target)

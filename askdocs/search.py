@@ -12,9 +12,10 @@ import numpy as np
 
 from askdocs import store
 from askdocs.cleaning import normalize
-from askdocs.embedding import Embedder, load_embedder
+from askdocs.embedding import load_embedder
 from askdocs.errors import IndexCorruptError, IndexMismatchError, rebuild_hint
 from askdocs.keyword import KeywordIndex
+from askdocs.questions import OnnxQuestionEncoder, QuestionEncoder
 from askdocs.ranking import MODES, best_sentence, fuse, roll_up
 from askdocs.records import Citation, Hit
 from askdocs.settings import Settings
@@ -46,7 +47,7 @@ class StoredChunk:
 class Searcher:
     """A loaded index and model that answer questions."""
 
-    def __init__(self, index_dir: Path, build: Path, manifest: dict[str, Any], embedder: Embedder) -> None:
+    def __init__(self, index_dir: Path, build: Path, manifest: dict[str, Any], embedder: QuestionEncoder) -> None:
         self.index_dir = index_dir
         self.build = build
         self.manifest = manifest
@@ -85,7 +86,10 @@ class Searcher:
                 f"run `python ingest.py --index {index_dir} --model {model}` to rebuild it with that model"
             )
         settings = Settings.from_json(manifest["settings"])
-        embedder = load_embedder(built_with, settings.encoder)
+        # The int8 model and tokenizer the index recorded, without PyTorch; else the full model.
+        embedder: QuestionEncoder | None = OnnxQuestionEncoder.for_build(build, manifest)
+        if embedder is None:
+            embedder = load_embedder(built_with, settings.encoder)
         if embedder.encoder != manifest.get("encoder", "fp32"):
             raise IndexMismatchError(
                 f"the index at {index_dir} was built with the {manifest.get('encoder')} encoder, but only "
@@ -137,8 +141,7 @@ class Searcher:
         """The question normalised and cut to the model's window, with a note when it was cut."""
         question = normalize(question)
         window = self.embedder.max_tokens - 2
-        encoded = self.embedder.tokenizer(question, add_special_tokens=False, return_offsets_mapping=True)
-        offsets = encoded["offset_mapping"]
+        offsets = self.embedder.word_piece_offsets(question)
         if len(offsets) <= window:
             return question, None
         cut = question[: offsets[window - 1][1]]
@@ -164,7 +167,7 @@ class Searcher:
         question, _ = self.prepare_question(question)
         if not question or k <= 0 or not self.chunks:
             return []
-        query = self.embedder.encode([question])[0]
+        query = self.embedder.encode_question(question)
         depth = max(self.settings.candidates, k * 4)
         candidates, dense, keyword = self._candidates(question, query, depth, mode)
         if sources is not None:

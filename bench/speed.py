@@ -117,9 +117,10 @@ def word_pieces(corpus: Path, index: Path) -> dict[str, int]:
     """Word pieces the bare encoder reads (truncated at 256), the answers hold, and askdocs encodes."""
     from askdocs import Searcher
     from askdocs.chunking import embed_text
+    from askdocs.embedding import load_embedder
 
     searcher = Searcher.load(index)
-    tokenizer = searcher.embedder.tokenizer
+    tokenizer = load_embedder(searcher.settings.model, searcher.settings.encoder).tokenizer
     texts = [f"{r['title']}. {r['text']}" for r in map(json.loads, corpus.read_text(encoding="utf-8").splitlines())]
     whole = [len(ids) for ids in tokenizer(texts)["input_ids"]]
     ours = [
@@ -219,19 +220,21 @@ def floor_figures(count: int, sample: int = 300) -> dict[str, object]:
     """
     from askdocs import Searcher
     from askdocs.chunking import embed_text
+    from askdocs.embedding import load_embedder
     from askdocs.quantized import _cores
 
     searcher = Searcher.load(CACHE / f"slice{count}" / "index")  # written by part ingest
-    config = searcher.embedder.model[0].auto_model.config
+    embedder = load_embedder(searcher.settings.model, searcher.settings.encoder)
+    config = embedder.model[0].auto_model.config
     hidden, inner, layers = config.hidden_size, config.intermediate_size, config.num_hidden_layers
     per_piece = layers * (4 * hidden * hidden + 2 * hidden * inner)
     texts = [
         embed_text(searcher.passages[chunk.passage_id].title, searcher.chunk_text(i))
         for i, chunk in enumerate(searcher.chunks)
     ]
-    tokenizer, int8 = searcher.embedder.tokenizer, searcher.embedder.int8
+    tokenizer, int8 = embedder.tokenizer, embedder.int8
     every = max(1, len(texts) // sample)
-    encoded = tokenizer(texts[::every][:sample], truncation=True, max_length=searcher.embedder.max_tokens)
+    encoded = tokenizer(texts[::every][:sample], truncation=True, max_length=embedder.max_tokens)
     feeds = [
         {name: np.asarray([encoded[name][row]], dtype=np.int64) for name in int8.input_names}
         for row in range(len(encoded["input_ids"]))
