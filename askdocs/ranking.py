@@ -28,6 +28,15 @@ def roll_up(chunk_passages: Sequence[int], scores: np.ndarray) -> list[tuple[int
     return [(passage, position) for passage, position in best.items()]
 
 
+def confident_first(ranked: list[tuple[int, int]], confident: np.ndarray) -> list[tuple[int, int]]:
+    """The (passage, best chunk) pairs with the confident ones first, each group kept in its order.
+
+    `confident` is indexed by chunk position. A weak match (low cosine, lifted by rare keywords)
+    must not be listed above a passage that answers the question.
+    """
+    return sorted(ranked, key=lambda pair: not confident[pair[1]])
+
+
 def best_sentence(spans: Sequence[tuple[int, int]], similarities: np.ndarray, text: str) -> tuple[int, int] | None:
     """The span of the sentence most similar to the question; a very short one is joined with the next."""
     if not spans:

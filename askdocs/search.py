@@ -16,7 +16,7 @@ from askdocs.embedding import load_embedder
 from askdocs.errors import IndexCorruptError, IndexMismatchError, rebuild_hint
 from askdocs.keyword import KeywordIndex
 from askdocs.questions import OnnxQuestionEncoder, QuestionEncoder
-from askdocs.ranking import MODES, best_sentence, fuse, roll_up
+from askdocs.ranking import MODES, best_sentence, confident_first, fuse, roll_up
 from askdocs.records import Citation, Hit
 from askdocs.settings import Settings
 from askdocs.vectors import load_vector_index, search_vectors
@@ -183,6 +183,11 @@ class Searcher:
         else:
             scores = fuse(dense, keyword, self.settings.keyword_weight)
         ranked = roll_up(self.chunk_passages[candidates].tolist(), scores)[:k]
+        confident = dense >= self.settings.confidence_threshold
+        # The same k passages, reordered: pulling confident ones in from further down would cost
+        # Recall@100 on MedQuAD dev (0.9974 -> 0.9971). The keyword-only ranking stays pure BM25.
+        if mode == "hybrid":
+            ranked = confident_first(ranked, confident)
         hits = []
         for passage_id, position in ranked:
             chunk_id = int(candidates[position])
@@ -191,7 +196,7 @@ class Searcher:
                     self.chunk_text(chunk_id),
                     float(scores[position]),
                     list(self.chunks[chunk_id].citations),
-                    confident=bool(dense[position] >= self.settings.confidence_threshold),
+                    confident=bool(confident[position]),
                     passage_id=passage_id,
                     chunk_id=chunk_id,
                 )
