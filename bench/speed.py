@@ -382,7 +382,9 @@ def synthetic_index(index: Path, size: int) -> None:
     )
     store.write_json(build / "merged_hashes.json", [])
     counts = {"passages": copies * len(passages), "chunks": copies * len(chunks)}
-    kept = {key: manifest[key] for key in ("model", "dimension", "encoder", "settings")}
+    kept = {key: manifest.get(key) for key in ("model", "dimension", "encoder", "question_encoder", "settings")}
+    if (source / "tokenizer.json").exists():  # questions are encoded as the shipped searcher does, without PyTorch
+        shutil.copyfile(source / "tokenizer.json", build / "tokenizer.json")
     store.write_manifest(build, {**kept, "counts": counts, "faiss": info, "corpus": {"files": {}}})
     store.publish(index, build)
 
@@ -391,14 +393,12 @@ SEARCHER_AT_SCALE = """
 import json, resource, sys, time
 import numpy as np
 from askdocs import Searcher
-from askdocs.embedding import load_embedder
 
 def rss_mb(kind="RssAnon"):
     # RssAnon: the process's own memory. RssFile: pages of memory-mapped index files, which the
     # kernel can drop and read again, so they do not bound what an index may hold.
     return int(open("/proc/self/status").read().split(kind + ":")[1].split()[0]) / 1024
 
-load_embedder("all-MiniLM-L6-v2", "int8")  # the model is not part of the index
 before, before_file = rss_mb(), rss_mb("RssFile")
 started = time.perf_counter()
 searcher = Searcher.load(sys.argv[1], verify=False)
@@ -414,10 +414,12 @@ for question in questions:
     times.append(time.perf_counter() - started)
 print(json.dumps({
     "chunks": len(searcher.chunks), "passages": len(searcher.passages), "faiss": searcher.manifest["faiss"]["type"],
+    "questions_without_pytorch": "torch" not in sys.modules,
     "load_s": round(load_s, 2), "own_memory_after_load_mb": round(loaded_mb, 1),
     "query_p50_ms": round(float(np.percentile(times, 50)) * 1000, 2),
     "query_p95_ms": round(float(np.percentile(times, 95)) * 1000, 2),
     "own_memory_after_questions_mb": round(rss_mb() - before, 1),
+    "process_own_memory_mb": round(rss_mb(), 1),
     "mapped_file_pages_after_questions_mb": round(rss_mb("RssFile") - before_file, 1),
     "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
 }))
