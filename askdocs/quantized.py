@@ -162,11 +162,11 @@ class Int8Transformer:
                 _export(transformer, self.input_names, target)
             import onnxruntime
 
-            self.session = _session(onnxruntime, target, threads=0)  # a question: all cores on one text
+            self.session = onnx_session(onnxruntime, target, threads=0)  # a question: all cores on one text
             self.workers = _cores()
             # Many texts: one single-threaded run per core, side by side. On 2 cores that encoded 400
             # MedQuAD answers 1.18x faster than one run at a time on both cores (README, Performance).
-            self.bulk_session = _session(onnxruntime, target, threads=1) if self.workers > 1 else self.session
+            self.bulk_session = onnx_session(onnxruntime, target, threads=1) if self.workers > 1 else self.session
         except Exception as error:  # any exporter or runtime failure means: use fp32
             raise Int8UnavailableError(f"could not export or load the int8 model ({error})") from error
 
@@ -193,7 +193,7 @@ def _cores() -> int:
         return max(1, os.cpu_count() or 1)
 
 
-def _session(onnxruntime: Any, path: Path, threads: int) -> Any:
+def onnx_session(onnxruntime: Any, path: Path, threads: int) -> Any:
     """An onnxruntime CPU session for the model at `path` (`threads` 0: onnxruntime's default)."""
     options = onnxruntime.SessionOptions()
     options.log_severity_level = 3

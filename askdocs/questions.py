@@ -68,7 +68,7 @@ class OnnxQuestionEncoder:
         import onnxruntime
         from tokenizers import Tokenizer
 
-        from askdocs.quantized import _session
+        from askdocs.quantized import onnx_session
 
         self.dimension = dimension
         self.max_tokens = max_tokens
@@ -81,7 +81,7 @@ class OnnxQuestionEncoder:
         self._encode = Tokenizer.from_file(str(tokenizer_path))
         self._encode.enable_truncation(max_tokens)
         self._encode.no_padding()
-        self.session = _session(onnxruntime, onnx_path, threads=0)  # a question gets every core
+        self.session = onnx_session(onnxruntime, onnx_path, threads=0)  # a question gets every core
 
     @classmethod
     def for_build(cls, build: Path, manifest: dict[str, Any]) -> OnnxQuestionEncoder | None:
