@@ -12,7 +12,7 @@ from typing import Any
 import numpy as np
 
 from askdocs import questions, store
-from askdocs.cache import embed_chunks, load_cache, save_embeddings
+from askdocs.cache import embed_chunks, load_previous, save_embeddings, save_plans
 from askdocs.chunking import chunk_passages, cite, sentence_spans
 from askdocs.dedup import DedupResult, DuplicateGroup, merge_exact, merge_near
 from askdocs.embedding import Embedder, load_embedder
@@ -165,11 +165,17 @@ def build_index(
         if embedder is None or (embedder.name, embedder.encoder) != (settings.model, settings.encoder):
             embedder = load_embedder(settings.model, settings.encoder)
         exact = merge_exact(passages)
+        previous = load_previous(index_dir, settings)
         chunk_tokens = min(settings.chunk_tokens, embedder.max_tokens)
-        chunks = chunk_passages(
-            exact.passages, embedder.count_tokens, embedder.tokenizer, chunk_tokens, settings.overlap_sentences
+        chunks, plans = chunk_passages(
+            exact.passages,
+            embedder.count_tokens,
+            embedder.tokenizer,
+            chunk_tokens,
+            settings.overlap_sentences,
+            known=previous.plans,
         )
-        items, hashes, embedded = embed_chunks(chunks, embedder, load_cache(index_dir, settings.model), progress)
+        items, hashes, embedded = embed_chunks(chunks, embedder, previous.embeddings, progress)
         reused = len(chunks) - embedded
         vectors = np.stack([e.vector for e in items]) if items else np.zeros((0, embedder.dimension), np.float32)
         unique, chunks, rows, groups = _merge_near_duplicates(exact.passages, chunks, vectors, settings)
@@ -190,6 +196,7 @@ def build_index(
         save_embeddings(build, "", items, embedder.dimension)
         save_embeddings(build, "merged_", merged_items, embedder.dimension)
         store.write_json(build / "merged_hashes.json", merged_hashes)
+        save_plans(build, plans)
         build_keyword_index(
             [c.embed_text for c in chunks],
             build / "bm25",

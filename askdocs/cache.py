@@ -1,26 +1,30 @@
-"""Chunk embeddings (and their sentence vectors) keyed by content hash, reused across builds.
+"""Chunk embeddings (and their sentence vectors) and chunk plans keyed by content hash, reused across builds.
 
 A chunk's key is the hash of (model, the exact text the model reads), so re-running ingest on an
-unchanged corpus embeds nothing and editing a file re-embeds only its changed chunks.
+unchanged corpus embeds nothing and editing a file re-embeds only its changed chunks. A passage's
+chunk plan is keyed by its title and text, so only new or edited passages are tokenised again.
 """
 
 from __future__ import annotations
 
 import json
 import logging
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
 from askdocs import store
-from askdocs.chunking import sentences_in_embed_text
+from askdocs.chunking import ChunkPlan, sentences_in_embed_text
 from askdocs.dedup import content_hash
 from askdocs.embedding import Embedder
 from askdocs.errors import AskdocsError
 from askdocs.records import Chunk
+from askdocs.settings import Settings
 
 logger = logging.getLogger(__name__)
+PLANS_FILE = "chunk_plans.json"
 
 
 @dataclass(frozen=True)
@@ -54,19 +58,39 @@ def _load(build: Path, prefix: str, hashes: list[str]) -> dict[str, Embedded]:
     return {key: Embedded(vectors[i], sentences[offsets[i] : offsets[i + 1]]) for i, key in enumerate(hashes)}
 
 
-def load_cache(index_dir: Path, model: str) -> dict[str, Embedded]:
-    """Embeddings of the live build (kept and merged-away chunks), when it used the same model."""
+@dataclass(frozen=True)
+class Previous:
+    """What the live build computed that the next build reuses: embeddings and chunk plans by content hash."""
+
+    embeddings: dict[str, Embedded]
+    plans: dict[str, ChunkPlan]
+
+
+def save_plans(build: Path, plans: Mapping[str, ChunkPlan]) -> None:
+    """Write every passage's chunk plan (by `plan_key`) to `chunk_plans.json`."""
+    rows = {key: [plan.titled, [list(span) for span in plan.spans]] for key, plan in plans.items()}
+    store.write_json(build / PLANS_FILE, rows)
+
+
+def load_previous(index_dir: Path, settings: Settings) -> Previous:
+    """The live build's embeddings (same model) and chunk plans (same model and chunk settings)."""
     try:
         build = store.live_build(index_dir)
         manifest = store.read_manifest(build, index_dir)
     except AskdocsError:
-        return {}
-    if manifest.get("settings", {}).get("model") != model:
-        return {}
+        return Previous({}, {})
+    before = manifest.get("settings", {})
+    if before.get("model") != settings.model:
+        return Previous({}, {})
     cache = _load(build, "", [row["hash"] for row in store.read_jsonl(build / "chunks.jsonl")])
     merged = json.loads((build / "merged_hashes.json").read_text(encoding="utf-8"))
     cache.update(_load(build, "merged_", merged))
-    return cache
+    plans: dict[str, ChunkPlan] = {}
+    same_chunking = all(before.get(key) == getattr(settings, key) for key in ("chunk_tokens", "overlap_sentences"))
+    if same_chunking and (build / PLANS_FILE).is_file():  # builds made before plans were kept have none
+        rows = json.loads((build / PLANS_FILE).read_text(encoding="utf-8"))
+        plans = {key: ChunkPlan(tuple(tuple(span) for span in spans), titled) for key, (titled, spans) in rows.items()}
+    return Previous(cache, plans)
 
 
 def embed_chunks(

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import hashlib
 from bisect import bisect_left, bisect_right
-from collections.abc import Callable, Sequence
-from dataclasses import replace
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, replace
 
 import sentencex
 
@@ -88,14 +89,27 @@ def cite(citations: Sequence[Citation], line_starts: Sequence[int], span: tuple[
     return tuple(c.shifted(lines_down, span) if c.line is not None else replace(c, span=span) for c in citations)
 
 
-def chunk_passages(
+@dataclass(frozen=True)
+class ChunkPlan:
+    """Where a passage is cut: its chunks' character spans, and whether they are read with its title."""
+
+    spans: tuple[tuple[int, int], ...]
+    titled: bool
+
+
+def plan_key(passage: Passage) -> str:
+    """What a passage's plan depends on besides the settings and tokenizer: its title and text."""
+    return hashlib.sha256(f"{passage.title or ''}\n{passage.text}".encode()).hexdigest()
+
+
+def plan_chunks(
     passages: Sequence[Passage],
     count_tokens: TokenCounter,
     tokenizer: object,
     chunk_tokens: int,
     overlap: int,
-) -> list[Chunk]:
-    """Chunks for every passage, in order; a passage that fits is one chunk."""
+) -> list[ChunkPlan]:
+    """A plan for every passage: one chunk if it fits, else sentence-aligned runs that do."""
     whole = [embed_text(p.title, p.text) for p in passages]
     whole_tokens = count_tokens(whole)
     title_tokens = count_tokens([f"{p.title}. " if p.title else "" for p in passages])
@@ -103,17 +117,14 @@ def chunk_passages(
     sentences = {pid: sentence_spans(passages[pid].text) for pid in long}
     # One tokenizer call for the sentences of every long passage: a call per passage cost 3x as much.
     counted = iter(count_tokens([passages[pid].text[s:e] for pid in long for s, e in sentences[pid]]))
-    chunks: list[Chunk] = []
+    plans: list[ChunkPlan] = []
     for pid, passage in enumerate(passages):
-        span = (0, len(passage.text))
         if pid not in sentences:
-            chunks.append(
-                Chunk(pid, passage.text, span, cite(passage.citations, passage.line_starts, span), whole[pid])
-            )
+            plans.append(ChunkPlan(((0, len(passage.text)),), titled=True))
             continue
         # A long title must not crowd the text out of the window.
         budget = max(chunk_tokens - SPECIAL_TOKENS - title_tokens[pid], chunk_tokens // 2)
-        title = passage.title if title_tokens[pid] + SPECIAL_TOKENS < chunk_tokens // 2 else None
+        titled = title_tokens[pid] + SPECIAL_TOKENS < chunk_tokens // 2
         lengths = [next(counted) for _ in sentences[pid]]
         spans = sentences[pid]
         if max(lengths) > budget:
@@ -123,10 +134,42 @@ def chunk_passages(
                     _split_long_sentence(passage.text, sentence, budget, tokenizer) if length > budget else [sentence]
                 )
             lengths = count_tokens([passage.text[s:e] for s, e in spans])
-        for first, last in pack(lengths, budget - 1, overlap):
-            span = (spans[first][0], spans[last - 1][1])
+        runs = pack(lengths, budget - 1, overlap)
+        plans.append(ChunkPlan(tuple((spans[first][0], spans[last - 1][1]) for first, last in runs), titled))
+    return plans
+
+
+def chunks_from_plans(passages: Sequence[Passage], plans: Sequence[ChunkPlan]) -> list[Chunk]:
+    """The chunks the plans describe, each citing the line where it starts."""
+    chunks: list[Chunk] = []
+    for pid, (passage, plan) in enumerate(zip(passages, plans)):
+        title = passage.title if plan.titled else None
+        for span in plan.spans:
             text = passage.text[span[0] : span[1]]
             chunks.append(
                 Chunk(pid, text, span, cite(passage.citations, passage.line_starts, span), embed_text(title, text))
             )
     return chunks
+
+
+def chunk_passages(
+    passages: Sequence[Passage],
+    count_tokens: TokenCounter,
+    tokenizer: object,
+    chunk_tokens: int,
+    overlap: int,
+    known: Mapping[str, ChunkPlan] | None = None,
+) -> tuple[list[Chunk], dict[str, ChunkPlan]]:
+    """Chunks for every passage, in order, and every passage's plan by `plan_key`.
+
+    Plans in `known` (from the previous build, same settings and model) are reused, so only new or
+    edited passages are tokenised again; on all of MedQuAD that was most of a rebuild's time.
+    """
+    known = known or {}
+    keys = [plan_key(p) for p in passages]
+    todo = [pid for pid, key in enumerate(keys) if key not in known]
+    fresh = dict(
+        zip(todo, plan_chunks([passages[pid] for pid in todo], count_tokens, tokenizer, chunk_tokens, overlap))
+    )
+    plans = [fresh[pid] if pid in fresh else known[key] for pid, key in enumerate(keys)]
+    return chunks_from_plans(passages, plans), dict(zip(keys, plans))

@@ -9,6 +9,7 @@ import signal
 import subprocess
 import sys
 import time
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -226,6 +227,25 @@ def test_incremental_ingest_reuses_embeddings(tmp_path: Path, embedder) -> None:
     searcher = Searcher.load(index)
     assert all(c.source != "back.txt" for p in searcher.passages for c in p.citations)
     assert "Cycling is gentle on sore hips." in [p.text for p in searcher.passages]
+
+
+def test_chunk_plans_reused_after_an_edit_match_a_fresh_build(tmp_path: Path, embedder) -> None:
+    long = "Stretching the hamstrings every morning relieves stiffness in the lower back for many people. " * 12
+    files = {**SEED_LIKE, "long.txt": long + "\n\nSwimming is gentle on sore hips.\n"}
+    corpus = write_corpus(tmp_path / "corpus", files)
+    index = tmp_path / "index"
+    build_index(corpus, index, Settings(), embedder=embedder)
+    (corpus / "long.txt").write_text(long + "\n\nCycling is gentle on sore hips.\n")
+    build_index(corpus, index, Settings(), embedder=embedder)
+    fresh = tmp_path / "fresh"
+    build_index(corpus, fresh, Settings(), embedder=embedder)
+    for name in ("chunks.jsonl", "passages.jsonl", "chunk_plans.json"):
+        assert (live(index) / name).read_bytes() == (live(fresh) / name).read_bytes(), name
+    # Other chunk settings: the plans are made again, not reused.
+    small = replace(Settings(), chunk_tokens=48)
+    build_index(corpus, index, small, embedder=embedder)
+    build_index(corpus, tmp_path / "small", small, embedder=embedder)
+    assert (live(index) / "chunks.jsonl").read_bytes() == (live(tmp_path / "small") / "chunks.jsonl").read_bytes()
 
 
 def test_damaged_index_is_rebuilt_by_a_plain_ingest(make_index, tmp_path: Path, embedder) -> None:
