@@ -251,6 +251,7 @@ def build_index(
             "exact_groups": deduped.count("exact"),
             "near_groups": deduped.count("near"),
             "dropped_lines": len(dropped),
+            "chunks_embedded": embedded,  # the rest came from the previous build
         }
         store.write_manifest(
             build,
