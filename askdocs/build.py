@@ -12,9 +12,9 @@ from typing import Any
 import numpy as np
 
 from askdocs import questions, store
-from askdocs.cache import embed_chunks, load_previous, save_embeddings, save_plans
+from askdocs.cache import embed_chunks, load_previous, save_embeddings, save_minhashes, save_plans
 from askdocs.chunking import chunk_passages, cite, sentence_spans
-from askdocs.dedup import DedupResult, DuplicateGroup, merge_exact, merge_near
+from askdocs.dedup import DedupResult, DuplicateGroup, merge_exact, merge_near, minhash_signatures
 from askdocs.embedding import Embedder, load_embedder
 from askdocs.errors import AskdocsError, EmptyCorpusError
 from askdocs.keyword import build_keyword_index
@@ -96,13 +96,15 @@ def is_up_to_date(corpus_dir: Path, index_dir: Path, settings: Settings) -> bool
 
 
 def _merge_near_duplicates(
-    passages: list[Passage], chunks: list[Chunk], vectors: np.ndarray, settings: Settings
+    passages: list[Passage], chunks: list[Chunk], vectors: np.ndarray, settings: Settings, signatures: np.ndarray
 ) -> tuple[list[Passage], list[Chunk], list[int], list[DuplicateGroup]]:
     """Merge near-duplicate passages, judged by the mean of their chunk vectors; keep the kept passages' chunks."""
     sums = np.zeros((len(passages), vectors.shape[1]), dtype=np.float32)
     np.add.at(sums, [c.passage_id for c in chunks], vectors)
     sums /= np.maximum(np.linalg.norm(sums, axis=1, keepdims=True), 1e-12)
-    merged, kept, groups = merge_near(passages, sums, settings.near_duplicate_jaccard, settings.near_duplicate_cosine)
+    merged, kept, groups = merge_near(
+        passages, sums, settings.near_duplicate_jaccard, settings.near_duplicate_cosine, signatures
+    )
     by_passage: dict[int, list[int]] = {}
     for i, chunk in enumerate(chunks):
         by_passage.setdefault(chunk.passage_id, []).append(i)
@@ -178,7 +180,9 @@ def build_index(
         items, hashes, embedded = embed_chunks(chunks, embedder, previous.embeddings, progress)
         reused = len(chunks) - embedded
         vectors = np.stack([e.vector for e in items]) if items else np.zeros((0, embedder.dimension), np.float32)
-        unique, chunks, rows, groups = _merge_near_duplicates(exact.passages, chunks, vectors, settings)
+        texts = [p.text for p in exact.passages]
+        signatures = minhash_signatures(texts, previous.minhashes)
+        unique, chunks, rows, groups = _merge_near_duplicates(exact.passages, chunks, vectors, settings, signatures)
         # Chunks of passages merged away are kept in the cache, so they are not embedded again.
         merged_away = sorted(set(range(len(hashes))) - set(rows))
         items, vectors, hashes, merged_hashes, merged_items = (
@@ -197,6 +201,7 @@ def build_index(
         save_embeddings(build, "merged_", merged_items, embedder.dimension)
         store.write_json(build / "merged_hashes.json", merged_hashes)
         save_plans(build, plans)
+        save_minhashes(build, texts, signatures)
         build_keyword_index(
             [c.embed_text for c in chunks],
             build / "bm25",

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 import logging
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -17,7 +17,7 @@ import numpy as np
 
 from askdocs import store
 from askdocs.chunking import ChunkPlan, sentences_in_embed_text
-from askdocs.dedup import content_hash
+from askdocs.dedup import NUM_PERM, content_hash
 from askdocs.embedding import Embedder
 from askdocs.errors import AskdocsError
 from askdocs.records import Chunk
@@ -64,6 +64,8 @@ class Previous:
 
     embeddings: dict[str, Embedded]
     plans: dict[str, ChunkPlan]
+    # MinHash signatures by content hash of the passage text (near-duplicate detection).
+    minhashes: dict[str, np.ndarray]
 
 
 def save_plans(build: Path, plans: Mapping[str, ChunkPlan]) -> None:
@@ -72,16 +74,33 @@ def save_plans(build: Path, plans: Mapping[str, ChunkPlan]) -> None:
     store.write_json(build / PLANS_FILE, rows)
 
 
+def save_minhashes(build: Path, texts: Sequence[str], signatures: np.ndarray) -> None:
+    """Write the passages' MinHash signatures (`minhashes.npy`) and their texts' content hashes (`minhash_keys.npy`)."""
+    np.save(build / "minhashes.npy", signatures.astype(np.uint32), allow_pickle=False)
+    np.save(build / "minhash_keys.npy", np.array([content_hash(t) for t in texts], dtype="S64"), allow_pickle=False)
+
+
+def _load_minhashes(build: Path) -> dict[str, np.ndarray]:
+    """The build's MinHash signatures by content hash; none for builds made before they were kept."""
+    if not (build / "minhashes.npy").is_file():
+        return {}
+    signatures = np.load(build / "minhashes.npy", allow_pickle=False)
+    keys = np.load(build / "minhash_keys.npy", allow_pickle=False)
+    if signatures.shape != (len(keys), NUM_PERM):  # another NUM_PERM: compute them again
+        return {}
+    return {key.decode(): row for key, row in zip(keys.tolist(), signatures)}
+
+
 def load_previous(index_dir: Path, settings: Settings) -> Previous:
     """The live build's embeddings (same model) and chunk plans (same model and chunk settings)."""
     try:
         build = store.live_build(index_dir)
         manifest = store.read_manifest(build, index_dir)
     except AskdocsError:
-        return Previous({}, {})
+        return Previous({}, {}, {})
     before = manifest.get("settings", {})
     if before.get("model") != settings.model:
-        return Previous({}, {})
+        return Previous({}, {}, _load_minhashes(build))
     cache = _load(build, "", [row["hash"] for row in store.read_jsonl(build / "chunks.jsonl")])
     merged = json.loads((build / "merged_hashes.json").read_text(encoding="utf-8"))
     cache.update(_load(build, "merged_", merged))
@@ -90,7 +109,7 @@ def load_previous(index_dir: Path, settings: Settings) -> Previous:
     if same_chunking and (build / PLANS_FILE).is_file():  # builds made before plans were kept have none
         rows = json.loads((build / PLANS_FILE).read_text(encoding="utf-8"))
         plans = {key: ChunkPlan(tuple(tuple(span) for span in spans), titled) for key, (titled, spans) in rows.items()}
-    return Previous(cache, plans)
+    return Previous(cache, plans, _load_minhashes(build))
 
 
 def embed_chunks(

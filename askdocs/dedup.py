@@ -12,8 +12,9 @@ from __future__ import annotations
 
 import hashlib
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 
 import numpy as np
 
@@ -77,21 +78,60 @@ def shingles(text: str) -> set[bytes]:
     return {" ".join(words[i : i + SHINGLE]).encode() for i in range(len(words) - SHINGLE + 1)}
 
 
+@lru_cache(maxsize=1)
+def _scheme() -> str:
+    """The hashing scheme of datasketch's MinHash, needed to rebuild one from stored hash values."""
+    from datasketch import MinHash
+
+    return str(MinHash(num_perm=NUM_PERM).scheme)
+
+
+def minhash_signatures(texts: Sequence[str], known: Mapping[str, np.ndarray] | None = None) -> np.ndarray:
+    """Each text's MinHash signature (NUM_PERM uint32 values), taken from `known` (by content hash) where there."""
+    from datasketch import MinHash
+
+    known = known or {}
+    signatures = np.zeros((len(texts), NUM_PERM), dtype=np.uint32)
+    todo = []
+    for i, text in enumerate(texts):
+        row = known.get(content_hash(text))
+        if row is None:
+            todo.append(i)
+        else:
+            signatures[i] = row
+    for i, minhash in zip(todo, MinHash.bulk((list(shingles(texts[i])) for i in todo), num_perm=NUM_PERM)):
+        signatures[i] = minhash.hashvalues
+    return signatures
+
+
 def near_duplicate_pairs(
-    texts: Sequence[str], threshold: float, vectors: np.ndarray | None = None, cosine: float = -1.0
+    texts: Sequence[str],
+    threshold: float,
+    vectors: np.ndarray | None = None,
+    cosine: float = -1.0,
+    signatures: np.ndarray | None = None,
 ) -> list[tuple[int, int]]:
     """Index pairs whose shingle Jaccard similarity reaches the threshold (and, given `vectors`, whose cosine does).
 
     MinHash LSH, set well below the threshold so that it misses almost no pair, proposes
     candidates; each is then checked with the exact Jaccard similarity of the shingle sets.
+    `signatures` (from `minhash_signatures`) saves computing them again.
     """
-    from datasketch import MinHash, MinHashLSH
+    from datasketch import LeanMinHash, MinHashLSH
 
+    if signatures is None:
+        signatures = minhash_signatures(texts)
     lsh = MinHashLSH(threshold=max(0.3, threshold - 0.2), num_perm=NUM_PERM)
-    sets = [shingles(text) for text in texts]
+    sets: dict[int, set[bytes]] = {}
+
+    def shingle_set(i: int) -> set[bytes]:  # only passages with a candidate need their set
+        if i not in sets:
+            sets[i] = shingles(texts[i])
+        return sets[i]
+
     pairs: list[tuple[int, int]] = []
-    for i, minhash in enumerate(MinHash.bulk((list(s) for s in sets), num_perm=NUM_PERM)):
-        current = sets[i]
+    for i, row in enumerate(signatures):
+        minhash = LeanMinHash(seed=1, hashvalues=row, scheme=_scheme())
         candidates = sorted(lsh.query(minhash))
         if vectors is not None and candidates:
             # Templated answers (MedQuAD's "resources for X" pages) share most shingles with hundreds
@@ -100,7 +140,7 @@ def near_duplicate_pairs(
             close = vectors[candidates] @ vectors[i] >= cosine
             candidates = [j for j, keep in zip(candidates, close) if keep]
         for j in candidates:
-            other = sets[j]
+            current, other = shingle_set(i), shingle_set(j)
             # Jaccard <= smaller/larger size, so pairs of very different sizes need no set operation.
             if min(len(current), len(other)) < threshold * max(len(current), len(other)):
                 continue
@@ -116,6 +156,7 @@ def merge_near(
     vectors: np.ndarray,
     threshold: float,
     cosine: float,
+    signatures: np.ndarray | None = None,
 ) -> tuple[list[Passage], list[int], list[DuplicateGroup]]:
     """Merge near-duplicate passages that their embeddings (`vectors`, one unit row each) confirm.
 
@@ -130,7 +171,7 @@ def merge_near(
             i = parent[i]
         return i
 
-    for a, b in near_duplicate_pairs([p.text for p in passages], threshold, vectors, cosine):
+    for a, b in near_duplicate_pairs([p.text for p in passages], threshold, vectors, cosine, signatures):
         parent[find(b)] = find(a)
     members: dict[int, list[int]] = {}
     for i in range(len(passages)):

@@ -3,7 +3,7 @@ from __future__ import annotations
 import numpy as np
 
 from askdocs import Searcher
-from askdocs.dedup import merge_exact, merge_near, near_duplicate_pairs
+from askdocs.dedup import content_hash, merge_exact, merge_near, minhash_signatures, near_duplicate_pairs
 from askdocs.records import Citation, Passage
 
 BASE = (
@@ -36,6 +36,17 @@ def test_exact_duplicates_merge_keeping_every_citation() -> None:
 
 def test_near_duplicate_pairs_find_small_edits_not_topic_neighbours() -> None:
     assert near_duplicate_pairs([BASE, EDITED, SAME_TOPIC], 0.7) == [(0, 1)]
+
+
+def test_known_minhash_signatures_are_reused_and_find_the_same_pairs() -> None:
+    texts = [BASE, EDITED, SAME_TOPIC]
+    fresh = minhash_signatures(texts)
+    assert fresh.shape == (3, 128) and fresh.dtype == np.uint32
+    # A known signature is taken as given, not computed again (here a deliberately different one).
+    marker = np.arange(128, dtype=np.uint32)
+    known = minhash_signatures(texts, {content_hash(BASE): marker, content_hash(EDITED): fresh[1]})
+    assert (known[0] == marker).all() and (known[1:] == fresh[1:]).all()
+    assert near_duplicate_pairs(texts, 0.7, signatures=fresh) == near_duplicate_pairs(texts, 0.7) == [(0, 1)]
 
 
 def test_near_duplicate_pairs_need_close_vectors_when_given() -> None:

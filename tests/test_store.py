@@ -239,7 +239,7 @@ def test_chunk_plans_reused_after_an_edit_match_a_fresh_build(tmp_path: Path, em
     build_index(corpus, index, Settings(), embedder=embedder)
     fresh = tmp_path / "fresh"
     build_index(corpus, fresh, Settings(), embedder=embedder)
-    for name in ("chunks.jsonl", "passages.jsonl", "chunk_plans.json"):
+    for name in ("chunks.jsonl", "passages.jsonl", "chunk_plans.json", "minhashes.npy", "minhash_keys.npy"):
         assert (live(index) / name).read_bytes() == (live(fresh) / name).read_bytes(), name
     # Other chunk settings: the plans are made again, not reused.
     small = replace(Settings(), chunk_tokens=48)
