@@ -11,7 +11,7 @@ from typing import Any
 
 import numpy as np
 
-from askdocs import questions, store
+from askdocs import recorded, store
 from askdocs.cache import embed_chunks, load_previous, save_embeddings, save_minhashes, save_plans
 from askdocs.chunking import chunk_passages, cite, sentence_spans
 from askdocs.dedup import DedupResult, DuplicateGroup, merge_exact, merge_near, minhash_signatures
@@ -95,6 +95,23 @@ def is_up_to_date(corpus_dir: Path, index_dir: Path, settings: Settings) -> bool
     return recorded and manifest.get("settings") == settings.to_json() and not changed_files(corpus_dir, manifest)
 
 
+def _recorded_embedder(index_dir: Path, settings: Settings) -> Embedder | None:
+    """The live build's recorded int8 model and tokenizer, when they can embed this build's new chunks.
+
+    They spare an edit's re-ingest loading sentence-transformers and PyTorch (README, Performance).
+    """
+    if settings.encoder != "int8":
+        return None
+    try:
+        build = store.live_build(index_dir)
+        manifest = store.read_manifest(build, index_dir, verify=False)  # the recorded files are checked
+    except AskdocsError:
+        return None
+    if manifest.get("settings", {}).get("model") != settings.model:
+        return None
+    return recorded.recorded_embedder(build, manifest, for_ingest=True)
+
+
 def _merge_near_duplicates(
     passages: list[Passage], chunks: list[Chunk], vectors: np.ndarray, settings: Settings, signatures: np.ndarray
 ) -> tuple[list[Passage], list[Chunk], list[int], list[DuplicateGroup]]:
@@ -165,14 +182,14 @@ def build_index(
                 f"no indexable text in {corpus_dir} ({reasons}); the previous index, if any, is kept"
             )
         if embedder is None or (embedder.name, embedder.encoder) != (settings.model, settings.encoder):
-            embedder = load_embedder(settings.model, settings.encoder)
+            embedder = _recorded_embedder(index_dir, settings) or load_embedder(settings.model, settings.encoder)
         exact = merge_exact(passages)
         previous = load_previous(index_dir, settings)
         chunk_tokens = min(settings.chunk_tokens, embedder.max_tokens)
         chunks, plans = chunk_passages(
             exact.passages,
             embedder.count_tokens,
-            embedder.tokenizer,
+            embedder.word_piece_offsets,
             chunk_tokens,
             settings.overlap_sentences,
             known=previous.plans,
@@ -231,7 +248,7 @@ def build_index(
         )
         # Lookups the searcher would otherwise rebuild by parsing every row at load.
         store.write_lookups(build, [c.passage_id for c in chunks], (p.citations for p in deduped.passages))
-        question_encoder = questions.describe(embedder, build)
+        question_encoder = recorded.describe(embedder, build)
         dropped = [d for doc in documents for d in doc.dropped]
         store.write_json(
             build / "report.json",

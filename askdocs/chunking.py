@@ -13,6 +13,8 @@ from askdocs.cleaning import text_for_model, text_for_model_mapped
 from askdocs.records import Chunk, Citation, Passage
 
 TokenCounter = Callable[[list[str]], list[int]]
+# Character spans of a text's word pieces, without [CLS]/[SEP].
+OffsetFinder = Callable[[str], list[tuple[int, int]]]
 # Special tokens the model adds around every input ([CLS] ... [SEP]).
 SPECIAL_TOKENS = 2
 
@@ -31,10 +33,12 @@ def sentence_spans(text: str) -> list[tuple[int, int]]:
     return spans or [(0, len(text))]
 
 
-def _split_long_sentence(text: str, span: tuple[int, int], budget: int, tokenizer: object) -> list[tuple[int, int]]:
+def _split_long_sentence(
+    text: str, span: tuple[int, int], budget: int, word_piece_offsets: OffsetFinder
+) -> list[tuple[int, int]]:
     """Cut a sentence longer than the window at word-piece boundaries."""
     start, end = span
-    offsets = tokenizer(text[start:end], add_special_tokens=False, return_offsets_mapping=True)["offset_mapping"]  # type: ignore[operator]
+    offsets = word_piece_offsets(text[start:end])
     pieces = []
     for i in range(0, len(offsets), budget):
         window = offsets[i : i + budget]
@@ -105,7 +109,7 @@ def plan_key(passage: Passage) -> str:
 def plan_chunks(
     passages: Sequence[Passage],
     count_tokens: TokenCounter,
-    tokenizer: object,
+    word_piece_offsets: OffsetFinder,
     chunk_tokens: int,
     overlap: int,
 ) -> list[ChunkPlan]:
@@ -131,7 +135,9 @@ def plan_chunks(
             spans = []
             for sentence, length in zip(sentences[pid], lengths):
                 spans.extend(
-                    _split_long_sentence(passage.text, sentence, budget, tokenizer) if length > budget else [sentence]
+                    _split_long_sentence(passage.text, sentence, budget, word_piece_offsets)
+                    if length > budget
+                    else [sentence]
                 )
             lengths = count_tokens([passage.text[s:e] for s, e in spans])
         runs = pack(lengths, budget - 1, overlap)
@@ -155,7 +161,7 @@ def chunks_from_plans(passages: Sequence[Passage], plans: Sequence[ChunkPlan]) -
 def chunk_passages(
     passages: Sequence[Passage],
     count_tokens: TokenCounter,
-    tokenizer: object,
+    word_piece_offsets: OffsetFinder,
     chunk_tokens: int,
     overlap: int,
     known: Mapping[str, ChunkPlan] | None = None,
@@ -169,7 +175,7 @@ def chunk_passages(
     keys = [plan_key(p) for p in passages]
     todo = [pid for pid, key in enumerate(keys) if key not in known]
     fresh = dict(
-        zip(todo, plan_chunks([passages[pid] for pid in todo], count_tokens, tokenizer, chunk_tokens, overlap))
+        zip(todo, plan_chunks([passages[pid] for pid in todo], count_tokens, word_piece_offsets, chunk_tokens, overlap))
     )
     plans = [fresh[pid] if pid in fresh else known[key] for pid, key in enumerate(keys)]
     return chunks_from_plans(passages, plans), dict(zip(keys, plans))

@@ -18,6 +18,7 @@ import warnings
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
@@ -155,20 +156,40 @@ class Int8Transformer:
         transformer = model[0]
         self.input_names = [n for n in transformer.tokenizer.model_input_names if n != "position_ids"]
         target = cache_dir() / "onnx" / f"{_fingerprint(model_dir, transformer)}" / "model-int8.onnx"
-        self.path = target
         try:
             if not target.exists():
                 logger.info("exporting an int8 copy of the model to %s (once)", target)
                 _export(transformer, self.input_names, target)
-            import onnxruntime
-
-            self.session = onnx_session(onnxruntime, target, threads=0)  # a question: all cores on one text
-            self.workers = _cores()
-            # Many texts: one single-threaded run per core, side by side. On 2 cores that encoded 400
-            # MedQuAD answers 1.18x faster than one run at a time on both cores (README, Performance).
-            self.bulk_session = onnx_session(onnxruntime, target, threads=1) if self.workers > 1 else self.session
+            self._open(target)
+            self.bulk_session  # noqa: B018 - opened now, so that a failure falls back to fp32 here
         except Exception as error:  # any exporter or runtime failure means: use fp32
             raise Int8UnavailableError(f"could not export or load the int8 model ({error})") from error
+
+    @classmethod
+    def load(cls, path: Path, input_names: list[str]) -> Int8Transformer:
+        """The int8 copy exported earlier to `path`, without the model it came from (so without PyTorch)."""
+        loaded = cls.__new__(cls)
+        loaded.input_names = list(input_names)
+        loaded._open(path)
+        return loaded
+
+    def _open(self, path: Path) -> None:
+        import onnxruntime
+
+        self.path = path
+        self.session = onnx_session(onnxruntime, path, threads=0)  # a question: all cores on one text
+        self.workers = _cores()
+
+    @cached_property
+    def bulk_session(self) -> Any:
+        """Many texts: one single-threaded run per core, side by side.
+
+        On 2 cores that encoded 400 MedQuAD answers 1.18x faster than one run at a time on both
+        cores (README, Performance). Opened on first use: a searcher never needs it.
+        """
+        import onnxruntime
+
+        return onnx_session(onnxruntime, self.path, threads=1) if self.workers > 1 else self.session
 
     def token_embeddings_each(self, encoded: list[dict[str, list[int]]]) -> Iterator[np.ndarray]:
         """Token embeddings, shape (tokens, dimension), of each text encoded alone, in order."""

@@ -12,11 +12,11 @@ import numpy as np
 
 from askdocs import store
 from askdocs.cleaning import normalize
-from askdocs.embedding import load_embedder
+from askdocs.embedding import Embedder, load_embedder
 from askdocs.errors import IndexCorruptError, IndexMismatchError, rebuild_hint
 from askdocs.keyword import KeywordIndex
-from askdocs.questions import OnnxQuestionEncoder, QuestionEncoder
 from askdocs.ranking import MODES, best_sentence, confident_first, fuse, roll_up
+from askdocs.recorded import recorded_embedder
 from askdocs.records import Citation, Hit
 from askdocs.settings import Settings
 from askdocs.vectors import load_vector_index, search_vectors
@@ -47,7 +47,7 @@ class StoredChunk:
 class Searcher:
     """A loaded index and model that answer questions."""
 
-    def __init__(self, index_dir: Path, build: Path, manifest: dict[str, Any], embedder: QuestionEncoder) -> None:
+    def __init__(self, index_dir: Path, build: Path, manifest: dict[str, Any], embedder: Embedder) -> None:
         self.index_dir = index_dir
         self.build = build
         self.manifest = manifest
@@ -87,9 +87,7 @@ class Searcher:
             )
         settings = Settings.from_json(manifest["settings"])
         # The int8 model and tokenizer the index recorded, without PyTorch; else the full model.
-        embedder: QuestionEncoder | None = OnnxQuestionEncoder.for_build(build, manifest)
-        if embedder is None:
-            embedder = load_embedder(built_with, settings.encoder)
+        embedder = recorded_embedder(build, manifest) or load_embedder(built_with, settings.encoder)
         if embedder.encoder != manifest.get("encoder", "fp32"):
             raise IndexMismatchError(
                 f"the index at {index_dir} was built with the {manifest.get('encoder')} encoder, but only "

@@ -155,12 +155,14 @@ def test_sigkill_during_rebuild_leaves_the_old_index_answering(make_index, tmp_p
     index = make_index(SEED_LIKE)
     before = _answers(index)
     old_build = live(index)
-    bigger = {f"part{i}.txt": random_paragraphs(i, 4) for i in range(100)}
+    # 2,000 new chunks: the ingest starts embedding within about 2 s (it loads no PyTorch) and
+    # embeds for about 9 s more.
+    bigger = {f"part{i}.txt": random_paragraphs(i, 5) for i in range(400)}
     corpus = write_corpus(tmp_path / "bigger", {**SEED_LIKE, **bigger})
     process = _ingest(corpus, index, "--force")
     deadline = time.monotonic() + 240
     if moment == "while embedding":
-        time.sleep(6)
+        time.sleep(4)
     else:
         while not [p for p in index.glob("build-*") if p != old_build] and time.monotonic() < deadline:
             time.sleep(0.005)
