@@ -12,7 +12,7 @@ from typing import Any
 import numpy as np
 
 from askdocs import recorded, store
-from askdocs.cache import embed_chunks, load_previous, save_embeddings, save_minhashes, save_plans
+from askdocs.cache import Previous, embed_chunks, load_previous, save_embeddings, save_minhashes, save_plans
 from askdocs.chunking import chunk_passages, cite, sentence_spans
 from askdocs.dedup import DedupResult, DuplicateGroup, merge_exact, merge_near, minhash_signatures
 from askdocs.embedding import Embedder, load_embedder
@@ -82,32 +82,38 @@ def changed_files(corpus_dir: Path, manifest: dict[str, Any]) -> list[str]:
     return changed
 
 
-def is_up_to_date(corpus_dir: Path, index_dir: Path, settings: Settings) -> bool:
-    """True when the live index is intact and was built from this corpus with these settings."""
+def _live(index_dir: Path) -> tuple[Path, dict[str, Any]] | None:
+    """The live build and its manifest, checked against its checksums; None when there is none intact.
+
+    Verified, so that a damaged index is rebuilt rather than reported as up to date or reused.
+    """
     try:
-        # Verified, so that a damaged index is rebuilt rather than reported as up to date.
-        manifest = store.read_manifest(store.live_build(index_dir), index_dir)
+        build = store.live_build(index_dir)
+        return build, store.read_manifest(build, index_dir)
     except AskdocsError:
-        return False
+        return None
+
+
+def _is_current(corpus_dir: Path, manifest: dict[str, Any], settings: Settings) -> bool:
+    """True when the build of this manifest was made from this corpus with these settings."""
     # An int8 build from before the question encoder was recorded is rebuilt once (its embeddings
     # are reused), so that searching it no longer needs PyTorch.
-    recorded = manifest.get("encoder") != "int8" or "question_encoder" in manifest
-    return recorded and manifest.get("settings") == settings.to_json() and not changed_files(corpus_dir, manifest)
+    has_record = manifest.get("encoder") != "int8" or "question_encoder" in manifest
+    return has_record and manifest.get("settings") == settings.to_json() and not changed_files(corpus_dir, manifest)
 
 
-def _recorded_embedder(index_dir: Path, settings: Settings) -> Embedder | None:
+def is_up_to_date(corpus_dir: Path, index_dir: Path, settings: Settings) -> bool:
+    """True when the live index is intact and was built from this corpus with these settings."""
+    live = _live(index_dir)
+    return live is not None and _is_current(corpus_dir, live[1], settings)
+
+
+def _recorded_embedder(build: Path, manifest: dict[str, Any], settings: Settings) -> Embedder | None:
     """The live build's recorded int8 model and tokenizer, when they can embed this build's new chunks.
 
     They spare an edit's re-ingest loading sentence-transformers and PyTorch (README, Performance).
     """
-    if settings.encoder != "int8":
-        return None
-    try:
-        build = store.live_build(index_dir)
-        manifest = store.read_manifest(build, index_dir, verify=False)  # the recorded files are checked
-    except AskdocsError:
-        return None
-    if manifest.get("settings", {}).get("model") != settings.model:
+    if settings.encoder != "int8" or manifest.get("settings", {}).get("model") != settings.model:
         return None
     return recorded.recorded_embedder(build, manifest, for_ingest=True)
 
@@ -170,7 +176,9 @@ def build_index(
     corpus_dir, index_dir = Path(corpus_dir), Path(index_dir)
     with store.ingest_lock(index_dir):
         store.remove_stale_builds(index_dir)
-        if not force and is_up_to_date(corpus_dir, index_dir, settings):
+        # Read and verified once: whether anything changed, and what the new build may reuse.
+        live = _live(index_dir)
+        if not force and live is not None and _is_current(corpus_dir, live[1], settings):
             return BuildSummary(
                 index_dir, 0, [], 0, 0, 0, 0, 0, 0, 0, 0, time.perf_counter() - started, up_to_date=True
             )
@@ -182,9 +190,10 @@ def build_index(
                 f"no indexable text in {corpus_dir} ({reasons}); the previous index, if any, is kept"
             )
         if embedder is None or (embedder.name, embedder.encoder) != (settings.model, settings.encoder):
-            embedder = _recorded_embedder(index_dir, settings) or load_embedder(settings.model, settings.encoder)
+            recorded_one = _recorded_embedder(*live, settings) if live is not None else None
+            embedder = recorded_one or load_embedder(settings.model, settings.encoder)
         exact = merge_exact(passages)
-        previous = load_previous(index_dir, settings)
+        previous = load_previous(*live, settings) if live is not None else Previous({}, {}, {})
         chunk_tokens = min(settings.chunk_tokens, embedder.max_tokens)
         chunks, plans = chunk_passages(
             exact.passages,

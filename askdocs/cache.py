@@ -12,6 +12,7 @@ import logging
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -19,7 +20,6 @@ from askdocs import store
 from askdocs.chunking import ChunkPlan, sentences_in_embed_text
 from askdocs.dedup import NUM_PERM, content_hash
 from askdocs.embedding import Embedder
-from askdocs.errors import AskdocsError
 from askdocs.records import Chunk
 from askdocs.settings import Settings
 
@@ -91,13 +91,8 @@ def _load_minhashes(build: Path) -> dict[str, np.ndarray]:
     return {key.decode(): row for key, row in zip(keys.tolist(), signatures)}
 
 
-def load_previous(index_dir: Path, settings: Settings) -> Previous:
-    """The live build's embeddings (same model) and chunk plans (same model and chunk settings)."""
-    try:
-        build = store.live_build(index_dir)
-        manifest = store.read_manifest(build, index_dir)
-    except AskdocsError:
-        return Previous({}, {}, {})
+def load_previous(build: Path, manifest: dict[str, Any], settings: Settings) -> Previous:
+    """A verified build's embeddings (same model), chunk plans (same model and chunk settings) and MinHashes."""
     before = manifest.get("settings", {})
     if before.get("model") != settings.model:
         return Previous({}, {}, _load_minhashes(build))
