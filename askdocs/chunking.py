@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 from bisect import bisect_left, bisect_right
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
@@ -10,6 +9,7 @@ from dataclasses import dataclass, replace
 import sentencex
 
 from askdocs.cleaning import text_for_model, text_for_model_mapped
+from askdocs.dedup import content_hash
 from askdocs.records import Chunk, Citation, Passage
 
 TokenCounter = Callable[[list[str]], list[int]]
@@ -103,7 +103,7 @@ class ChunkPlan:
 
 def plan_key(passage: Passage) -> str:
     """What a passage's plan depends on besides the settings and tokenizer: its title and text."""
-    return hashlib.sha256(f"{passage.title or ''}\n{passage.text}".encode()).hexdigest()
+    return content_hash(f"{passage.title or ''}\n{passage.text}")
 
 
 def plan_chunks(

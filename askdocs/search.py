@@ -112,7 +112,7 @@ class Searcher:
 
     def context(self, hit: Hit, before: int = 1, after: int = 1) -> list[tuple[str, bool]]:
         """The passages around a hit's first citation in its source, with a flag on the hit's own."""
-        if not hit.citations or hit.citations[0].doc_id is not None or hit.passage_id is None:
+        if not hit.citations or hit.citations[0].doc_id is not None:
             return []
         source = self._sources.get(hit.citations[0].source)
         if source is None:
