@@ -82,7 +82,6 @@ def _fingerprint(model_dir: str, transformer: Any) -> str:
 def _export(transformer: Any, input_names: list[str], target: Path) -> None:
     """Export the transformer to ONNX, quantise its weight matrices to int8 and move the result to `target`."""
     import torch
-    from onnxruntime.quantization import QuantType, quantize_dynamic
 
     class TokenEmbeddings(torch.nn.Module):
         def __init__(self, auto_model: torch.nn.Module) -> None:
@@ -116,16 +115,19 @@ def _export(transformer: Any, input_names: list[str], target: Path) -> None:
                     dynamo=False,
                 )
             quantized = Path(scratch) / "model-int8.onnx"
-            quantize_dynamic(
-                str(full),
-                str(quantized),
-                weight_type=QuantType.QInt8,
-                per_channel=True,
-                op_types_to_quantize=["MatMul"],
-            )
+            quantize_weights(full, quantized)
         finally:
             root.setLevel(level)
         os.replace(quantized, target)  # atomic: a concurrent or killed export never leaves half a file
+
+
+def quantize_weights(source: Path, target: Path) -> None:
+    """The recipe's quantisation: every MatMul weight matrix to int8, per output channel."""
+    from onnxruntime.quantization import QuantType, quantize_dynamic
+
+    quantize_dynamic(
+        str(source), str(target), weight_type=QuantType.QInt8, per_channel=True, op_types_to_quantize=["MatMul"]
+    )
 
 
 @contextmanager

@@ -211,7 +211,8 @@ def int8_gemm_rate(rows: int, inner: int, outer: int, runs: int = 300) -> float:
     import onnx
     import onnxruntime
     from onnx import TensorProto, helper, numpy_helper
-    from onnxruntime.quantization import QuantType, quantize_dynamic
+
+    from askdocs.quantized import onnx_session, quantize_weights
 
     weights = numpy_helper.from_array(np.random.default_rng(0).normal(0, 0.05, (inner, outer)).astype(np.float32), "W")
     graph = helper.make_graph(
@@ -225,17 +226,8 @@ def int8_gemm_rate(rows: int, inner: int, outer: int, runs: int = 300) -> float:
     model.ir_version = 8  # what the onnxruntime of requirements.txt reads
     with tempfile.TemporaryDirectory() as scratch:
         onnx.save(model, f"{scratch}/fp32.onnx")
-        quantize_dynamic(
-            f"{scratch}/fp32.onnx",
-            f"{scratch}/int8.onnx",
-            weight_type=QuantType.QInt8,
-            per_channel=True,
-            op_types_to_quantize=["MatMul"],
-        )
-        options = onnxruntime.SessionOptions()
-        options.intra_op_num_threads = 1
-        options.log_severity_level = 3
-        session = onnxruntime.InferenceSession(f"{scratch}/int8.onnx", options, providers=["CPUExecutionProvider"])
+        quantize_weights(Path(scratch) / "fp32.onnx", Path(scratch) / "int8.onnx")
+        session = onnx_session(onnxruntime, Path(scratch) / "int8.onnx", threads=1)
     feed = {"A": np.random.default_rng(1).normal(size=(rows, inner)).astype(np.float32)}
     for _ in range(20):
         session.run(None, feed)
