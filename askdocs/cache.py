@@ -1,8 +1,9 @@
-"""Chunk embeddings (and their sentence vectors) and chunk plans keyed by content hash, reused across builds.
+"""Chunk embeddings (with their sentence vectors), chunk plans and MinHash signatures keyed by content hash, reused across builds.
 
 A chunk's key is the hash of (model, the exact text the model reads), so re-running ingest on an
 unchanged corpus embeds nothing and editing a file re-embeds only its changed chunks. A passage's
-chunk plan is keyed by its title and text, so only new or edited passages are tokenised again.
+chunk plan is keyed by its title and text, and its MinHash signature by its text, so only new or
+edited passages are tokenised and hashed again.
 """
 
 from __future__ import annotations
@@ -60,7 +61,7 @@ def _load(build: Path, prefix: str, hashes: list[str]) -> dict[str, Embedded]:
 
 @dataclass(frozen=True)
 class Previous:
-    """What the live build computed that the next build reuses: embeddings and chunk plans by content hash."""
+    """What the live build computed that the next build reuses: embeddings, chunk plans and MinHashes by content hash."""
 
     embeddings: dict[str, Embedded]
     plans: dict[str, ChunkPlan]
