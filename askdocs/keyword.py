@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import math
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -57,3 +58,20 @@ class KeywordIndex:
         if not known:
             return np.zeros(self.retriever.scores["num_docs"], dtype=np.float32)
         return np.asarray(self.retriever.get_scores(known), dtype=np.float32)
+
+    def term_weights(self, query: str) -> dict[str, float]:
+        """The query's indexed words, each with its inverse document frequency (BM25's, Lucene form)."""
+        words = tokenize([query], return_ids=False, stopwords=self.stopwords)[0]  # type: ignore[index]
+        vocab = self.retriever.vocab_dict
+        # Column pointers of bm25s's word-by-chunk score matrix: a word's count of chunks is its span.
+        pointers, chunks = self.retriever.scores["indptr"], self.retriever.scores["num_docs"]
+        weights = {}
+        for word in words:
+            if word in vocab:
+                frequency = int(pointers[vocab[word] + 1] - pointers[vocab[word]])
+                weights[word] = math.log(1 + (chunks - frequency + 0.5) / (frequency + 0.5))
+        return weights
+
+    def words(self, texts: list[str]) -> list[set[str]]:
+        """Each text's indexed words: lower-cased, stemmed, stopwords dropped."""
+        return [set(words) for words in tokenize(texts, return_ids=False, stopwords=self.stopwords)]  # type: ignore[union-attr]

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 import numpy as np
 
@@ -26,6 +26,29 @@ def roll_up(chunk_passages: Sequence[int], scores: np.ndarray) -> list[tuple[int
     for position in np.argsort(-scores, kind="stable").tolist():
         best.setdefault(chunk_passages[position], position)
     return [(passage, position) for passage, position in best.items()]
+
+
+def blend_passage_cosine(
+    scores: np.ndarray, chunk_cosines: np.ndarray, passage_cosines: np.ndarray, weight: float
+) -> np.ndarray:
+    """Passage scores with `weight` of the best chunk's cosine handed to the whole passage's.
+
+    A passage whose every chunk is on the question's topic beats one that touches it in a single
+    chunk (MedQuAD dev nDCG@10 +0.006 at weight 0.3; see README, Quality).
+    """
+    return scores + weight * (passage_cosines - chunk_cosines)
+
+
+def sentence_coverage(weights: Mapping[str, float], sentences: Sequence[set[str]]) -> float:
+    """The largest share of the question's keyword weight (IDF) that one sentence holds, from 0 to 1.
+
+    BM25 counts a chunk's words wherever they fall; a sentence holding most of the question's
+    rare words is a closer match than the same words spread over several sentences.
+    """
+    total = sum(weights.values())
+    if total <= 0 or not sentences:
+        return 0.0
+    return max(sum(weight for word, weight in weights.items() if word in words) for words in sentences) / total
 
 
 def confident_first(ranked: list[tuple[int, int]], confident: np.ndarray) -> list[tuple[int, int]]:

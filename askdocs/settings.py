@@ -46,6 +46,13 @@ class Settings:
     # question words such as "what", "how" and "does" that would otherwise reward passages for
     # containing them (see README, Quality).
     keyword_stopwords: str = "en_plus"
+    # ... the share of a passage's cosine taken from the whole passage (the mean of its chunk
+    # vectors) instead of its best chunk,
+    passage_weight: float = 0.3
+    # ... and, for the first `rerank_depth` passages, the weight of the largest share of the
+    # question's keywords (IDF-weighted) that one sentence of the best chunk holds (see README, Quality).
+    sentence_keyword_weight: float = 0.5
+    rerank_depth: int = 10
     # ... and the cosine of a hit's best chunk below which it is only a weak match.
     confidence_threshold: float = 0.45
 

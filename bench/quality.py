@@ -28,6 +28,13 @@ from askdocs.build import build_index  # noqa: E402
 from askdocs.settings import ENCODERS, Settings  # noqa: E402
 
 CACHE = ROOT / "bench" / ".cache"
+# The ranking settings `--sweep` tries, each around the shipped value.
+SWEEP: dict[str, tuple[float, ...]] = {
+    "keyword_weight": (0.2, 0.3, 0.4, 0.5, 0.6, 0.8),
+    "passage_weight": (0.0, 0.1, 0.2, 0.5),
+    "sentence_keyword_weight": (0.0, 0.3, 0.75, 1.0),
+    "rerank_depth": (5, 20, 50),
+}
 RESULTS = ROOT / "bench" / "results"
 
 
@@ -208,7 +215,7 @@ def main() -> None:
     parser.add_argument("--data", type=Path, default=ROOT.parent / "shared" / "bench" / "medquad")
     parser.add_argument("--split", default="dev")
     parser.add_argument("--limit", type=int, default=0, help="evaluate only the first N questions")
-    parser.add_argument("--sweep", action="store_true", help="also try several keyword weights")
+    parser.add_argument("--sweep", action="store_true", help="also try other values of each ranking weight")
     parser.add_argument("--chunk-tokens", type=int, default=Settings().chunk_tokens, help="try another chunk size")
     parser.add_argument("--overlap", type=int, default=Settings().overlap_sentences, help="try another chunk overlap")
     parser.add_argument("--encoder", choices=ENCODERS, default=Settings().encoder, help="compare another encoder")
@@ -260,12 +267,14 @@ def main() -> None:
                 f"  {label:<28} {row['questions']:>5}  BM25 {row['keyword']:.3f}  dense {row['dense']:.3f}  shipped {row['hybrid']:.3f}"
             )
     if args.sweep:
-        sweep = {}
-        for weight in (0.2, 0.3, 0.4, 0.5, 0.6, 0.8):
-            searcher.settings = replace(settings, keyword_weight=weight)
-            scores, _, _ = evaluate(searcher, queries, qrels, "hybrid")
-            sweep[str(weight)] = scores
-            print(f"keyword_weight {weight:<5} {scores}")
+        sweep: dict[str, dict[str, object]] = {}
+        # One ranking setting at a time, the others as shipped.
+        for name, values in SWEEP.items():
+            for value in values:
+                searcher.settings = replace(settings, **{name: value})
+                scores, _, _ = evaluate(searcher, queries, qrels, "hybrid")
+                sweep.setdefault(name, {})[str(value)] = scores
+                print(f"{name} {value:<5} {scores}")
         results["sweep"] = sweep
         searcher.settings = settings
     if args.no_seeds:

@@ -33,3 +33,14 @@ def test_question_words_do_not_reward_passages_that_contain_them(tmp_path: Path)
 def test_queries_without_known_words_score_zero(tmp_path: Path, query: str) -> None:
     scores = _scores(tmp_path, Settings().keyword_stopwords, query)
     assert scores.shape == (len(TEXTS),) and not scores.any()
+
+
+def test_term_weights_favour_rare_words_and_match_the_indexed_form(tmp_path: Path) -> None:
+    build_keyword_index(TEXTS, tmp_path, stopwords=Settings().keyword_stopwords)
+    index = KeywordIndex(tmp_path, Settings().keyword_stopwords)
+    weights = index.term_weights("What causes hip arthritis in zebras?")
+    # "what" and "in" are stopwords and "zebras" is in no chunk; "arthritis" is in one chunk, "hip" in two.
+    assert set(weights) == {"caus", "hip", "arthriti"}
+    assert weights["arthriti"] > weights["hip"] > 0
+    # The words of a text come out in the same stemmed form, so they can be looked up in `weights`.
+    assert index.words(["Causes of hip pain: arthritis.", ""]) == [{"caus", "hip", "pain", "arthriti"}, set()]

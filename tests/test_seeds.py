@@ -39,6 +39,19 @@ def test_seed_question_finds_its_passage_in_top_5_at_the_right_line(seeds, case)
     assert source_line[citation.span[0] : citation.span[1]] == hit.text
 
 
+def test_expected_passage_is_first_for_at_least_24_of_25_seed_questions(seeds) -> None:
+    _, searcher = seeds
+    misses = [
+        case["question"]
+        for case in QUESTIONS
+        if (case["source"], case["line"])
+        not in [(c.source, c.line) for c in searcher.search(case["question"], 1)[0].citations]
+    ]
+    # The one miss left puts first a passage that also answers it ("medical societies advise
+    # against imaging ... unless red flags are present"): see README, Quality.
+    assert len(misses) <= len(QUESTIONS) // 25, misses
+
+
 @pytest.mark.parametrize(
     ("question", "places"),
     [

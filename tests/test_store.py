@@ -58,6 +58,15 @@ def test_missing_file_is_refused(make_index) -> None:
         Searcher.load(index)
 
 
+def test_chunks_out_of_passage_order_are_refused(make_index) -> None:
+    # Passage scores read each passage's chunks as one run of rows, so the order is part of the format.
+    index = make_index(SEED_LIKE)
+    path = live(index) / "chunk_passages.npy"
+    np.save(path, np.load(path)[::-1].copy())
+    with pytest.raises(IndexCorruptError, match=r"inconsistent.*python ingest.py"):
+        Searcher.load(index, verify=False)
+
+
 def test_other_format_version_is_refused(make_index) -> None:
     index = make_index(SEED_LIKE)
     manifest_path = live(index) / "manifest.json"

@@ -1,0 +1,39 @@
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from askdocs.ranking import blend_passage_cosine, confident_first, fuse, roll_up, sentence_coverage
+
+WEIGHTS = {"disc": 2.0, "herniat": 3.0, "nerv": 1.0}
+
+
+def test_coverage_is_the_best_single_sentence_share_of_the_keyword_weight() -> None:
+    spread = [{"disc"}, {"herniat"}, {"nerv"}]
+    together = [{"disc", "herniat"}, {"nerv", "pain"}]
+    assert sentence_coverage(WEIGHTS, spread) == pytest.approx(3 / 6)
+    assert sentence_coverage(WEIGHTS, together) == pytest.approx(5 / 6)
+    assert sentence_coverage(WEIGHTS, [{"disc", "herniat", "nerv", "spine"}]) == pytest.approx(1.0)
+
+
+@pytest.mark.parametrize(("weights", "sentences"), [({}, [{"disc"}]), (WEIGHTS, []), ({"disc": 0.0}, [{"disc"}])])
+def test_coverage_without_keywords_or_sentences_is_zero(weights: dict[str, float], sentences: list[set[str]]) -> None:
+    assert sentence_coverage(weights, sentences) == 0.0
+
+
+def test_blend_moves_the_given_share_of_the_chunk_cosine_to_the_passage_cosine() -> None:
+    # Passage 0 is on the question's topic in its best chunk only; passage 1 throughout.
+    scores, chunk, passage = np.array([0.70, 0.66]), np.array([0.70, 0.66]), np.array([0.50, 0.66])
+    blended = blend_passage_cosine(scores, chunk, passage, weight=0.3)
+    np.testing.assert_allclose(blended, [0.70 - 0.3 * 0.20, 0.66])
+    assert blended[1] > blended[0]
+    np.testing.assert_array_equal(blend_passage_cosine(scores, chunk, passage, weight=0.0), scores)
+
+
+def test_fuse_roll_up_and_confident_first_keep_one_best_chunk_per_passage() -> None:
+    dense = np.array([0.3, 0.6, 0.5])
+    fused = fuse(dense, np.array([2.0, 0.0, 1.0]), keyword_weight=0.5)
+    np.testing.assert_allclose(fused, [0.8, 0.6, 0.75])
+    ranked = roll_up([7, 8, 7], fused)
+    assert ranked == [(7, 0), (8, 1)]
+    assert confident_first(ranked, dense >= 0.45) == [(8, 1), (7, 0)]
