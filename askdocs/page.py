@@ -95,12 +95,17 @@ def _citations_html(hit: Hit) -> str:
 
 def _card(searcher: Searcher, hit: Hit, rank: int) -> None:
     with st.container(border=True):
-        width = round(100 * max(0.0, min(1.0, hit.score)))
+        # The bar shows closeness in meaning, the measure `confident` is decided on, so a weak
+        # match listed below an answer never carries the longer bar (the ranking score, which
+        # also weighs keywords, can be higher for it).
+        closeness = hit.similarity if hit.similarity is not None else hit.score
+        width = round(100 * max(0.0, min(1.0, closeness)))
         bar_class = "askdocs-bar" if hit.confident else "askdocs-bar askdocs-weak"
         label = "" if hit.confident else " · weak match"
         st.markdown(
-            f'<b>#{rank}</b>{label} &nbsp; <span class="{bar_class}" title="relevance {hit.score:.2f}">'
-            f'<span style="width:{width}%"></span></span> <span class="askdocs-cite">{hit.score:.2f}</span>',
+            f'<b>#{rank}</b>{label} &nbsp; <span class="{bar_class}" title="closeness in meaning {closeness:.2f}">'
+            f'<span style="width:{width}%"></span></span> <span class="askdocs-cite">match {closeness:.2f}'
+            f" · score {hit.score:.2f}</span>",
             unsafe_allow_html=True,
         )
         st.markdown(

@@ -38,7 +38,8 @@ def render_text(question: str, hits: list[Hit]) -> str:
         lines.append("Nothing in the library answers this well. The nearest passages (weak matches):\n")
     for rank, hit in enumerate(hits, 1):
         marker = "" if hit.confident else " (weak)"
-        lines.append(f"{rank}. score {hit.score:.3f}{marker}")
+        match = f", match {hit.similarity:.2f}" if hit.similarity is not None else ""
+        lines.append(f"{rank}. score {hit.score:.3f}{match}{marker}")
         for citation in hit.citations:
             lines.append(f"   [{citation_label(citation)}]")
         if hit.highlight is not None:

@@ -86,3 +86,6 @@ class Hit:
     confident: bool = True
     passage_id: int = -1
     chunk_id: int = -1
+    # Cosine of the question and the hit's best chunk: closeness in meaning, on which `confident`
+    # is decided. `score` is the ranking score, which also weighs keywords.
+    similarity: float | None = None

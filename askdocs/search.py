@@ -210,6 +210,7 @@ class Searcher:
                     score_of[passage_id],
                     list(self.chunks[chunk_id].citations),
                     confident=bool(confident[position]),
+                    similarity=float(dense[position]) if mode != "keyword" else None,
                     passage_id=passage_id,
                     chunk_id=chunk_id,
                 )

@@ -452,9 +452,20 @@ print(json.dumps({
 """
 
 
+def _settings(build: Path) -> dict[str, object]:
+    return json.loads((build / "manifest.json").read_text())["settings"]
+
+
 def searcher_figures(data: Path, size: int) -> dict[str, object]:
     """Searcher.load and warm questions (a fresh process) on a synthetic index of about `size` chunks."""
+    from askdocs import store
+
     index = CACHE / f"synthetic{size}" / "index"
+    if (index / "CURRENT").exists() and _settings(store.live_build(index)) != _settings(
+        store.live_build(CACHE / "medquad" / "index")
+    ):
+        print("the synthetic index's settings are not the MedQuAD index's (another version of askdocs): rewriting it")
+        shutil.rmtree(index)
     if not (index / "CURRENT").exists():
         started = time.perf_counter()
         synthetic_index(index, size)

@@ -83,6 +83,15 @@ def seed_like_index(tmp_path_factory: pytest.TempPathFactory, embedder: Embedder
     return root / "index"
 
 
+@pytest.fixture(scope="session")
+def seed_corpus_index(tmp_path_factory: pytest.TempPathFactory, embedder: Embedder) -> tuple[Path, Path]:
+    """A copy of the real seed corpus and its index, shared by read-only tests: (corpus, index)."""
+    root = tmp_path_factory.mktemp("seeds")
+    shutil.copytree(ROOT / "corpus", root / "corpus")
+    build_index(root / "corpus", root / "index", Settings(), embedder=embedder)
+    return root / "corpus", root / "index"
+
+
 def make_pdf(pages: list[str]) -> bytes:
     """A minimal real PDF with one text page per string (lines split on newlines)."""
     objects = ["<< /Type /Catalog /Pages 2 0 R >>"]

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from askdocs import Searcher
 from tests.conftest import SEED_LIKE
 
 APP = str(Path(__file__).resolve().parent.parent / "app.py")
@@ -67,6 +69,24 @@ def test_off_topic_question_shows_no_good_answer_with_weak_matches(seed_like_ind
     assert "Nothing in the library answers this well" in text
     assert "Best answer" not in text
     assert page.expander[0].label.endswith("weak matches")
+
+
+def test_a_weak_match_never_shows_a_longer_bar_than_an_answer_above_it(seed_corpus_index, monkeypatch) -> None:
+    # Its ranking score can be higher: a rare keyword lifts it, though its meaning is far off.
+    _, index = seed_corpus_index
+    question = "How should I ice my hip if it hurts?"
+    hits = Searcher.load(index).search(question, k=10)
+    weak_scores = [hit.score for hit in hits if not hit.confident]
+    assert weak_scores and max(weak_scores) > min(hit.score for hit in hits if hit.confident)
+    page = run_page(index, monkeypatch, question=question)
+    page.sidebar.slider[0].set_value(10).run()
+    bars = [re.search(r'class="(askdocs-bar[^"]*)".*?width:(\d+)%', str(m.value)) for m in page.markdown]
+    widths = [(found.group(1), int(found.group(2))) for found in bars if found]
+    answers = [width for kind, width in widths if "weak" not in kind]
+    weak = [width for kind, width in widths if "weak" in kind]
+    assert len(answers) + len(weak) == 10 and weak
+    assert max(weak) < min(answers)
+    assert "match 0." in page_text(page)
 
 
 @pytest.mark.parametrize("question", ["", "   "])

@@ -3,27 +3,21 @@
 from __future__ import annotations
 
 import json
-import shutil
 from pathlib import Path
 
 import pytest
 
 from askdocs import Searcher
-from askdocs.build import build_index
 from askdocs.cleaning import normalize
-from askdocs.embedding import Embedder
-from askdocs.settings import Settings
 
 ROOT = Path(__file__).resolve().parent.parent
 QUESTIONS = [json.loads(line) for line in (ROOT / "bench" / "seed_questions.jsonl").read_text().splitlines()]
 
 
 @pytest.fixture(scope="module")
-def seeds(tmp_path_factory: pytest.TempPathFactory, embedder: Embedder) -> tuple[Path, Searcher]:
-    root = tmp_path_factory.mktemp("seeds")
-    shutil.copytree(ROOT / "corpus", root / "corpus")
-    build_index(root / "corpus", root / "index", Settings(), embedder=embedder)
-    return root / "corpus", Searcher.load(root / "index")
+def seeds(seed_corpus_index: tuple[Path, Path]) -> tuple[Path, Searcher]:
+    corpus, index = seed_corpus_index
+    return corpus, Searcher.load(index)
 
 
 @pytest.mark.parametrize("case", QUESTIONS, ids=[q["question"][:40] for q in QUESTIONS])
