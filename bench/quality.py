@@ -38,18 +38,19 @@ SWEEP: dict[str, tuple[float, ...]] = {
 RESULTS = ROOT / "bench" / "results"
 
 
-def load_beir(data: Path, split: str) -> tuple[dict[str, str], dict[str, set[str]]]:
-    """Questions by id and the relevant document ids of each."""
-    queries = {}
+def load_beir(data: Path, split: str) -> tuple[dict[str, str], dict[str, set[str]], dict[str, str]]:
+    """Questions by id, the relevant document ids of each, and each question's type (`qtype`, or "?")."""
+    queries, qtypes = {}, {}
     for line in (data / f"queries-{split}.jsonl").read_text(encoding="utf-8").splitlines():
         record = json.loads(line)
         queries[record["_id"]] = record["text"]
+        qtypes[record["_id"]] = record.get("qtype", "?")
     qrels: dict[str, set[str]] = {}
     for line in (data / f"qrels-{split}.tsv").read_text(encoding="utf-8").splitlines()[1:]:
         query_id, doc_id, score = line.split("\t")
         if int(score) > 0:
             qrels.setdefault(query_id, set()).add(doc_id)
-    return {q: t for q, t in queries.items() if q in qrels}, qrels
+    return {q: t for q, t in queries.items() if q in qrels}, qrels, qtypes
 
 
 def ensure_index(data: Path, settings: Settings, titles: bool = True) -> Path:
@@ -224,7 +225,7 @@ def main() -> None:
     parser.add_argument("--out", type=Path, default=RESULTS / "quality.json")
     args = parser.parse_args()
     settings = replace(Settings(), chunk_tokens=args.chunk_tokens, overlap_sentences=args.overlap, encoder=args.encoder)
-    queries, qrels = load_beir(args.data, args.split)
+    queries, qrels, qtypes = load_beir(args.data, args.split)
     if args.limit:
         queries = dict(list(queries.items())[: args.limit])
     searcher = Searcher.load(ensure_index(args.data, settings, titles=not args.no_titles))
@@ -248,10 +249,9 @@ def main() -> None:
         print(
             f"{name:<22} {scores['ndcg@10']:>8} {scores['mrr@10']:>8} {scores['recall@10']:>8} {scores['recall@100']:>8} {confident:>10} {seconds:>8.1f}"
         )
-    records = [json.loads(line) for line in (args.data / f"queries-{args.split}.jsonl").read_text().splitlines()]
     groups = {
-        "source": {r["_id"]: r["_id"].split("_")[0] for r in records},  # MedQuAD ids are SOURCE_DOCID_SecN
-        "qtype": {r["_id"]: r.get("qtype", "?") for r in records},
+        "source": {query_id: query_id.split("_")[0] for query_id in qtypes},  # MedQuAD ids are SOURCE_DOCID_SecN
+        "qtype": qtypes,
     }
     results["robustness"] = robustness(rankings, qrels, groups)
     for baseline in ("dense", "keyword"):
