@@ -95,7 +95,13 @@ class Searcher:
                 f"the index at {index_dir} was built with the model '{built_with}', not '{model}'; "
                 f"run `python ingest.py --index {index_dir} --model {model}` to rebuild it with that model"
             )
-        settings = Settings.from_json(manifest["settings"])
+        try:
+            settings = Settings.from_json(manifest["settings"])
+        except IndexMismatchError as error:
+            # Name the index folder in the command, as every other load error does.
+            raise IndexMismatchError(
+                f"the index at {index_dir} was built by another version of askdocs ({error}): {rebuild_hint(index_dir)}"
+            ) from error
         # The int8 model and tokenizer the index recorded, without PyTorch; else the full model.
         embedder = recorded_embedder(build, manifest) or load_embedder(built_with, settings.encoder)
         if embedder.encoder != manifest.get("encoder", "fp32"):

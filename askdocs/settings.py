@@ -67,7 +67,7 @@ class Settings:
         if set(data) != names:
             raise IndexMismatchError(
                 f"index settings {sorted(set(data) ^ names)} do not match this version of askdocs; "
-                "run `python ingest.py` to rebuild the index"
+                "rebuild the index with `python ingest.py`"
             )
         return cls(**data)
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import random
+import re
 import signal
 import subprocess
 import sys
@@ -64,6 +65,18 @@ def test_chunks_out_of_passage_order_are_refused(make_index) -> None:
     path = live(index) / "chunk_passages.npy"
     np.save(path, np.load(path)[::-1].copy())
     with pytest.raises(IndexCorruptError, match=r"inconsistent.*python ingest.py"):
+        Searcher.load(index, verify=False)
+
+
+def test_index_from_another_version_names_the_rebuild_command(make_index) -> None:
+    index = make_index(SEED_LIKE)
+    manifest_path = live(index) / "manifest.json"
+    manifest = json.loads(manifest_path.read_text())
+    del manifest["settings"]["passage_weight"]
+    manifest_path.write_text(json.dumps(manifest))
+    with pytest.raises(
+        IndexMismatchError, match=rf"another version.*passage_weight.*python ingest.py --index {re.escape(str(index))}"
+    ):
         Searcher.load(index, verify=False)
 
 
