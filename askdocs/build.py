@@ -21,7 +21,7 @@ from askdocs.keyword import build_keyword_index
 from askdocs.readers import CorpusFile, Document, SkippedFile, list_corpus, read_file
 from askdocs.records import Chunk, Passage
 from askdocs.settings import Settings
-from askdocs.vectors import build_vector_index, save_vector_index
+from askdocs.vectors import build_vector_index, passage_vectors, save_vector_index
 
 logger = logging.getLogger(__name__)
 
@@ -122,11 +122,9 @@ def _merge_near_duplicates(
     passages: list[Passage], chunks: list[Chunk], vectors: np.ndarray, settings: Settings, signatures: np.ndarray
 ) -> tuple[list[Passage], list[Chunk], list[int], list[DuplicateGroup]]:
     """Merge near-duplicate passages, judged by the mean of their chunk vectors; keep the kept passages' chunks."""
-    sums = np.zeros((len(passages), vectors.shape[1]), dtype=np.float32)
-    np.add.at(sums, [c.passage_id for c in chunks], vectors)
-    sums /= np.maximum(np.linalg.norm(sums, axis=1, keepdims=True), 1e-12)
+    means = passage_vectors(vectors, np.asarray([c.passage_id for c in chunks], dtype=np.int64), len(passages))
     merged, kept, groups = merge_near(
-        passages, sums, settings.near_duplicate_jaccard, settings.near_duplicate_cosine, signatures
+        passages, means, settings.near_duplicate_jaccard, settings.near_duplicate_cosine, signatures
     )
     by_passage: dict[int, list[int]] = {}
     for i, chunk in enumerate(chunks):

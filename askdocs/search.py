@@ -27,7 +27,7 @@ from askdocs.ranking import (
 from askdocs.recorded import recorded_embedder
 from askdocs.records import Citation, Hit
 from askdocs.settings import Settings
-from askdocs.vectors import load_vector_index, search_vectors
+from askdocs.vectors import load_vector_index, passage_vectors, search_vectors
 
 logger = logging.getLogger(__name__)
 
@@ -270,17 +270,14 @@ class Searcher:
         return [ranked[i] for i in order.tolist()], scores[order]
 
     def _passage_cosines(self, query: np.ndarray, passages: np.ndarray) -> np.ndarray:
-        """Each passage's cosine to the question, its vector being the mean of its chunks' vectors."""
-        if not passages.size:
-            return np.zeros(0, dtype=np.float32)
+        """Each passage's cosine to the question (`vectors.passage_vectors`, from the stored chunk vectors)."""
         # A passage's chunks are stored next to each other, in passage order (checked at load).
         starts = np.searchsorted(self.chunk_passages, passages, side="left")
-        ends = np.searchsorted(self.chunk_passages, passages, side="right")
-        lengths = ends - starts
+        lengths = np.searchsorted(self.chunk_passages, passages, side="right") - starts
         firsts = np.cumsum(lengths) - lengths
         rows = np.arange(int(lengths.sum())) + np.repeat(starts - firsts, lengths)
-        sums = np.add.reduceat(np.asarray(self.embeddings[rows], dtype=np.float32), firsts)
-        return (sums @ query) / np.maximum(np.linalg.norm(sums, axis=1), 1e-12)
+        owners = np.repeat(np.arange(passages.size), lengths)
+        return passage_vectors(np.asarray(self.embeddings[rows], dtype=np.float32), owners, passages.size) @ query
 
     def _sentence_words(self, chunk_ids: list[int]) -> list[list[set[str]]]:
         """The indexed words of each chunk's sentences; the passage's title counts in every sentence."""

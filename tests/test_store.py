@@ -211,6 +211,16 @@ def test_two_concurrent_ingests_exactly_one_writes(tmp_path: Path) -> None:
     assert Searcher.load(index).search("sciatica", k=1)[0].text.startswith("Sciatica")
 
 
+def test_passage_vectors_are_unit_means_of_their_chunks_in_any_order() -> None:
+    from askdocs.vectors import passage_vectors
+
+    chunks = np.array([[3.0, 0.0], [0.0, 2.0], [1.0, 3.0], [0.0, 5.0]], dtype=np.float32)
+    owners = np.array([2, 0, 2, 0])
+    vectors = passage_vectors(chunks, owners, passages=3)
+    np.testing.assert_allclose(vectors, [[0.0, 1.0], [0.0, 0.0], [0.8, 0.6]], atol=1e-6)
+    assert passage_vectors(chunks[:0], owners[:0], passages=2).shape == (2, 2)
+
+
 def test_large_corpora_get_an_ivf_index_with_high_recall() -> None:
     import faiss
 
