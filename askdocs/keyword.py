@@ -49,27 +49,30 @@ class KeywordIndex:
         self.stopwords = stopwords
         # Memory-mapped, so a large index costs page cache, not process memory.
         self.retriever = _bm25s().BM25.load(str(folder), show_progress=False, allow_pickle=False, mmap=True)
+        # A question is scored and then weighed word by word: tokenised once for both.
+        self._known_words = lru_cache(maxsize=8)(self._indexed_words)
+
+    def _indexed_words(self, query: str) -> tuple[str, ...]:
+        """The query's words the index knows, in order (repeats kept)."""
+        words = tokenize([query], return_ids=False, stopwords=self.stopwords)[0]  # type: ignore[index]
+        return tuple(word for word in words if word in self.retriever.vocab_dict)
 
     def scores(self, query: str) -> np.ndarray:
         """BM25 score of every chunk for the query (zeros when no query word is known)."""
-        words = tokenize([query], return_ids=False, stopwords=self.stopwords)[0]  # type: ignore[index]
-        vocab = self.retriever.vocab_dict
-        known = [word for word in words if word in vocab]
+        known = list(self._known_words(query))
         if not known:
             return np.zeros(self.retriever.scores["num_docs"], dtype=np.float32)
         return np.asarray(self.retriever.get_scores(known), dtype=np.float32)
 
     def term_weights(self, query: str) -> dict[str, float]:
         """The query's indexed words, each with its inverse document frequency (BM25's, Lucene form)."""
-        words = tokenize([query], return_ids=False, stopwords=self.stopwords)[0]  # type: ignore[index]
         vocab = self.retriever.vocab_dict
         # Column pointers of bm25s's word-by-chunk score matrix: a word's count of chunks is its span.
         pointers, chunks = self.retriever.scores["indptr"], self.retriever.scores["num_docs"]
         weights = {}
-        for word in words:
-            if word in vocab:
-                frequency = int(pointers[vocab[word] + 1] - pointers[vocab[word]])
-                weights[word] = math.log(1 + (chunks - frequency + 0.5) / (frequency + 0.5))
+        for word in self._known_words(query):
+            frequency = int(pointers[vocab[word] + 1] - pointers[vocab[word]])
+            weights[word] = math.log(1 + (chunks - frequency + 0.5) / (frequency + 0.5))
         return weights
 
     def words(self, texts: list[str]) -> list[set[str]]:
