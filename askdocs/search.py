@@ -59,7 +59,7 @@ class Searcher:
         self.index_dir = index_dir
         self.build = build
         self.manifest = manifest
-        self.settings = Settings.from_json(manifest["settings"])
+        self.settings = _index_settings(manifest, index_dir)
         self.embedder = embedder
         try:
             self.vectors = load_vector_index(build / "vectors.faiss", manifest.get("faiss"))
@@ -95,13 +95,7 @@ class Searcher:
                 f"the index at {index_dir} was built with the model '{built_with}', not '{model}'; "
                 f"run `python ingest.py --index {index_dir} --model {model}` to rebuild it with that model"
             )
-        try:
-            settings = Settings.from_json(manifest["settings"])
-        except IndexMismatchError as error:
-            # Name the index folder in the command, as every other load error does.
-            raise IndexMismatchError(
-                f"the index at {index_dir} was built by another version of askdocs ({error}): {rebuild_hint(index_dir)}"
-            ) from error
+        settings = _index_settings(manifest, index_dir)
         # The int8 model and tokenizer the index recorded, without PyTorch; else the full model.
         embedder = recorded_embedder(build, manifest) or load_embedder(built_with, settings.encoder)
         if embedder.encoder != manifest.get("encoder", "fp32"):
@@ -311,6 +305,16 @@ class Searcher:
             spans = self.chunks[hit.chunk_id].sentences
             out.append(replace(hit, highlight=best_sentence(spans, similarities, hit.text)))
         return out
+
+
+def _index_settings(manifest: dict[str, Any], index_dir: Path) -> Settings:
+    """The settings an index was built with; for another version's, an error naming the command that rebuilds it."""
+    try:
+        return Settings.from_json(manifest["settings"])
+    except IndexMismatchError as error:
+        raise IndexMismatchError(
+            f"the index at {index_dir} was built by another version of askdocs ({error}): {rebuild_hint(index_dir)}"
+        ) from error
 
 
 def _stored_passage(row: dict[str, Any]) -> StoredPassage:
