@@ -452,18 +452,15 @@ print(json.dumps({
 """
 
 
-def _settings(build: Path) -> dict[str, object]:
-    return json.loads((build / "manifest.json").read_text())["settings"]
-
-
 def searcher_figures(data: Path, size: int) -> dict[str, object]:
     """Searcher.load and warm questions (a fresh process) on a synthetic index of about `size` chunks."""
     from askdocs import store
 
+    def settings(index: Path) -> dict[str, object]:
+        return store.read_manifest(store.live_build(index), index, verify=False)["settings"]
+
     index = CACHE / f"synthetic{size}" / "index"
-    if (index / "CURRENT").exists() and _settings(store.live_build(index)) != _settings(
-        store.live_build(CACHE / "medquad" / "index")
-    ):
+    if (index / "CURRENT").exists() and settings(index) != settings(CACHE / "medquad" / "index"):
         print("the synthetic index's settings are not the MedQuAD index's (another version of askdocs): rewriting it")
         shutil.rmtree(index)
     if not (index / "CURRENT").exists():
