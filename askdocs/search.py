@@ -191,9 +191,10 @@ class Searcher:
         else:
             scores = fuse(dense, keyword, self.settings.keyword_weight)
         ranked = roll_up(self.chunk_passages[candidates].tolist(), scores)
-        passage_scores = scores[np.asarray([position for _, position in ranked], dtype=np.int64)]
         if mode == "hybrid":
-            ranked, passage_scores = self._rerank(question, query, candidates, dense, ranked, passage_scores)
+            ranked, passage_scores = self._rerank(question, query, candidates, dense, scores, ranked)
+        else:
+            passage_scores = scores[np.asarray([position for _, position in ranked], dtype=np.int64)]
         score_of = {passage: float(score) for (passage, _), score in zip(ranked[:k], passage_scores[:k])}
         ranked = ranked[:k]
         confident = dense >= self.settings.confidence_threshold
@@ -241,16 +242,17 @@ class Searcher:
         query: np.ndarray,
         candidates: np.ndarray,
         dense: np.ndarray,
-        ranked: list[tuple[int, int]],
         scores: np.ndarray,
+        ranked: list[tuple[int, int]],
     ) -> tuple[list[tuple[int, int]], np.ndarray]:
-        """The hybrid ranking's order and scores: the whole passage's cosine blended in, then the
-        first `rerank_depth` passages lifted by how much of the question one sentence holds."""
+        """The hybrid ranking's passage order and scores (`scores`: the candidates' fused scores): the
+        whole passage's cosine blended in, then the first `rerank_depth` passages lifted by how much
+        of the question one sentence holds."""
         settings = self.settings
         passages = np.asarray([passage for passage, _ in ranked], dtype=np.int64)
         positions = np.asarray([position for _, position in ranked], dtype=np.int64)
         scores = blend_passage_cosine(
-            scores, dense[positions], self._passage_cosines(query, passages), settings.passage_weight
+            scores[positions], dense[positions], self._passage_cosines(query, passages), settings.passage_weight
         )
         order = np.argsort(-scores, kind="stable")
         head = order[: settings.rerank_depth]
