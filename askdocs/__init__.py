@@ -12,7 +12,7 @@ from askdocs.errors import (
 )
 from askdocs.records import Chunk, Citation, Hit, Passage
 from askdocs.search import Searcher
-from askdocs.settings import Settings
+from askdocs.settings import IndexSettings, RankingSettings, Settings
 
 __all__ = [
     "AskdocsError",
@@ -23,8 +23,10 @@ __all__ = [
     "IndexCorruptError",
     "IndexMismatchError",
     "IndexMissingError",
+    "IndexSettings",
     "IngestLockedError",
     "Passage",
+    "RankingSettings",
     "Searcher",
     "Settings",
 ]

@@ -20,8 +20,6 @@ _SENTENCE_END = re.compile(r"[.!?:;)\]\"']$")
 # Inline citation markers such as [5] or [9][42]: noise for the model and the keyword index.
 _CITATION_MARKS = re.compile(r"\[(?:\d+|citation needed)\]")
 
-DROP_REASONS = ("no words", "navigation fragment", "bibliography entry")
-
 
 def normalize(text: str) -> str:
     """NFKC, invisible characters removed, runs of whitespace folded to one space."""

@@ -10,7 +10,7 @@ from dataclasses import replace
 from pathlib import Path
 
 from askdocs.errors import AskdocsError
-from askdocs.settings import DEFAULT_MODEL, ENCODERS, Settings
+from askdocs.settings import DEFAULT_MODEL, ENCODERS, IndexSettings
 
 
 def _setup_logging(verbose: bool) -> None:
@@ -32,12 +32,12 @@ def ingest_main(argv: list[str] | None = None) -> int:
         help="sentence-transformers model name or path (default: the bundled all-MiniLM-L6-v2)",
     )
     parser.add_argument(
-        "--max-file-bytes", type=int, default=Settings().max_file_bytes, help="skip files larger than this"
+        "--max-file-bytes", type=int, default=IndexSettings().max_file_bytes, help="skip files larger than this"
     )
     parser.add_argument(
         "--encoder",
         choices=ENCODERS,
-        default=Settings().encoder,
+        default=IndexSettings().encoder,
         help="int8: quantised ONNX Runtime model, faster (default); fp32: the model as is",
     )
     parser.add_argument("--force", action="store_true", help="rebuild even when the index is up to date")
@@ -47,7 +47,7 @@ def ingest_main(argv: list[str] | None = None) -> int:
     _setup_logging(args.verbose)
     from askdocs.build import build_index
 
-    settings = replace(Settings(), model=args.model, max_file_bytes=args.max_file_bytes, encoder=args.encoder)
+    settings = replace(IndexSettings(), model=args.model, max_file_bytes=args.max_file_bytes, encoder=args.encoder)
     try:
         summary = build_index(Path(args.corpus), Path(args.index), settings, force=args.force, progress=not args.quiet)
     except AskdocsError as error:

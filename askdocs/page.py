@@ -12,6 +12,7 @@ import streamlit as st
 from askdocs import store
 from askdocs.build import changed_files
 from askdocs.errors import AskdocsError
+from askdocs.index_format import Manifest
 from askdocs.presentation import marked_html, safe_html, safe_link
 from askdocs.records import Hit
 from askdocs.search import Searcher
@@ -52,7 +53,7 @@ def load_searcher(index_dir: str, build_token: str | None) -> Searcher:
     return Searcher.load(index_dir)
 
 
-def corpus_changes(corpus_dir: str, manifest: dict) -> list[str]:
+def corpus_changes(corpus_dir: str, manifest: Manifest) -> list[str]:
     """Corpus files changed since the build (a stat per file; hashing only files whose time changed)."""
     if not Path(corpus_dir).is_dir():
         return []
@@ -65,20 +66,20 @@ def _choose_example(question: str) -> None:
 
 def _sidebar(searcher: Searcher, index_dir: str) -> tuple[int, list[str]]:
     manifest = searcher.manifest
-    counts = manifest["counts"]
+    counts = manifest.counts
     with st.sidebar:
         k = st.slider("Number of results", 1, 20, 5)
         sources = st.multiselect("Only these files", searcher.sources(), placeholder="All files")
         st.subheader("Index")
         st.markdown(
-            safe_html(f"{counts['files']} documents · {counts['passages']} passages · {counts['chunks']} chunks")
+            safe_html(f"{counts.files} documents · {counts.passages} passages · {counts.chunks} chunks")
             + "<br>"
-            + safe_html(f"{counts['duplicates_merged']} duplicates merged · {counts['dropped_lines']} lines dropped")
+            + safe_html(f"{counts.duplicates_merged} duplicates merged · {counts.dropped_lines} lines dropped")
             + "<br>"
-            + safe_html(f"model {manifest['model']} · built {manifest['built_at']}"),
+            + safe_html(f"model {manifest.model} · built {manifest.built_at}"),
             unsafe_allow_html=True,
         )
-        changed = corpus_changes(manifest["corpus"]["path"], manifest)
+        changed = corpus_changes(manifest.corpus_path, manifest)
         if changed:
             st.warning(
                 f"{len(changed)} corpus file(s) changed after this index was built. "

@@ -1,12 +1,12 @@
-"""Ranking arithmetic: fuse keyword and dense scores, roll chunks up to passages, pick the answering sentence."""
+"""Ranking arithmetic: fuse keyword and dense scores, roll chunks up to passages, pick the answering sentence.
+
+Small pure functions on arrays, each with its reason and measured effect (docs/quality.md)."""
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 
 import numpy as np
-
-MODES = ("hybrid", "dense", "keyword")
 
 
 def fuse(dense: np.ndarray, keyword: np.ndarray, keyword_weight: float) -> np.ndarray:
@@ -28,13 +28,26 @@ def roll_up(chunk_passages: Sequence[int], scores: np.ndarray) -> list[tuple[int
     return [(passage, position) for passage, position in best.items()]
 
 
+def passage_vectors(chunk_vectors: np.ndarray, chunk_passages: np.ndarray, passages: int) -> np.ndarray:
+    """Each passage's vector: the unit-length mean of its chunks' vectors (row i belongs to passage
+    `chunk_passages[i]`). Near-duplicates are judged by it, and the ranking blends in its cosine."""
+    sums = np.zeros((passages, chunk_vectors.shape[1]), dtype=np.float32)
+    if chunk_passages.size:
+        # Sums over runs of rows (reduceat), not np.add.at: 4x faster on a question's candidates.
+        order = np.argsort(chunk_passages, kind="stable")
+        owners = chunk_passages[order]
+        firsts = np.flatnonzero(np.r_[True, owners[1:] != owners[:-1]])
+        sums[owners[firsts]] = np.add.reduceat(chunk_vectors[order], firsts)
+    return sums / np.maximum(np.linalg.norm(sums, axis=1, keepdims=True), 1e-12)
+
+
 def blend_passage_cosine(
     scores: np.ndarray, chunk_cosines: np.ndarray, passage_cosines: np.ndarray, weight: float
 ) -> np.ndarray:
     """Passage scores with `weight` of the best chunk's cosine handed to the whole passage's.
 
     A passage whose every chunk is on the question's topic beats one that touches it in a single
-    chunk (MedQuAD dev nDCG@10 +0.006 at weight 0.3; see README, Quality).
+    chunk (MedQuAD dev nDCG@10 +0.006 at weight 0.3; see docs/quality.md).
     """
     return scores + weight * (passage_cosines - chunk_cosines)
 

@@ -35,17 +35,6 @@ class Citation:
         line = self.line + lines if self.line is not None else None
         return replace(self, line=line, span=span)
 
-    def label(self) -> str:
-        """Short human-readable form, e.g. `notes.txt:12` or `doc-7 (Title)`."""
-        where = self.source
-        if self.page is not None:
-            where += f" p.{self.page}"
-        if self.line is not None:
-            where += f":{self.line}"
-        if self.doc_id is not None:
-            where += f" #{self.doc_id}"
-        return where
-
 
 _CITATION_FIELDS = tuple(f.name for f in fields(Citation))
 
@@ -58,8 +47,18 @@ class Passage:
     citations: tuple[Citation, ...]
     # Text that gives the passage context when embedded (record title, section heading).
     title: str | None = None
-    # 0-based offsets in `text` at which each following source line starts (text files).
+    # 0-based offsets in `text` at which each following source line starts (text files); not stored,
+    # because only chunking needs it.
     line_starts: tuple[int, ...] = (0,)
+
+    def to_json(self) -> dict[str, Any]:
+        """The passage as a stored row: text, title and citations."""
+        return {"text": self.text, "title": self.title, "citations": [c.to_json() for c in self.citations]}
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> Passage:
+        """Inverse of `to_json` (`line_starts` is not stored)."""
+        return cls(data["text"], tuple(Citation.from_json(c) for c in data["citations"]), data.get("title"))
 
 
 @dataclass(frozen=True)

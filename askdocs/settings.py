@@ -1,8 +1,9 @@
-"""Ingest and search settings: one dataclass, saved beside the index."""
+"""Settings, split by when they apply: `IndexSettings` decide what a build holds (saved in its
+manifest; a change means a rebuild, reusing every embedding it can), `RankingSettings` decide how
+a question is answered (defaults here, overridable per `Searcher.load` or per `search`, never a rebuild)."""
 
 from __future__ import annotations
 
-import json
 from dataclasses import asdict, dataclass, fields
 from typing import Any
 
@@ -13,7 +14,7 @@ ENCODERS = ("int8", "fp32")
 
 
 @dataclass(frozen=True)
-class Settings:
+class IndexSettings:
     """Everything that decides what the index holds; a change means a rebuild."""
 
     model: str = DEFAULT_MODEL
@@ -28,49 +29,59 @@ class Settings:
     # ... confirmed only when their embeddings are at least this close.
     near_duplicate_cosine: float = 0.95
     # How the model runs: "int8" (weights quantised, ONNX Runtime; 1.37x faster on MedQuAD chunks, see
-    # README, Performance) or "fp32" (sentence-transformers as is). int8 falls back to fp32, with a
+    # docs/performance.md) or "fp32" (sentence-transformers as is). int8 falls back to fp32, with a
     # warning, where it cannot run (no onnxruntime, a model without mean pooling).
     encoder: str = "int8"
     # Files larger than this are skipped and reported.
     max_file_bytes: int = 50_000_000
-    # Ranking: chunks taken from each of the dense and keyword indexes before fusion,
-    candidates: int = 100
-    # ... the weight of the (per-query scaled) BM25 score added to the cosine,
-    keyword_weight: float = 0.35
-    # ... and BM25's term-frequency saturation and length normalisation. A small k1 makes the
-    # keyword score mostly "which rare words of the question occur", which complements the
-    # dense score best (tuned on the MedQuAD dev split; see README, Quality).
+    # BM25's term-frequency saturation and length normalisation, stored in the keyword index. A small
+    # k1 makes the keyword score mostly "which rare words of the question occur", which complements
+    # the dense score best (tuned on the MedQuAD dev split; see docs/quality.md).
     bm25_k1: float = 0.1
     bm25_b: float = 0.4
-    # ... and the words BM25 ignores: bm25s's longer English list ("en_plus", NLTK's), which drops
-    # question words such as "what", "how" and "does" that would otherwise reward passages for
-    # containing them (see README, Quality).
+    # The words BM25 ignores: bm25s's longer English list ("en_plus", NLTK's), which drops question
+    # words such as "what", "how" and "does" that would otherwise reward passages for containing them.
     keyword_stopwords: str = "en_plus"
-    # ... the share of a passage's cosine taken from the whole passage (the mean of its chunk
-    # vectors) instead of its best chunk,
-    passage_weight: float = 0.3
-    # ... and, for the first `rerank_depth` passages, the weight of the largest share of the
-    # question's keywords (IDF-weighted) that one sentence of the best chunk holds (see README, Quality).
-    sentence_keyword_weight: float = 0.5
-    rerank_depth: int = 10
-    # ... and the cosine of a hit's best chunk below which it is only a weak match.
-    confidence_threshold: float = 0.45
 
     def to_json(self) -> dict[str, Any]:
         """Plain dict for the manifest."""
         return asdict(self)
 
     @classmethod
-    def from_json(cls, data: dict[str, Any]) -> Settings:
-        """Settings from a manifest; unknown or missing keys mean another version."""
-        names = {f.name for f in fields(cls)}
-        if set(data) != names:
-            raise IndexMismatchError(
-                f"index settings {sorted(set(data) ^ names)} do not match this version of askdocs; "
-                "rebuild the index with `python ingest.py`"
-            )
-        return cls(**data)
+    def from_json(cls, data: dict[str, Any]) -> IndexSettings:
+        """Settings from a manifest; unknown or missing keys mean another version.
 
-    def describe(self) -> str:
-        """One-line JSON form, for logs."""
-        return json.dumps(self.to_json(), sort_keys=True)
+        Builds made before the split also recorded the ranking settings; those are ignored, so such
+        a build keeps loading.
+        """
+        names = {f.name for f in fields(cls)}
+        recorded = {key: value for key, value in data.items() if key not in RANKING_NAMES}
+        if set(recorded) != names:
+            raise IndexMismatchError(
+                f"index settings {sorted(set(recorded) ^ names)} do not match this version of askdocs"
+            )
+        return cls(**recorded)
+
+
+@dataclass(frozen=True)
+class RankingSettings:
+    """How a question is answered from a built index; applied at query time only."""
+
+    # Chunks taken from each of the dense and keyword indexes before fusion.
+    candidates: int = 100
+    # The weight of the (per-query scaled) BM25 score added to the cosine.
+    keyword_weight: float = 0.35
+    # The share of a passage's cosine taken from the whole passage (the mean of its chunk vectors)
+    # instead of its best chunk.
+    passage_weight: float = 0.3
+    # For the first `rerank_depth` passages, the weight of the largest share of the question's
+    # keywords (IDF-weighted) that one sentence of the best chunk holds (see docs/quality.md).
+    sentence_keyword_weight: float = 0.5
+    rerank_depth: int = 10
+    # The cosine of a hit's best chunk below which it is only a weak match.
+    confidence_threshold: float = 0.45
+
+
+RANKING_NAMES = frozenset(f.name for f in fields(RankingSettings))
+# The name askdocs exported before the split; it meant what decides an index's content.
+Settings = IndexSettings

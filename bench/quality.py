@@ -6,7 +6,7 @@
 Builds (or reuses) an index of the folder's corpus.jsonl under bench/.cache/, then prints nDCG@10,
 MRR@10, Recall@10 and Recall@100 at the document level (a hit counts for every `_id` it cites) for
 BM25 only, dense only and the shipped hybrid ranking, side by side, and how each question set's
-confident / not-confident split came out. Results also go to bench/results/quality.json.
+confident / not-confident split came out. Results also go to bench/results/quality-DATE.json.
 """
 
 from __future__ import annotations
@@ -18,6 +18,7 @@ import shutil
 import sys
 import time
 from dataclasses import replace
+from datetime import date
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -25,7 +26,7 @@ sys.path.insert(0, str(ROOT))
 
 from askdocs import Searcher  # noqa: E402
 from askdocs.build import build_index  # noqa: E402
-from askdocs.settings import ENCODERS, Settings  # noqa: E402
+from askdocs.settings import ENCODERS, IndexSettings, RankingSettings  # noqa: E402
 
 CACHE = ROOT / "bench" / ".cache"
 # The ranking settings `--sweep` tries, each around the shipped value.
@@ -53,14 +54,14 @@ def load_beir(data: Path, split: str) -> tuple[dict[str, str], dict[str, set[str
     return {q: t for q, t in queries.items() if q in qrels}, qrels, qtypes
 
 
-def ensure_index(data: Path, settings: Settings, titles: bool = True) -> Path:
+def ensure_index(data: Path, settings: IndexSettings, titles: bool = True) -> Path:
     """An index of the folder's corpus.jsonl, rebuilt only when missing or stale; `titles=False` drops every title."""
     name = data.resolve().name + ("" if titles else "-notitles")
-    if settings.chunk_tokens != Settings().chunk_tokens:
+    if settings.chunk_tokens != IndexSettings().chunk_tokens:
         name += f"-chunk{settings.chunk_tokens}"
-    if settings.overlap_sentences != Settings().overlap_sentences:
+    if settings.overlap_sentences != IndexSettings().overlap_sentences:
         name += f"-overlap{settings.overlap_sentences}"
-    if settings.encoder != Settings().encoder:
+    if settings.encoder != IndexSettings().encoder:
         name += f"-{settings.encoder}"
     corpus = CACHE / name / "corpus"
     corpus.mkdir(parents=True, exist_ok=True)
@@ -147,18 +148,23 @@ def metrics(rankings: dict[str, list[str]], qrels: dict[str, set[str]]) -> dict[
 
 
 def evaluate(
-    searcher: Searcher, queries: dict[str, str], qrels: dict[str, set[str]], mode: str
+    searcher: Searcher,
+    queries: dict[str, str],
+    qrels: dict[str, set[str]],
+    mode: str,
+    ranking: RankingSettings | None = None,
 ) -> tuple[dict[str, float], float, dict[str, list[str]]]:
-    """Metrics for one ranking mode, the share of questions whose top hit is confident, and the rankings."""
+    """Metrics for one ranking mode (`ranking`: other ranking settings), the share of questions whose top hit
+    is confident, and the rankings."""
     rankings, confident = {}, 0
     for query_id, text in queries.items():
-        hits = searcher.search(text, k=100, mode=mode, highlight=False)
+        hits = searcher.search(text, k=100, mode=mode, highlight=False, ranking=ranking)
         rankings[query_id] = document_ranking(hits)
         confident += bool(hits and hits[0].confident)
     return metrics(rankings, qrels), round(confident / len(queries), 4), rankings
 
 
-def seed_report(settings: Settings) -> dict[str, object]:
+def seed_report(settings: IndexSettings) -> dict[str, object]:
     """The seed questions (expected passage first? answering sentence marked?) and off-topic ones (never confident)."""
     index = CACHE / "seeds" / "index"
     print("\n".join(build_index(ROOT / "corpus", index, settings).lines()))
@@ -198,14 +204,14 @@ def seed_report(settings: Settings) -> dict[str, object]:
 def dedup_report(data: Path, searcher: Searcher) -> dict[str, object]:
     """Groups merged, and proof that every corpus `_id` is still cited by a stored passage."""
     corpus_ids = {json.loads(line)["_id"] for line in (data / "corpus.jsonl").read_text(encoding="utf-8").splitlines()}
-    cited = {c.doc_id for p in searcher.passages for c in p.citations}
-    counts = searcher.manifest["counts"]
+    cited = {c.doc_id for p in searcher.index.passages for c in p.citations}
+    counts = searcher.manifest.counts
     return {
         "records": len(corpus_ids),
-        "passages_stored": counts["passages"],
-        "duplicates_merged": counts["duplicates_merged"],
-        "exact_groups": counts["exact_groups"],
-        "near_groups": counts["near_groups"],
+        "passages_stored": counts.passages,
+        "duplicates_merged": counts.duplicates_merged,
+        "exact_groups": counts.exact_groups,
+        "near_groups": counts.near_groups,
         "ids_cited": len(cited & corpus_ids),
         "every_id_cited": corpus_ids <= cited,
     }
@@ -217,14 +223,18 @@ def main() -> None:
     parser.add_argument("--split", default="dev")
     parser.add_argument("--limit", type=int, default=0, help="evaluate only the first N questions")
     parser.add_argument("--sweep", action="store_true", help="also try other values of each ranking weight")
-    parser.add_argument("--chunk-tokens", type=int, default=Settings().chunk_tokens, help="try another chunk size")
-    parser.add_argument("--overlap", type=int, default=Settings().overlap_sentences, help="try another chunk overlap")
-    parser.add_argument("--encoder", choices=ENCODERS, default=Settings().encoder, help="compare another encoder")
+    parser.add_argument("--chunk-tokens", type=int, default=IndexSettings().chunk_tokens, help="try another chunk size")
+    parser.add_argument(
+        "--overlap", type=int, default=IndexSettings().overlap_sentences, help="try another chunk overlap"
+    )
+    parser.add_argument("--encoder", choices=ENCODERS, default=IndexSettings().encoder, help="compare another encoder")
     parser.add_argument("--no-titles", action="store_true", help="drop the records' titles (an ablation)")
     parser.add_argument("--no-seeds", action="store_true", help="skip the seed and off-topic questions")
-    parser.add_argument("--out", type=Path, default=RESULTS / "quality.json")
+    parser.add_argument("--out", type=Path, default=RESULTS / f"quality-{date.today().isoformat()}.json")
     args = parser.parse_args()
-    settings = replace(Settings(), chunk_tokens=args.chunk_tokens, overlap_sentences=args.overlap, encoder=args.encoder)
+    settings = replace(
+        IndexSettings(), chunk_tokens=args.chunk_tokens, overlap_sentences=args.overlap, encoder=args.encoder
+    )
     queries, qrels, qtypes = load_beir(args.data, args.split)
     if args.limit:
         queries = dict(list(queries.items())[: args.limit])
@@ -234,6 +244,7 @@ def main() -> None:
         "split": args.split,
         "questions": len(queries),
         "settings": settings.to_json(),
+        "ranking": vars(searcher.ranking),
     }
     results["dedup"] = dedup_report(args.data, searcher)
     print("duplicates:", json.dumps(results["dedup"]))
@@ -271,12 +282,11 @@ def main() -> None:
         # One ranking setting at a time, the others as shipped.
         for name, values in SWEEP.items():
             for value in values:
-                searcher.settings = replace(settings, **{name: value})
-                scores, _, _ = evaluate(searcher, queries, qrels, "hybrid")
+                ranking = replace(searcher.ranking, **{name: value})
+                scores, _, _ = evaluate(searcher, queries, qrels, "hybrid", ranking)
                 sweep.setdefault(name, {})[str(value)] = scores
                 print(f"{name} {value:<5} {scores}")
         results["sweep"] = sweep
-        searcher.settings = settings
     if args.no_seeds:
         args.out.parent.mkdir(parents=True, exist_ok=True)
         args.out.write_text(json.dumps(results, indent=1))

@@ -17,7 +17,7 @@
 7. The encoder's floor (part `floor`, after part ingest): the rate one bare int8 matrix product of
    the model's shapes reaches on one core, the share of the encoder's time the linear layers
    would take at that rate, and the least time the slice's linear layers alone can take.
-Results also go to bench/results/speed.json.
+Results also go to bench/results/speed-DATE.json.
 """
 
 from __future__ import annotations
@@ -31,6 +31,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from datetime import date
 from pathlib import Path
 
 import numpy as np
@@ -48,6 +49,13 @@ def timed(command: list[str], env: dict[str, str] | None = None) -> float:
     started = time.perf_counter()
     subprocess.run(command, cwd=ROOT, check=True, capture_output=True, text=True, env=env and {**os.environ, **env})
     return time.perf_counter() - started
+
+
+def store_has_build(index: Path) -> bool:
+    """Whether an index folder has a published build."""
+    from askdocs import store
+
+    return store.current_token(index) is not None
 
 
 def slice_corpus(data: Path, count: int) -> Path:
@@ -95,7 +103,7 @@ def edited_reingest(corpus: Path, index: Path) -> dict[str, float]:
     return {"s": round(seconds, 2), "chunks_embedded": embedded}
 
 
-def ingest_figures(data: Path, count: int, full_cold: bool = False) -> dict[str, float]:
+def ingest_figures(data: Path, count: int, full_cold: bool = False, skip_full: bool = False) -> dict[str, float]:
     corpus = slice_corpus(data, count)
     index = CACHE / f"slice{count}" / "index"
     shutil.rmtree(index, ignore_errors=True)
@@ -125,20 +133,20 @@ def ingest_figures(data: Path, count: int, full_cold: bool = False) -> dict[str,
         (figures["askdocs_pieces"] / cold) / (figures["bare_pieces_encoded"] / bare), 2
     )
     full_corpus, full_index = CACHE / "medquad" / "corpus", CACHE / "medquad" / "index"
-    if (full_index / "CURRENT").exists():
+    if store_has_build(full_index) and not skip_full:
         from askdocs import store
 
         full_command = [PY, "ingest.py", "--corpus", str(full_corpus), "--index", str(full_index), "--quiet"]
-        manifest = store.read_manifest(store.live_build(full_index), full_index, verify=False)
-        if full_cold or manifest["counts"].get("chunks_embedded") != manifest["counts"]["chunks"]:
+        manifest = store.open_live(full_index, verify=False)[1]
+        if full_cold or manifest.counts.chunks_reused or not manifest.counts.chunks_embedded:
             # The recorded build reused embeddings, so its time is no cold build's: build it cold.
             shutil.rmtree(full_index)
             timed(full_command)
-            manifest = store.read_manifest(store.live_build(full_index), full_index, verify=False)
+            manifest = store.open_live(full_index, verify=False)[1]
         full_unchanged = timed(full_command)
         figures["full_unchanged_reingest_s"] = round(full_unchanged, 2)
-        figures["full_cold_build_s_recorded"] = manifest["build_seconds"]
-        figures["full_unchanged_share_of_cold"] = round(full_unchanged / manifest["build_seconds"], 4)
+        figures["full_cold_build_s_recorded"] = manifest.build_seconds
+        figures["full_unchanged_share_of_cold"] = round(full_unchanged / manifest.build_seconds, 4)
         edit = edited_reingest(full_corpus, full_index)
         figures["full_edit_one_answer_reingest_s"], figures["full_edit_chunks_embedded"] = (
             edit["s"],
@@ -151,15 +159,15 @@ def word_pieces(corpus: Path, index: Path) -> dict[str, int]:
     """Word pieces the bare encoder reads (truncated at 256), the answers hold, and askdocs encodes."""
     from askdocs import Searcher
     from askdocs.chunking import embed_text
-    from askdocs.embedding import load_embedder
+    from askdocs.encoders import load_encoder
 
     searcher = Searcher.load(index)
-    tokenizer = load_embedder(searcher.settings.model, searcher.settings.encoder).tokenizer
+    tokenizer = load_encoder(searcher.manifest.model, "fp32").tokenizer  # the int8 encoder's tokenizer too
     texts = [f"{r['title']}. {r['text']}" for r in map(json.loads, corpus.read_text(encoding="utf-8").splitlines())]
     whole = [len(ids) for ids in tokenizer(texts)["input_ids"]]
     ours = [
-        embed_text(searcher.passages[chunk.passage_id].title, searcher.chunk_text(i))
-        for i, chunk in enumerate(searcher.chunks)
+        embed_text(searcher.index.passages[chunk.passage_id].title, searcher.chunk_text(i))
+        for i, chunk in enumerate(searcher.index.chunks)
     ]
     return {
         "bare_pieces_encoded": sum(min(n, 256) for n in whole),
@@ -177,13 +185,13 @@ def query_figures(data: Path, count: int = 300) -> dict[str, object]:
     import faiss
 
     from askdocs import Searcher
-    from askdocs.embedding import load_embedder
+    from askdocs.encoders import load_encoder
 
     searcher = Searcher.load(CACHE / "medquad" / "index")  # built by bench/quality.py
-    plain = load_embedder(searcher.settings.model, "fp32").model  # bare: sentence-transformers fp32
+    plain = load_encoder(searcher.manifest.model, "fp32").model  # bare: sentence-transformers fp32
     questions = [json.loads(line)["text"] for line in (data / "queries-dev.jsonl").read_text().splitlines()[:count]]
-    flat = faiss.IndexFlatIP(searcher.embeddings.shape[1])
-    flat.add(np.ascontiguousarray(searcher.embeddings))
+    flat = faiss.IndexFlatIP(searcher.index.chunk_vectors.shape[1])
+    flat.add(np.ascontiguousarray(searcher.index.chunk_vectors))
     for question in questions[:20]:  # warm up
         searcher.search(question, k=10)
     ours, bare, no_highlight = [], [], []
@@ -210,9 +218,8 @@ def int8_gemm_rate(rows: int, inner: int, outer: int, runs: int = 300) -> float:
     """Multiply-accumulates per second, on one core, of one matrix product quantised as askdocs' int8 copy is."""
     import onnx
     import onnxruntime
-    from onnx import TensorProto, helper, numpy_helper
-
     from askdocs.quantized import onnx_session, quantize_weights
+    from onnx import TensorProto, helper, numpy_helper
 
     weights = numpy_helper.from_array(np.random.default_rng(0).normal(0, 0.05, (inner, outer)).astype(np.float32), "W")
     graph = helper.make_graph(
@@ -237,7 +244,7 @@ def int8_gemm_rate(rows: int, inner: int, outer: int, runs: int = 300) -> float:
     return rows * inner * outer * runs / (time.perf_counter() - started)
 
 
-def floor_figures(count: int, sample: int = 300) -> dict[str, object]:
+def floor_figures(count: int, ingest: dict[str, float], sample: int = 300) -> dict[str, object]:
     """How close the int8 encoder is to this CPU's int8 matrix-product speed, and the ingest time that implies.
 
     The linear layers' multiply-accumulates per word piece come from the model's shape; their
@@ -246,19 +253,20 @@ def floor_figures(count: int, sample: int = 300) -> dict[str, object]:
     """
     from askdocs import Searcher
     from askdocs.chunking import embed_text
-    from askdocs.embedding import load_embedder
-    from askdocs.quantized import _cores
+    from askdocs.encoders import Int8Encoder, load_encoder
+    from askdocs.encoders.quantized import _cores
 
     searcher = Searcher.load(CACHE / f"slice{count}" / "index")  # written by part ingest
-    embedder = load_embedder(searcher.settings.model, searcher.settings.encoder)
-    config = embedder.model[0].auto_model.config
+    embedder = load_encoder(searcher.manifest.model, "int8")
+    assert isinstance(embedder, Int8Encoder), "the int8 encoder does not run here"
+    config = embedder.fp32.model[0].auto_model.config
     hidden, inner, layers = config.hidden_size, config.intermediate_size, config.num_hidden_layers
     per_piece = layers * (4 * hidden * hidden + 2 * hidden * inner)
     texts = [
-        embed_text(searcher.passages[chunk.passage_id].title, searcher.chunk_text(i))
-        for i, chunk in enumerate(searcher.chunks)
+        embed_text(searcher.index.passages[chunk.passage_id].title, searcher.chunk_text(i))
+        for i, chunk in enumerate(searcher.index.chunks)
     ]
-    tokenizer, int8 = embedder.tokenizer, embedder.int8
+    tokenizer, int8 = embedder.fp32.tokenizer, embedder.int8
     every = max(1, len(texts) // sample)
     encoded = tokenizer(texts[::every][:sample], truncation=True, max_length=embedder.max_tokens)
     feeds = [
@@ -278,9 +286,6 @@ def floor_figures(count: int, sample: int = 300) -> dict[str, object]:
     for feed in feeds:
         int8.bulk_session.run(None, feed)
     encoder_s = time.perf_counter() - started
-    ingest = (
-        json.loads((RESULTS / "speed.json").read_text()).get("ingest", {}) if (RESULTS / "speed.json").exists() else {}
-    )
     all_pieces = sum(len(ids) for ids in tokenizer(texts)["input_ids"])
     cores = _cores()
     figures: dict[str, object] = {
@@ -303,9 +308,10 @@ def floor_figures(count: int, sample: int = 300) -> dict[str, object]:
 def faiss_figures(sizes: list[int]) -> dict[str, object]:
     import faiss
 
-    from askdocs.vectors import IVF_THRESHOLD, build_vector_index
+    from askdocs import store
+    from askdocs.vector_index import IVF_THRESHOLD, build_vector_index
 
-    base = np.load(sorted((CACHE / "medquad" / "index").glob("build-*/embeddings.npy"))[0], mmap_mode="r")
+    base = store.open_live(CACHE / "medquad" / "index", verify=False)[0].chunk_vectors().vectors
     rng = np.random.default_rng(0)
     out = {}
     for size in sizes:
@@ -320,8 +326,9 @@ def faiss_figures(sizes: list[int]) -> dict[str, object]:
         exact = faiss.IndexFlatIP(vectors.shape[1])
         exact.add(vectors)
         started = time.perf_counter()
-        index, info = build_vector_index(vectors, ivf_threshold=min(IVF_THRESHOLD, size))
+        built = build_vector_index(vectors, ivf_threshold=min(IVF_THRESHOLD, size))
         build_s = time.perf_counter() - started
+        index, info = built.index, built.describe()  # the FAISS index itself, searched as before: all threads
         recall, ours, flat = 0.0, [], []
         for query in queries:
             started = time.perf_counter()
@@ -341,78 +348,82 @@ def faiss_figures(sizes: list[int]) -> dict[str, object]:
             "flat_bytes": int(vectors.nbytes),
             "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
         }
-        del vectors, exact, index
+        del vectors, exact, index, built
     return out
 
 
 def synthetic_index(index: Path, size: int) -> None:
-    """An index of about `size` chunks in askdocs' real layout: the MedQuAD build repeated.
+    """An index of about `size` chunks in askdocs' real format: the MedQuAD build repeated.
 
     Each copy's passages cite their records as `<_id>#<copy>`; vectors get a little noise. Only the
-    model never runs: the texts, keyword index, sentence vectors and FAISS index are all real.
+    model never runs: the texts, keyword index, sentence vectors and vector index are all real.
     """
+    from dataclasses import replace
+
     import bm25s
-    import faiss
 
     from askdocs import store
     from askdocs.chunking import embed_text
+    from askdocs.index_format import KEYWORD_DIR, TOKENIZER, VECTOR_INDEX_STEM, BuildCounts, BuildWriter, Manifest
     from askdocs.keyword import tokenize
-    from askdocs.records import Citation
-    from askdocs.vectors import build_vector_index
+    from askdocs.vector_index import build_vector_index
 
-    source = store.live_build(CACHE / "medquad" / "index")
-    manifest = json.loads((source / "manifest.json").read_text())
-    passages, chunks = store.read_jsonl(source / "passages.jsonl"), store.read_jsonl(source / "chunks.jsonl")
+    source, manifest = store.open_live(CACHE / "medquad" / "index", verify=False)
+    passages, chunks = source.passages()[:], source.chunks()[:]
     copies = -(-size // len(chunks))
-    build = store.new_build_dir(index)
+    writer = BuildWriter(store.new_build_dir(index))
 
-    def tagged(citations: list[dict], copy: int) -> list[dict]:
-        return [{**c, "doc_id": f"{c['doc_id']}#{copy}"} for c in citations]
+    def tagged(citations: tuple, copy: int) -> tuple:
+        return tuple(replace(c, doc_id=f"{c.doc_id}#{copy}") for c in citations)
 
-    store.write_jsonl(
-        build / "passages.jsonl",
-        ({**p, "citations": tagged(p["citations"], k)} for k in range(copies) for p in passages),
-    )
-    store.write_jsonl(
-        build / "chunks.jsonl",
+    writer.rows(
+        (replace(p, citations=tagged(p.citations, k)) for k in range(copies) for p in passages),
         (
-            {**c, "passage": c["passage"] + k * len(passages), "citations": tagged(c["citations"], k)}
+            replace(c, passage_id=c.passage_id + k * len(passages), citations=tagged(c.citations, k))
             for k in range(copies)
             for c in chunks
         ),
     )
     rng = np.random.default_rng(0)
-    base = np.load(source / "embeddings.npy")
+    stored = source.chunk_vectors()
+    base = np.asarray(stored.vectors)
     vectors = np.concatenate([base + rng.normal(scale=0.02, size=base.shape).astype(np.float32) for _ in range(copies)])
     vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
-    np.save(build / "embeddings.npy", vectors, allow_pickle=False)
-    sentences = np.load(source / "sentences.npy", mmap_mode="r")
-    np.save(build / "sentences.npy", np.concatenate([sentences] * copies), allow_pickle=False)
-    offsets = np.load(source / "sentence_offsets.npy")
-    tiled = [offsets[:-1] + k * offsets[-1] for k in range(copies)]
-    np.save(build / "sentence_offsets.npy", np.concatenate([*tiled, [copies * offsets[-1]]]), allow_pickle=False)
-    vector_index, info = build_vector_index(vectors)
-    faiss.write_index(vector_index, str(build / "vectors.faiss"))
-    del vectors, vector_index
+    offsets = stored.offsets
+    sentences = [stored.sentences[offsets[i] : offsets[i + 1]] for i in range(len(chunks))]
+    writer.chunk_vectors(vectors, sentences * copies)
+    vector_index = build_vector_index(vectors)
+    vector_index.save(writer.path(VECTOR_INDEX_STEM + vector_index.suffix))
+    info = vector_index.describe()
+    del vectors, vector_index, sentences
+    settings = manifest.settings
+    assert settings is not None
     texts = [
-        embed_text(p["title"], p["text"][c["span"][0] : c["span"][1]]) for c in chunks for p in [passages[c["passage"]]]
+        embed_text(passages[c.passage_id].title, passages[c.passage_id].text[c.span[0] : c.span[1]]) for c in chunks
     ]
-    tokens = tokenize(texts, return_ids=True, stopwords=manifest["settings"]["keyword_stopwords"])
-    retriever = bm25s.BM25(k1=manifest["settings"]["bm25_k1"], b=manifest["settings"]["bm25_b"])
+    tokens = tokenize(texts, return_ids=True, stopwords=settings.keyword_stopwords)
+    retriever = bm25s.BM25(k1=settings.bm25_k1, b=settings.bm25_b)
     retriever.index(type(tokens)(tokens.ids * copies, tokens.vocab), show_progress=False)
-    retriever.save(str(build / "bm25"), show_progress=False)
-    store.write_lookups(
-        build,
-        [c["passage"] + k * len(passages) for k in range(copies) for c in chunks],
-        ([Citation.from_json(c) for c in tagged(p["citations"], k)] for k in range(copies) for p in passages),
+    retriever.save(str(writer.path(KEYWORD_DIR)), show_progress=False)
+    writer.lookups(
+        [c.passage_id + k * len(passages) for k in range(copies) for c in chunks],
+        (tagged(p.citations, k) for k in range(copies) for p in passages),
     )
-    store.write_json(build / "merged_hashes.json", [])
-    counts = {"passages": copies * len(passages), "chunks": copies * len(chunks)}
-    kept = {key: manifest.get(key) for key in ("model", "dimension", "encoder", "question_encoder", "settings")}
-    if (source / "tokenizer.json").exists():  # questions are encoded as the shipped searcher does, without PyTorch
-        shutil.copyfile(source / "tokenizer.json", build / "tokenizer.json")
-    store.write_manifest(build, {**kept, "counts": counts, "faiss": info, "corpus": {"files": {}}})
-    store.publish(index, build)
+    writer.reusables([], {}, [], np.zeros((0, 0), np.uint32))
+    if source.path(TOKENIZER).exists():  # questions are encoded as the shipped searcher does, without PyTorch
+        shutil.copyfile(source.path(TOKENIZER), writer.path(TOKENIZER))
+    writer.finish(
+        Manifest(
+            model=manifest.model,
+            dimension=manifest.dimension,
+            encoder=manifest.encoder,
+            settings=settings,
+            counts=BuildCounts(passages=copies * len(passages), chunks=copies * len(chunks)),
+            vector_index=info,
+            question_encoder=manifest.question_encoder,
+        )
+    )
+    store.publish(index, writer.build)
 
 
 SEARCHER_AT_SCALE = """
@@ -439,7 +450,8 @@ for question in questions:
     searcher.search(question)
     times.append(time.perf_counter() - started)
 print(json.dumps({
-    "chunks": len(searcher.chunks), "passages": len(searcher.passages), "faiss": searcher.manifest["faiss"]["type"],
+    "chunks": len(searcher.index.chunks), "passages": len(searcher.index.passages),
+    "vector_index": searcher.manifest.vector_index["type"],
     "questions_without_pytorch": "torch" not in sys.modules,
     "load_s": round(load_s, 2), "own_memory_after_load_mb": round(loaded_mb, 1),
     "query_p50_ms": round(float(np.percentile(times, 50)) * 1000, 2),
@@ -456,14 +468,14 @@ def searcher_figures(data: Path, size: int) -> dict[str, object]:
     """Searcher.load and warm questions (a fresh process) on a synthetic index of about `size` chunks."""
     from askdocs import store
 
-    def settings(index: Path) -> dict[str, object]:
-        return store.read_manifest(store.live_build(index), index, verify=False)["settings"]
+    def settings(index: Path) -> object:
+        return store.open_live(index, verify=False)[1].settings
 
     index = CACHE / f"synthetic{size}" / "index"
-    if (index / "CURRENT").exists() and settings(index) != settings(CACHE / "medquad" / "index"):
+    if store_has_build(index) and settings(index) != settings(CACHE / "medquad" / "index"):
         print("the synthetic index's settings are not the MedQuAD index's (another version of askdocs): rewriting it")
         shutil.rmtree(index)
-    if not (index / "CURRENT").exists():
+    if not store_has_build(index):
         started = time.perf_counter()
         synthetic_index(index, size)
         print(f"synthetic index of {size} chunks written in {time.perf_counter() - started:.0f} s")
@@ -509,16 +521,17 @@ def main() -> None:
     parser.add_argument("--slice", type=int, default=4000)
     parser.add_argument("--skip-1m", action="store_true", help="FAISS at 100k only")
     parser.add_argument("--full-cold", action="store_true", help="build the full MedQuAD index cold again (7+ min)")
+    parser.add_argument("--skip-full", action="store_true", help="part ingest: no re-ingest figures on all of MedQuAD")
     parser.add_argument(
         "--parts", default="ingest,floor,query,page,faiss,searcher", help="comma-separated parts to run"
     )
-    parser.add_argument("--out", type=Path, default=RESULTS / "speed.json")
+    parser.add_argument("--out", type=Path, default=RESULTS / f"speed-{date.today().isoformat()}.json")
     args = parser.parse_args()
     parts = set(args.parts.split(","))
     # Parts not run this time keep their figures from the previous run.
     results: dict[str, object] = json.loads(args.out.read_text()) if args.out.exists() else {}
     if "ingest" in parts:
-        results["ingest"] = ingest_figures(args.data, args.slice, args.full_cold)
+        results["ingest"] = ingest_figures(args.data, args.slice, args.full_cold, args.skip_full)
         print("ingest:", json.dumps(results["ingest"], indent=1))
     if "query" in parts:
         results["query"] = query_figures(args.data)
@@ -527,7 +540,7 @@ def main() -> None:
         results["page"] = page_figures()
         print("page:", results["page"])
     if "floor" in parts:
-        results["floor"] = floor_figures(args.slice)
+        results["floor"] = floor_figures(args.slice, results.get("ingest", {}))
         print("floor:", json.dumps(results["floor"], indent=1))
     if "searcher" in parts:
         results["searcher"] = searcher_figures(args.data, 1_000_000)

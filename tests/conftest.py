@@ -2,17 +2,22 @@
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import tempfile
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 import pytest
 
+from askdocs import store
 from askdocs.build import build_index
-from askdocs.embedding import Embedder, load_embedder
-from askdocs.settings import Settings
+from askdocs.encoders import Encoder, load_encoder
+from askdocs.index_format import MANIFEST
+from askdocs.settings import IndexSettings
 
 ROOT = Path(__file__).resolve().parent.parent
 os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
@@ -49,6 +54,15 @@ def write_corpus(folder: Path, files: dict[str, str | bytes]) -> Path:
     return folder
 
 
+@contextmanager
+def edited_manifest(index: Path) -> Iterator[dict[str, Any]]:
+    """The live build's manifest as JSON, written back on leaving the block (no checksum covers the manifest)."""
+    path = store.live_build(index) / MANIFEST
+    data = json.loads(path.read_text(encoding="utf-8"))
+    yield data
+    path.write_text(json.dumps(data), encoding="utf-8")
+
+
 @pytest.fixture(scope="session", autouse=True)
 def _remove_export_cache() -> Iterator[None]:
     yield
@@ -56,39 +70,39 @@ def _remove_export_cache() -> Iterator[None]:
 
 
 @pytest.fixture(scope="session")
-def embedder() -> Embedder:
-    """The bundled all-MiniLM-L6-v2 with the default encoder, loaded once for the whole session."""
-    return load_embedder(Settings().model, Settings().encoder)
+def encoder() -> Encoder:
+    """The bundled all-MiniLM-L6-v2 with the default encoder (int8), loaded once for the whole session."""
+    return load_encoder(IndexSettings().model, IndexSettings().encoder)
 
 
 @pytest.fixture
-def make_index(tmp_path: Path, embedder: Embedder) -> Callable[..., Path]:
+def make_index(tmp_path: Path, encoder: Encoder) -> Callable[..., Path]:
     """Build a real index from the given files; returns the index folder."""
 
-    def make(files: dict[str, str | bytes], name: str = "index", settings: Settings | None = None) -> Path:
+    def make(files: dict[str, str | bytes], name: str = "index", settings: IndexSettings | None = None) -> Path:
         corpus = write_corpus(tmp_path / f"{name}-corpus", files)
         index = tmp_path / name
-        build_index(corpus, index, settings or Settings(), embedder=embedder)
+        build_index(corpus, index, settings or IndexSettings(), encoder=encoder)
         return index
 
     return make
 
 
 @pytest.fixture(scope="session")
-def seed_like_index(tmp_path_factory: pytest.TempPathFactory, embedder: Embedder) -> Path:
+def seed_like_index(tmp_path_factory: pytest.TempPathFactory, encoder: Encoder) -> Path:
     """A small index shared by read-only tests."""
     root = tmp_path_factory.mktemp("seedlike")
     corpus = write_corpus(root / "corpus", SEED_LIKE)
-    build_index(corpus, root / "index", Settings(), embedder=embedder)
+    build_index(corpus, root / "index", IndexSettings(), encoder=encoder)
     return root / "index"
 
 
 @pytest.fixture(scope="session")
-def seed_corpus_index(tmp_path_factory: pytest.TempPathFactory, embedder: Embedder) -> tuple[Path, Path]:
+def seed_corpus_index(tmp_path_factory: pytest.TempPathFactory, encoder: Encoder) -> tuple[Path, Path]:
     """A copy of the real seed corpus and its index, shared by read-only tests: (corpus, index)."""
     root = tmp_path_factory.mktemp("seeds")
     shutil.copytree(ROOT / "corpus", root / "corpus")
-    build_index(root / "corpus", root / "index", Settings(), embedder=embedder)
+    build_index(root / "corpus", root / "index", IndexSettings(), encoder=encoder)
     return root / "corpus", root / "index"
 
 

@@ -17,6 +17,7 @@ from urllib.parse import quote
 import pytest
 from playwright.sync_api import expect
 
+from askdocs.encoders import Encoder
 from tests.conftest import ROOT, SEED_LIKE
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
@@ -37,14 +38,14 @@ def free_port() -> int:
 
 
 @pytest.fixture(scope="module")
-def server(tmp_path_factory: pytest.TempPathFactory, embedder) -> Iterator[str]:
+def server(tmp_path_factory: pytest.TempPathFactory, encoder: Encoder) -> Iterator[str]:
     from askdocs.build import build_index
-    from askdocs.settings import Settings
+    from askdocs.settings import IndexSettings
     from tests.conftest import write_corpus
 
     root = tmp_path_factory.mktemp("browser")
     corpus = write_corpus(root / "corpus", {**SEED_LIKE, "evil.txt": EVIL})
-    build_index(corpus, root / "index", Settings(), embedder=embedder)
+    build_index(corpus, root / "index", IndexSettings(), encoder=encoder)
     port = free_port()
     process = subprocess.Popen(
         [

@@ -4,6 +4,7 @@ import itertools
 
 from askdocs import Searcher
 from askdocs.chunking import chunk_passages, pack, sentence_spans
+from askdocs.encoders import Encoder
 from askdocs.records import Citation, Passage
 
 FILLER = "The lumbar spine carries the weight of the upper body during everyday activities such as walking. "
@@ -24,12 +25,12 @@ def test_sentence_spans_cover_the_sentences() -> None:
     ]
 
 
-def test_long_passage_chunks_fit_the_window_and_lose_nothing(embedder) -> None:
+def test_long_passage_chunks_fit_the_window_and_lose_nothing(encoder: Encoder) -> None:
     text = FILLER * 150 + "The secret remedy for sciatica is walking backwards."
     passage = Passage(text, (Citation("long.txt", line=3),), line_starts=(0,))
-    chunks, _ = chunk_passages([passage], embedder.count_tokens, embedder.word_piece_offsets, 256, 1)
+    chunks, _ = chunk_passages([passage], encoder.count_tokens, encoder.word_piece_offsets, 256, 1)
     assert len(chunks) > 10
-    assert all(n + 2 <= 256 for n in embedder.count_tokens([c.embed_text for c in chunks]))
+    assert all(n + 2 <= 256 for n in encoder.count_tokens([c.embed_text for c in chunks]))
     covered = set()
     for chunk in chunks:
         assert text[chunk.span[0] : chunk.span[1]] == chunk.text
@@ -40,14 +41,14 @@ def test_long_passage_chunks_fit_the_window_and_lose_nothing(embedder) -> None:
     assert all(b.span[0] < a.span[1] for a, b in itertools.pairwise(chunks))
 
 
-def test_chunk_citation_points_at_the_line_where_it_starts(embedder) -> None:
+def test_chunk_citation_points_at_the_line_where_it_starts(encoder: Encoder) -> None:
     lines = [
         f"Line {i} says that stretching the hamstrings relieves some back pain for office workers." for i in range(40)
     ]
     text = " ".join(lines)
     starts = [sum(len(line) + 1 for line in lines[:i]) for i in range(40)]
     passage = Passage(text, (Citation("wrapped.txt", line=10),), line_starts=tuple(starts))
-    chunks, _ = chunk_passages([passage], embedder.count_tokens, embedder.word_piece_offsets, 128, 1)
+    chunks, _ = chunk_passages([passage], encoder.count_tokens, encoder.word_piece_offsets, 128, 1)
     assert len(chunks) > 2
     for chunk in chunks:
         number = int(chunk.text.split()[1])
@@ -55,13 +56,13 @@ def test_chunk_citation_points_at_the_line_where_it_starts(embedder) -> None:
         assert chunk.citations[0].span == chunk.span
 
 
-def test_sentence_longer_than_the_window_is_split(embedder) -> None:
+def test_sentence_longer_than_the_window_is_split(encoder: Encoder) -> None:
     text = "word " * 600 + "end"
     chunks, _ = chunk_passages(
-        [Passage(text, (Citation("x.txt", line=1),))], embedder.count_tokens, embedder.word_piece_offsets, 256, 1
+        [Passage(text, (Citation("x.txt", line=1),))], encoder.count_tokens, encoder.word_piece_offsets, 256, 1
     )
     assert len(chunks) >= 3
-    assert all(n + 2 <= 256 for n in embedder.count_tokens([c.embed_text for c in chunks]))
+    assert all(n + 2 <= 256 for n in encoder.count_tokens([c.embed_text for c in chunks]))
 
 
 def test_fact_in_the_last_sentence_of_a_3000_word_paragraph_is_found(make_index) -> None:
@@ -77,21 +78,21 @@ def test_fact_in_the_last_sentence_of_a_3000_word_paragraph_is_found(make_index)
     assert hit.citations[0].line == 1
 
 
-def test_known_plans_are_reused_and_give_the_same_chunks(embedder) -> None:
+def test_known_plans_are_reused_and_give_the_same_chunks(encoder: Encoder) -> None:
     passages = [
         Passage(FILLER * 12 + "Ice eases hip bursitis.", (Citation("a.txt", line=1),), title="Hips"),
         Passage("Sciatica is nerve pain in the leg.", (Citation("a.txt", line=2),)),
     ]
-    fresh, plans = chunk_passages(passages, embedder.count_tokens, embedder.word_piece_offsets, 64, 1)
+    fresh, plans = chunk_passages(passages, encoder.count_tokens, encoder.word_piece_offsets, 64, 1)
     assert len(plans) == 2 and len(fresh) > 2
     counted: list[str] = []
 
     def counting(texts: list[str]) -> list[int]:
         counted.extend(texts)
-        return embedder.count_tokens(texts)
+        return encoder.count_tokens(texts)
 
     edited = Passage("Sciatica is nerve pain down the leg.", (Citation("a.txt", line=2),))
-    again, _ = chunk_passages([passages[0], edited], counting, embedder.word_piece_offsets, 64, 1, known=plans)
+    again, _ = chunk_passages([passages[0], edited], counting, encoder.word_piece_offsets, 64, 1, known=plans)
     assert again[:-1] == fresh[:-1]  # the first passage's chunks, from its plan
     assert again[-1].text == edited.text
     assert not any("Ice eases hip bursitis" in text for text in counted)  # its words were not counted again

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from askdocs.keyword import KeywordIndex, build_keyword_index
-from askdocs.settings import Settings
+from askdocs.settings import IndexSettings
 
 TEXTS = [
     "What the cause of hip pain is in older runners matters a lot to their doctors.",
@@ -24,20 +24,20 @@ def test_question_words_do_not_reward_passages_that_contain_them(tmp_path: Path)
     question = "What causes hip pain?"
     # With bm25s's short list "what" counts, and the passage that merely says "what" wins.
     assert np.argmax(_scores(tmp_path / "short", "en", question)) == 0
-    shipped = _scores(tmp_path / "shipped", Settings().keyword_stopwords, question)
+    shipped = _scores(tmp_path / "shipped", IndexSettings().keyword_stopwords, question)
     assert np.argmax(shipped) == 1
     assert shipped[2] == 0
 
 
 @pytest.mark.parametrize("query", ["", "what is the", "zzzz unknownword"])
 def test_queries_without_known_words_score_zero(tmp_path: Path, query: str) -> None:
-    scores = _scores(tmp_path, Settings().keyword_stopwords, query)
+    scores = _scores(tmp_path, IndexSettings().keyword_stopwords, query)
     assert scores.shape == (len(TEXTS),) and not scores.any()
 
 
 def test_term_weights_favour_rare_words_and_match_the_indexed_form(tmp_path: Path) -> None:
-    build_keyword_index(TEXTS, tmp_path, stopwords=Settings().keyword_stopwords)
-    index = KeywordIndex(tmp_path, Settings().keyword_stopwords)
+    build_keyword_index(TEXTS, tmp_path, stopwords=IndexSettings().keyword_stopwords)
+    index = KeywordIndex(tmp_path, IndexSettings().keyword_stopwords)
     weights = index.term_weights("What causes hip arthritis in zebras?")
     # "what" and "in" are stopwords and "zebras" is in no chunk; "arthritis" is in one chunk, "hip" in two.
     assert set(weights) == {"caus", "hip", "arthriti"}

@@ -9,6 +9,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from askdocs import Searcher
+from askdocs.encoders import Encoder
 from tests.conftest import SEED_LIKE
 
 APP = str(Path(__file__).resolve().parent.parent / "app.py")
@@ -112,10 +113,10 @@ def test_filter_by_source_file(seed_like_index: Path, monkeypatch) -> None:
 
 
 def test_stale_index_is_flagged_and_a_rebuilt_index_is_served_without_restart(
-    make_index, tmp_path: Path, monkeypatch, embedder
+    make_index, tmp_path: Path, monkeypatch, encoder: Encoder
 ) -> None:
     from askdocs.build import build_index
-    from askdocs.settings import Settings
+    from askdocs.settings import IndexSettings
 
     index = make_index(SEED_LIKE)
     page = run_page(index, monkeypatch, question="uric acid crystals gout")
@@ -124,7 +125,7 @@ def test_stale_index_is_flagged_and_a_rebuilt_index_is_served_without_restart(
     (corpus / "gout.txt").write_text("Gout is arthritis caused by uric acid crystals in the joint of the big toe.\n")
     page.run()
     assert "changed after this index was built" in all_text(page)
-    build_index(corpus, index, Settings(), embedder=embedder)
+    build_index(corpus, index, IndexSettings(), encoder=encoder)
     page.run()
     text = all_text(page)
     assert "Gout is arthritis caused by uric acid crystals" in text

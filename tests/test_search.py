@@ -1,10 +1,13 @@
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
-from askdocs import Citation, Hit, Searcher
+from askdocs import Citation, Hit, IndexMismatchError, Searcher
+from askdocs.query import MODES
+from askdocs.settings import IndexSettings, RankingSettings
 
 
 @pytest.fixture(scope="module")
@@ -46,7 +49,7 @@ def test_blank_questions_return_no_hits(searcher: Searcher, question: str) -> No
     assert searcher.search(question) == []
 
 
-def test_jsonl_ingest_keeps_ids_titles_and_urls(make_index) -> None:
+def test_jsonl_ingest_keeps_ids_titles_and_urls(make_index: Callable[..., Path]) -> None:
     records = [
         '{"_id": "doc-1", "title": "Acromegaly", "text": "Acromegaly is a hormonal disorder caused by too much growth hormone in adults.", "url": "https://example.org/a"}',
         '{"id": "doc-2", "title": "Gout", "text": "Gout is a form of arthritis caused by uric acid crystals in a joint, often the big toe."}',
@@ -85,7 +88,7 @@ def test_long_question_is_cut_to_the_window_with_a_note(searcher: Searcher) -> N
     assert searcher.prepare_question("what is sciatica?") == ("what is sciatica?", None)
 
 
-def test_highlight_marks_the_answering_sentence(make_index) -> None:
+def test_highlight_marks_the_answering_sentence(make_index: Callable[..., Path]) -> None:
     text = (
         "The hip is a ball-and-socket joint. Bursitis of the hip is treated with rest, ice and anti-inflammatory "
         "medicines. Running on soft ground is kinder to the knees."
@@ -123,3 +126,45 @@ def test_sources_filter_keeps_passages_citing_those_files(searcher: Searcher) ->
     assert len(searcher.search(question, k=10, sources=["hips.txt", "back.txt"])) == len(searcher.search(question))
     assert searcher.search(question, sources=["missing.txt"]) == []
     assert searcher.search(question, sources=[]) == []
+
+
+def test_other_model_is_refused(seed_like_index: Path) -> None:
+    with pytest.raises(IndexMismatchError, match=r"built with the model 'all-MiniLM-L6-v2'.*--model other-model"):
+        Searcher.load(seed_like_index, model="other-model")
+
+
+def test_ranking_settings_given_at_load_apply_without_a_rebuild(searcher: Searcher, seed_like_index: Path) -> None:
+    strict = Searcher.load(seed_like_index, ranking=RankingSettings(confidence_threshold=0.99))
+    assert strict.ranking.confidence_threshold == 0.99 and searcher.ranking == RankingSettings()
+    assert strict.build == searcher.build and strict.index_settings == searcher.index_settings == IndexSettings()
+    assert strict.manifest.counts.chunks == len(strict.index.chunks) == 5
+    hits = strict.search("what is sciatica?", k=3)
+    assert hits[0].text.startswith("Sciatica") and not any(h.confident for h in hits)
+    assert searcher.search("what is sciatica?", k=3)[0].confident
+
+
+def test_ranking_settings_given_per_search_apply_to_that_search_only(searcher: Searcher) -> None:
+    question = "what is sciatica?"
+    strict = searcher.search(question, k=3, ranking=RankingSettings(confidence_threshold=0.99))
+    assert strict and not any(h.confident for h in strict)
+    default = searcher.search(question, k=3)
+    assert default[0].confident and searcher.ranking == RankingSettings()
+    # Without the keyword, passage and sentence terms, a hybrid score is the best chunk's cosine.
+    cosine_only = RankingSettings(keyword_weight=0.0, passage_weight=0.0, sentence_keyword_weight=0.0)
+    plain = searcher.search(question, k=5, ranking=cosine_only)
+    assert len(plain) == 5 and all(h.score == pytest.approx(h.similarity) for h in plain)
+    assert default[0].score > default[0].similarity + 0.1  # the defaults do add those terms
+    for k in (1, 5):
+        few = searcher.search(question, k=k, ranking=RankingSettings(candidates=1))
+        assert len(few) == k and few[0].text.startswith("Sciatica")
+
+
+def test_every_mode_finds_the_passage_and_an_unknown_mode_is_refused(searcher: Searcher) -> None:
+    assert set(MODES) == {"hybrid", "dense", "keyword"}
+    for mode in MODES:
+        hits = searcher.search("what is sciatica?", k=3, mode=mode)
+        assert hits and hits[0].text.startswith("Sciatica"), mode
+    assert all(h.similarity is None for h in searcher.search("what is sciatica?", k=3, mode="keyword"))
+    assert all(h.score == h.similarity for h in searcher.search("what is sciatica?", k=3, mode="dense"))
+    with pytest.raises(ValueError, match=r"'hybrid', 'dense', 'keyword'.*'fancy'"):
+        searcher.search("what is sciatica?", mode="fancy")

@@ -42,7 +42,7 @@ def test_expected_passage_is_first_for_at_least_24_of_25_seed_questions(seeds) -
         not in [(c.source, c.line) for c in searcher.search(case["question"], 1)[0].citations]
     ]
     # The one miss left puts first a passage that also answers it ("medical societies advise
-    # against imaging ... unless red flags are present"): see README, Quality.
+    # against imaging ... unless red flags are present"): see docs/quality.md.
     assert len(misses) <= len(QUESTIONS) // 25, misses
 
 
@@ -81,7 +81,7 @@ def test_a_weak_match_never_ranks_above_a_confident_answer(seeds) -> None:
 
 def test_no_symbol_only_or_bibliography_passage_is_indexed(seeds) -> None:
     _, searcher = seeds
-    texts = [p.text for p in searcher.passages]
+    texts = [p.text for p in searcher.index.passages]
     assert "×" not in texts
     assert not any(t.startswith("^ Enke") for t in texts)
 

@@ -4,7 +4,7 @@ sentence-transformers' own ONNX backend needs optimum, which cannot be installed
 transformers 5, so the export is done here with torch.onnx and onnxruntime's quantize_dynamic.
 Only the weight matrices are quantised, per output channel: on this project's 2-core AVX-512 VNNI
 CPU that encoded MedQuAD chunks 1.37x faster than torch fp32, with cosine >= 0.985 to the fp32
-vectors; per-tensor weights were 1.29x but fell to 0.88 (README, Performance).
+vectors; per-tensor weights were 1.29x but fell to 0.88 (docs/performance.md).
 """
 
 from __future__ import annotations
@@ -135,7 +135,7 @@ def _eager_attention(auto_model: Any) -> Iterator[None]:
     """Trace the model with plain (eager) attention, then restore its own.
 
     The traced SDPA mask adds Where/IsNaN steps to every layer; without them the int8 copy
-    encoded MedQuAD chunks 1.21x faster, as close to fp32 (mean cosine 0.9945 both; README).
+    encoded MedQuAD chunks 1.21x faster, as close to fp32 (mean cosine 0.9945 both; docs/performance.md).
     """
     before = getattr(auto_model.config, "_attn_implementation", None)
     try:
@@ -187,7 +187,7 @@ class Int8Transformer:
         """Many texts: one single-threaded run per core, side by side.
 
         On 2 cores that encoded 400 MedQuAD answers 1.18x faster than one run at a time on both
-        cores (README, Performance). Opened on first use: a searcher never needs it.
+        cores (docs/performance.md). Opened on first use: a searcher never needs it.
         """
         import onnxruntime
 

@@ -1,0 +1,23 @@
+"""The names of the index folder's and a build's files (see the package docstring)."""
+
+from __future__ import annotations
+
+FORMAT_VERSION = 2
+# The index folder's own names (store.py).
+CURRENT = "CURRENT"
+LOCK = ".ingest.lock"
+BUILD_PREFIX = "build-"
+# A build's files.
+MANIFEST = "manifest.json"
+PASSAGES = "passages.jsonl"
+CHUNKS = "chunks.jsonl"
+KEYWORD_DIR = "bm25"
+VECTOR_INDEX_STEM = "vectors"
+TOKENIZER = "tokenizer.json"
+REPORT = "report.json"
+PLANS = "chunk_plans.json"
+MERGED_HASHES = "merged_hashes.json"
+MINHASHES, MINHASH_KEYS = "minhashes.npy", "minhash_keys.npy"
+CHUNK_PASSAGES, SOURCES, SOURCE_ORDER = "chunk_passages.npy", "sources.json", "source_order.npy"
+EMBEDDINGS, SENTENCES, SENTENCE_OFFSETS = "embeddings.npy", "sentences.npy", "sentence_offsets.npy"
+MERGED_PREFIX = "merged_"

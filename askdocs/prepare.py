@@ -1,0 +1,136 @@
+"""Ingest's first phase: read the corpus, merge duplicates, chunk and embed, into a `PreparedBuild` record.
+
+Nothing here touches the index folder; `build.py` writes the record as a build and publishes it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from askdocs.chunking import ChunkPlan, chunk_passages, cite
+from askdocs.dedup import DuplicateGroup, content_hash, merge_exact, merge_near, minhash_signatures
+from askdocs.encoders import Encoder
+from askdocs.errors import EmptyCorpusError
+from askdocs.ranking import passage_vectors
+from askdocs.readers import CorpusFile, Document, SkippedFile, list_corpus, read_file
+from askdocs.records import Chunk, Passage
+from askdocs.reuse import Embedded, Previous, embed_chunks
+from askdocs.settings import IndexSettings
+
+
+@dataclass(frozen=True)
+class PreparedBuild:
+    """Everything a build holds, computed; written to a build folder by `build.write_build`."""
+
+    files: list[CorpusFile]
+    documents: list[Document]
+    skipped: list[SkippedFile]
+    passages_read: int
+    passages: list[Passage]  # unique, by passage id
+    chunks: list[Chunk]  # by chunk id, a passage's chunks consecutive and in passage order
+    embedded: list[Embedded]  # each chunk's vectors
+    hashes: list[str]  # each chunk's embedding key
+    merged_away: list[tuple[str, Embedded]]  # chunks of passages merged as near-duplicates, kept for reuse
+    plans: dict[str, ChunkPlan]
+    minhash_keys: list[str]  # content hash of each exact-deduplicated passage's text
+    minhashes: np.ndarray
+    groups: list[DuplicateGroup]
+    chunks_embedded: int  # of every chunk, before near-duplicates were merged
+    chunks_reused: int  # ... taken from the previous build instead
+    dimension: int
+
+    def vectors(self) -> np.ndarray:
+        """The chunk vectors as one float32 array."""
+        if not self.embedded:
+            return np.zeros((0, self.dimension), np.float32)
+        return np.stack([e.vector for e in self.embedded])
+
+
+def read_corpus(
+    corpus_dir: Path, settings: IndexSettings, progress: bool
+) -> tuple[list[CorpusFile], list[Document], list[SkippedFile]]:
+    """Read every corpus file; broken ones are skipped, never fatal."""
+    from tqdm import tqdm
+
+    if not corpus_dir.is_dir():
+        raise EmptyCorpusError(f"the corpus folder {corpus_dir} does not exist; create it and put documents in it")
+    files, skipped = list_corpus(corpus_dir)
+    documents: list[Document] = []
+    for file in tqdm(files, desc="reading", unit="file", disable=not progress):
+        result = read_file(file, settings.max_file_bytes)
+        if isinstance(result, SkippedFile):
+            skipped.append(result)
+        else:
+            documents.append(result)
+    return files, documents, skipped
+
+
+def prepare_build(
+    corpus_dir: Path, settings: IndexSettings, encoder: Encoder, previous: Previous, progress: bool
+) -> PreparedBuild:
+    """Read, merge exact duplicates, chunk, embed (reusing `previous`), then merge near-duplicates."""
+    files, documents, skipped = read_corpus(corpus_dir, settings, progress)
+    passages = [p for d in documents for p in d.passages]
+    if not passages:
+        reasons = "; ".join(f"{s.source}: {s.reason}" for s in skipped[:5]) or "it is empty"
+        raise EmptyCorpusError(f"no indexable text in {corpus_dir} ({reasons}); the previous index, if any, is kept")
+    exact = merge_exact(passages)
+    chunk_tokens = min(settings.chunk_tokens, encoder.max_tokens)
+    chunks, plans = chunk_passages(
+        exact.passages,
+        encoder.count_tokens,
+        encoder.word_piece_offsets,
+        chunk_tokens,
+        settings.overlap_sentences,
+        known=previous.plans,
+    )
+    items, hashes, embedded = embed_chunks(chunks, encoder, previous.embeddings, progress)
+    vectors = np.stack([e.vector for e in items]) if items else np.zeros((0, encoder.dimension), np.float32)
+    texts = [p.text for p in exact.passages]
+    signatures = minhash_signatures(texts, previous.minhashes)
+    unique, kept_chunks, rows, groups = _merge_near_duplicates(exact.passages, chunks, vectors, settings, signatures)
+    # Chunks of passages merged away are kept in the cache, so they are not embedded again.
+    merged_away = sorted(set(range(len(hashes))) - set(rows))
+    return PreparedBuild(
+        files=files,
+        documents=documents,
+        skipped=skipped,
+        passages_read=len(passages),
+        passages=unique,
+        chunks=kept_chunks,
+        embedded=[items[i] for i in rows],
+        hashes=[hashes[i] for i in rows],
+        merged_away=[(hashes[i], items[i]) for i in merged_away],
+        plans=plans,
+        minhash_keys=[content_hash(t) for t in texts],
+        minhashes=signatures,
+        groups=exact.groups + groups,
+        chunks_embedded=embedded,
+        chunks_reused=len(chunks) - embedded,
+        dimension=encoder.dimension,
+    )
+
+
+def _merge_near_duplicates(
+    passages: list[Passage], chunks: list[Chunk], vectors: np.ndarray, settings: IndexSettings, signatures: np.ndarray
+) -> tuple[list[Passage], list[Chunk], list[int], list[DuplicateGroup]]:
+    """Merge near-duplicate passages, judged by the mean of their chunk vectors; keep the kept passages' chunks."""
+    means = passage_vectors(vectors, np.asarray([c.passage_id for c in chunks], dtype=np.int64), len(passages))
+    merged, kept, groups = merge_near(
+        passages, means, settings.near_duplicate_jaccard, settings.near_duplicate_cosine, signatures
+    )
+    by_passage: dict[int, list[int]] = {}
+    for i, chunk in enumerate(chunks):
+        by_passage.setdefault(chunk.passage_id, []).append(i)
+    new_chunks: list[Chunk] = []
+    rows: list[int] = []
+    for pid, (passage, old) in enumerate(zip(merged, kept)):
+        for i in by_passage[old]:
+            chunk = chunks[i]
+            citations = cite(passage.citations, passage.line_starts, chunk.span)
+            new_chunks.append(Chunk(pid, chunk.text, chunk.span, citations, chunk.embed_text))
+            rows.append(i)
+    return merged, new_chunks, rows, groups

@@ -1,0 +1,94 @@
+"""Ingest: what a rebuild reuses from the live build, and when it rebuilds at all."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import replace
+from pathlib import Path
+
+from askdocs import Searcher, store
+from askdocs.build import build_index, changed_files, is_up_to_date
+from askdocs.encoders import Encoder
+from askdocs.index_format import CHUNKS, MINHASH_KEYS, MINHASHES, PASSAGES, PLANS, BuildReader
+from askdocs.settings import IndexSettings
+from tests.conftest import SEED_LIKE, write_corpus
+
+
+def live(index: Path) -> Path:
+    return store.live_build(index)
+
+
+def test_unchanged_corpus_is_not_rebuilt(make_index: Callable[..., Path], tmp_path: Path, encoder: Encoder) -> None:
+    index = make_index(SEED_LIKE)
+    before = live(index)
+    summary = build_index(tmp_path / "index-corpus", index, IndexSettings(), encoder=encoder)
+    assert summary.up_to_date
+    assert live(index) == before
+
+
+def test_an_edited_file_is_named_and_makes_the_index_out_of_date(
+    make_index: Callable[..., Path], tmp_path: Path
+) -> None:
+    index = make_index(SEED_LIKE)
+    corpus = tmp_path / "index-corpus"
+    assert is_up_to_date(corpus, index, IndexSettings())
+    assert not is_up_to_date(corpus, index, replace(IndexSettings(), chunk_tokens=64))
+    manifest = store.open_live(index)[1]
+    assert changed_files(corpus, manifest) == []
+    (corpus / "hips.txt").write_text("Sciatica is nerve pain.\n", encoding="utf-8")
+    (corpus / "new.txt").write_text("Gout is arthritis.\n", encoding="utf-8")
+    (corpus / "back.txt").unlink()
+    assert changed_files(corpus, manifest) == ["back.txt", "hips.txt", "new.txt"]
+    assert not is_up_to_date(corpus, index, IndexSettings())
+
+
+def test_incremental_ingest_reuses_embeddings(tmp_path: Path, encoder: Encoder) -> None:
+    corpus = write_corpus(
+        tmp_path / "corpus",
+        {**SEED_LIKE, "notes.txt": "Walking daily keeps the spine flexible.\n\nSwimming is gentle on sore hips.\n"},
+    )
+    index = tmp_path / "index"
+    first = build_index(corpus, index, IndexSettings(), encoder=encoder)
+    assert first.counts.chunks_reused == 0 and first.counts.chunks_embedded == first.counts.chunks == 7
+    again = build_index(corpus, index, IndexSettings(), force=True, encoder=encoder)
+    assert again.counts.chunks_embedded == 0 and again.counts.chunks_reused == again.counts.chunks == 7
+    (corpus / "notes.txt").write_text("Walking daily keeps the spine flexible.\n\nCycling is gentle on sore hips.\n")
+    edited = build_index(corpus, index, IndexSettings(), encoder=encoder)
+    assert edited.counts.chunks_embedded == 1 and edited.counts.chunks_reused == 6
+    (corpus / "back.txt").unlink()
+    removed = build_index(corpus, index, IndexSettings(), encoder=encoder)
+    assert removed.counts.chunks_embedded == 0
+    searcher = Searcher.load(index)
+    assert all(c.source != "back.txt" for p in searcher.index.passages for c in p.citations)
+    assert "Cycling is gentle on sore hips." in [p.text for p in searcher.index.passages]
+
+
+def test_chunk_plans_reused_after_an_edit_match_a_fresh_build(tmp_path: Path, encoder: Encoder) -> None:
+    long = "Stretching the hamstrings every morning relieves stiffness in the lower back for many people. " * 12
+    files = {**SEED_LIKE, "long.txt": long + "\n\nSwimming is gentle on sore hips.\n"}
+    corpus = write_corpus(tmp_path / "corpus", files)
+    index = tmp_path / "index"
+    build_index(corpus, index, IndexSettings(), encoder=encoder)
+    (corpus / "long.txt").write_text(long + "\n\nCycling is gentle on sore hips.\n")
+    build_index(corpus, index, IndexSettings(), encoder=encoder)
+    fresh = tmp_path / "fresh"
+    build_index(corpus, fresh, IndexSettings(), encoder=encoder)
+    for name in (CHUNKS, PASSAGES, PLANS, MINHASHES, MINHASH_KEYS):
+        assert (live(index) / name).read_bytes() == (live(fresh) / name).read_bytes(), name
+    assert len(BuildReader(live(index)).minhashes()[0]) == 7
+    # Other chunk settings: the plans are made again, not reused.
+    small = replace(IndexSettings(), chunk_tokens=48)
+    build_index(corpus, index, small, encoder=encoder)
+    build_index(corpus, tmp_path / "small", small, encoder=encoder)
+    assert (live(index) / CHUNKS).read_bytes() == (live(tmp_path / "small") / CHUNKS).read_bytes()
+
+
+def test_damaged_index_is_rebuilt_by_a_plain_ingest(
+    make_index: Callable[..., Path], tmp_path: Path, encoder: Encoder
+) -> None:
+    index = make_index(SEED_LIKE)
+    path = live(index) / CHUNKS
+    path.write_bytes(path.read_bytes()[:-5])
+    summary = build_index(tmp_path / "index-corpus", index, IndexSettings(), encoder=encoder)
+    assert not summary.up_to_date
+    assert Searcher.load(index).search("sciatica", k=1)[0].text.startswith("Sciatica")

@@ -1,0 +1,89 @@
+"""Hits as text, JSON and escaped HTML: corpus text never takes effect on the page."""
+
+from __future__ import annotations
+
+import html
+import json
+import re
+
+import pytest
+
+from askdocs.presentation import citation_label, hit_to_json, marked_html, safe_html, safe_link
+from askdocs.records import Citation, Hit
+
+
+@pytest.mark.parametrize(
+    ("text", "literal"),
+    [
+        ("<script>alert(1)</script>", "<script>"),
+        ("see [link](javascript:x) here", "](javascript:"),
+        ("so happy :smile: today", ":smile:"),
+        ("costs $x$ dollars", "$x$"),
+    ],
+)
+def test_safe_html_leaves_no_markup_or_markdown_to_take_effect(text: str, literal: str) -> None:
+    out = safe_html(text)
+    assert literal not in out
+    assert not re.search(r"[<>\[\]():$*_`]", out)
+    assert html.unescape(out) == text  # shown literally
+
+
+def test_marked_html_wraps_exactly_the_span() -> None:
+    text = "Rest helps. <b>Ice</b> eases bursitis. Walk daily."
+    start, end = 12, 38
+    out = marked_html(text, (start, end))
+    assert out.count("<mark>") == out.count("</mark>") == 1
+    before, rest = out.split("<mark>")
+    inside, after = rest.split("</mark>")
+    assert (html.unescape(before), html.unescape(inside), html.unescape(after)) == (
+        text[:start],
+        text[start:end],
+        text[end:],
+    )
+    assert "<b>" not in out
+    assert marked_html(text, None) == safe_html(text) and "<mark>" not in safe_html(text)
+
+
+def test_safe_link_links_only_http_urls() -> None:
+    web = Citation("records.jsonl", doc_id="doc-1", title="Gout", url="https://example.org/gout?a=1&b=<2>")
+    link = safe_link(web)
+    assert link.startswith('<a href="') and link.endswith(f">{safe_html(citation_label(web))}</a>")
+    href = re.search(r'href="([^"]*)"', link)
+    assert href and html.unescape(href.group(1)) == web.url and "<2>" not in link
+    assert 'rel="noopener noreferrer"' in link
+    assert safe_link(Citation("a.txt", url="HTTP://EXAMPLE.ORG")).startswith("<a ")
+    for url in ("javascript:alert(1)", "data:text/html,<script>x</script>", None):
+        citation = Citation("notes.txt", line=2, url=url)
+        assert safe_link(citation) == safe_html("notes.txt, line 2")
+        assert "<a" not in safe_link(citation) and "javascript:" not in safe_link(citation)
+
+
+def test_citation_label_for_a_line_a_page_and_a_record() -> None:
+    assert citation_label(Citation("notes.txt", line=12)) == "notes.txt, line 12"
+    assert citation_label(Citation("guide.pdf", page=3)) == "guide.pdf, page 3"
+    assert citation_label(Citation("records.jsonl", doc_id="doc-7", title="Gout")) == "Gout: records.jsonl, id doc-7"
+    assert citation_label(Citation("records.jsonl", doc_id="doc-8")) == "records.jsonl, id doc-8"
+
+
+def test_hit_to_json_round_trips_citations() -> None:
+    citations = [
+        Citation("notes.txt", line=4, span=(0, 20)),
+        Citation("records.jsonl", doc_id="doc-1", title="Gout", url="https://example.org/g"),
+        Citation("guide.pdf", page=2, span=(5, 9)),
+    ]
+    hit = Hit("Sciatica is nerve pain.", 1.5, citations, highlight=(0, 9), confident=False, similarity=0.4)
+    data = json.loads(json.dumps(hit_to_json(hit)))
+    assert [Citation.from_json(c) for c in data["citations"]] == citations
+    assert data["citations"][1] == {
+        "source": "records.jsonl",
+        "doc_id": "doc-1",
+        "title": "Gout",
+        "url": "https://example.org/g",
+    }
+    assert (data["text"], data["score"], data["highlight"], data["confident"], data["similarity"]) == (
+        hit.text,
+        1.5,
+        [0, 9],
+        False,
+        0.4,
+    )
