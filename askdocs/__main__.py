@@ -1,4 +1,4 @@
-"""`python -m askdocs ask "question"`."""
+"""`python -m askdocs ask "question"` and `python -m askdocs serve`."""
 
 from __future__ import annotations
 

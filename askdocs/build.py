@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import logging
 import time
+from collections.abc import Callable
+from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -31,7 +33,7 @@ from askdocs.index_format import (
     Manifest,
 )
 from askdocs.keyword import build_keyword_index
-from askdocs.prepare import PreparedBuild, prepare_build
+from askdocs.prepare import Executor, LocalExecutor, PreparedBuild, prepare_build
 from askdocs.readers import CorpusFile, SkippedFile, list_corpus
 from askdocs.reuse import Previous, load_previous
 from askdocs.settings import IndexSettings
@@ -114,6 +116,13 @@ def _choose_encoder(live: tuple[BuildReader, Manifest] | None, settings: IndexSe
     return load_encoder(settings.model, settings.encoder)
 
 
+def _local(progress: bool) -> Callable[[Encoder], AbstractContextManager[Executor]]:
+    def open_local(encoder: Encoder) -> AbstractContextManager[Executor]:
+        return nullcontext(LocalExecutor(encoder, progress))
+
+    return open_local
+
+
 def build_index(
     corpus_dir: Path,
     index_dir: Path,
@@ -122,8 +131,13 @@ def build_index(
     force: bool = False,
     progress: bool = False,
     encoder: Encoder | None = None,
+    executor: Callable[[Encoder], AbstractContextManager[Executor]] | None = None,
 ) -> BuildSummary:
-    """Build (or refresh) the index for a corpus folder; the old index stays live until the new one is complete."""
+    """Build (or refresh) the index for a corpus folder; the old index stays live until the new one is complete.
+
+    `executor`, given the encoder, opens where the per-item work runs (default: this process;
+    `distributed.ray_executor` for a Ray cluster).
+    """
     started = time.perf_counter()
     settings = settings or IndexSettings()
     corpus_dir, index_dir = Path(corpus_dir), Path(index_dir)
@@ -136,7 +150,8 @@ def build_index(
         if encoder is None or (encoder.name, encoder.kind) != (settings.model, settings.encoder):
             encoder = _choose_encoder(live, settings)
         previous = load_previous(*live, settings) if live is not None else Previous()
-        prepared = prepare_build(corpus_dir, settings, encoder, previous, progress)
+        with (executor or _local(progress))(encoder) as runner:
+            prepared = prepare_build(corpus_dir, settings, encoder, previous, runner)
         writer = BuildWriter(store.new_build_dir(index_dir))
         manifest = write_build(prepared, writer, encoder, settings, corpus_dir, started)
         # The writer hashed the files as they lie on disk, so reading them back again here would

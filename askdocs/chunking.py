@@ -166,7 +166,20 @@ def chunk_passages(
     overlap: int,
     known: Mapping[str, ChunkPlan] | None = None,
 ) -> tuple[list[Chunk], dict[str, ChunkPlan]]:
-    """Chunks for every passage, in order, and every passage's plan by `plan_key`.
+    """Chunks for every passage, in order, and every passage's plan by `plan_key` (plans made here)."""
+
+    def planner(todo: list[Passage]) -> list[ChunkPlan]:
+        return plan_chunks(todo, count_tokens, word_piece_offsets, chunk_tokens, overlap)
+
+    return chunk_with_planner(passages, planner, known)
+
+
+def chunk_with_planner(
+    passages: Sequence[Passage],
+    planner: Callable[[list[Passage]], list[ChunkPlan]],
+    known: Mapping[str, ChunkPlan] | None = None,
+) -> tuple[list[Chunk], dict[str, ChunkPlan]]:
+    """Chunks for every passage, in order, and every passage's plan by `plan_key`; `planner` plans the new ones.
 
     Plans in `known` (from the previous build, same settings and model) are reused, so only new or
     edited passages are tokenised again; on all of MedQuAD that was most of a rebuild's time.
@@ -174,8 +187,6 @@ def chunk_passages(
     known = known or {}
     keys = [plan_key(p) for p in passages]
     todo = [pid for pid, key in enumerate(keys) if key not in known]
-    fresh = dict(
-        zip(todo, plan_chunks([passages[pid] for pid in todo], count_tokens, word_piece_offsets, chunk_tokens, overlap))
-    )
+    fresh = dict(zip(todo, planner([passages[pid] for pid in todo]))) if todo else {}
     plans = [fresh[pid] if pid in fresh else known[key] for pid, key in enumerate(keys)]
     return chunks_from_plans(passages, plans), dict(zip(keys, plans))

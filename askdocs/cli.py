@@ -40,6 +40,12 @@ def ingest_main(argv: list[str] | None = None) -> int:
         default=IndexSettings().encoder,
         help="int8: quantised ONNX Runtime model, faster (default); fp32: the model as is",
     )
+    parser.add_argument(
+        "--ray",
+        metavar="SPEC",
+        help="run the per-file and per-chunk work on Ray: local:N (a private local instance with N workers), "
+        "auto (the running cluster) or a cluster address",
+    )
     parser.add_argument("--force", action="store_true", help="rebuild even when the index is up to date")
     parser.add_argument("--quiet", action="store_true", help="no progress bars")
     parser.add_argument("--verbose", action="store_true", help="log each step")
@@ -49,7 +55,15 @@ def ingest_main(argv: list[str] | None = None) -> int:
 
     settings = replace(IndexSettings(), model=args.model, max_file_bytes=args.max_file_bytes, encoder=args.encoder)
     try:
-        summary = build_index(Path(args.corpus), Path(args.index), settings, force=args.force, progress=not args.quiet)
+        executor = None
+        if args.ray is not None:
+            from askdocs.distributed import parse_spec, ray_executor
+
+            parse_spec(args.ray)  # a bad spec fails before any work
+            executor = ray_executor(args.ray, progress=not args.quiet)
+        summary = build_index(
+            Path(args.corpus), Path(args.index), settings, force=args.force, progress=not args.quiet, executor=executor
+        )
     except AskdocsError as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
@@ -69,8 +83,25 @@ def ask_main(argv: list[str] | None = None) -> int:
     ask.add_argument("--index", default="index", help="index folder (default: index/)")
     ask.add_argument("--k", type=int, default=5, help="number of passages (default: 5)")
     ask.add_argument("--json", action="store_true", help="print the hits as JSON")
+    serve = commands.add_parser("serve", help="answer questions over HTTP (GET /search, /health, /docs)")
+    serve.add_argument("--index", default="index", help="index folder (default: index/)")
+    serve.add_argument("--host", default="127.0.0.1", help="address to listen on (default: 127.0.0.1)")
+    serve.add_argument("--port", type=int, default=8000, help="port (default: 8000)")
+    serve.add_argument(
+        "--token", help="require `Authorization: Bearer TOKEN` (default: $ASKDOCS_TOKEN); needed beyond 127.0.0.1"
+    )
+    serve.add_argument("--workers", type=int, default=1, help="server processes (default: 1)")
     args = parser.parse_args(argv)
     _setup_logging(False)
+    if args.command == "serve":
+        from askdocs.api import serve as serve_api
+
+        try:
+            serve_api(Path(args.index), host=args.host, port=args.port, token=args.token, workers=args.workers)
+        except AskdocsError as error:
+            print(f"error: {error}", file=sys.stderr)
+            return 2
+        return 0
     from askdocs.presentation import hit_to_json, render_text
     from askdocs.search import Searcher
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import hashlib
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -86,10 +86,22 @@ def _scheme() -> str:
     return str(MinHash(num_perm=NUM_PERM).scheme)
 
 
-def minhash_signatures(texts: Sequence[str], known: Mapping[str, np.ndarray] | None = None) -> np.ndarray:
-    """Each text's MinHash signature (NUM_PERM uint32 values), taken from `known` (by content hash) where there."""
+def compute_signatures(texts: Sequence[str]) -> np.ndarray:
+    """Each text's MinHash signature over its word 3-shingles (NUM_PERM uint32 values)."""
     from datasketch import MinHash
 
+    signatures = np.zeros((len(texts), NUM_PERM), dtype=np.uint32)
+    for i, minhash in enumerate(MinHash.bulk((list(shingles(text)) for text in texts), num_perm=NUM_PERM)):
+        signatures[i] = minhash.hashvalues
+    return signatures
+
+
+def minhash_signatures(
+    texts: Sequence[str],
+    known: Mapping[str, np.ndarray] | None = None,
+    compute: Callable[[list[str]], np.ndarray] = compute_signatures,
+) -> np.ndarray:
+    """Each text's MinHash signature, taken from `known` (by content hash) where there, else from `compute`."""
     known = known or {}
     signatures = np.zeros((len(texts), NUM_PERM), dtype=np.uint32)
     todo = []
@@ -99,8 +111,8 @@ def minhash_signatures(texts: Sequence[str], known: Mapping[str, np.ndarray] | N
             todo.append(i)
         else:
             signatures[i] = row
-    for i, minhash in zip(todo, MinHash.bulk((list(shingles(texts[i])) for i in todo), num_perm=NUM_PERM)):
-        signatures[i] = minhash.hashvalues
+    if todo:
+        signatures[todo] = compute([texts[i] for i in todo])
     return signatures
 
 

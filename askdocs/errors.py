@@ -31,6 +31,10 @@ class Int8UnavailableError(AskdocsError):
     """The int8 encoder cannot run this model here (fp32 is used instead)."""
 
 
+class UnsafeBindError(AskdocsError):
+    """The HTTP API was asked to listen beyond this machine without a token."""
+
+
 def rebuild_hint(index_dir: object) -> str:
     """The command that rebuilds an index, for error messages."""
     return f"run `python ingest.py --index {index_dir}` to rebuild it"

@@ -13,11 +13,10 @@ from askdocs import store
 from askdocs.build import changed_files
 from askdocs.errors import AskdocsError
 from askdocs.index_format import Manifest
-from askdocs.presentation import marked_html, safe_html, safe_link
+from askdocs.presentation import MAX_QUESTION_CHARS, marked_html, safe_html, safe_link
 from askdocs.records import Hit
 from askdocs.search import Searcher
 
-MAX_QUESTION_CHARS = 1000
 EXAMPLES = (
     "When is imaging needed for low back pain?",
     "What exercises help hip pain?",

@@ -5,13 +5,14 @@ Nothing here touches the index folder; `build.py` writes the record as a build a
 
 from __future__ import annotations
 
+from abc import ABC, abstractmethod
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
-from askdocs.chunking import ChunkPlan, chunk_passages, cite
-from askdocs.dedup import DuplicateGroup, content_hash, merge_exact, merge_near, minhash_signatures
+from askdocs.chunking import ChunkPlan, chunk_with_planner, cite, plan_chunks
+from askdocs.dedup import DuplicateGroup, compute_signatures, content_hash, merge_exact, merge_near, minhash_signatures
 from askdocs.encoders import Encoder
 from askdocs.errors import EmptyCorpusError
 from askdocs.ranking import passage_vectors
@@ -49,18 +50,57 @@ class PreparedBuild:
         return np.stack([e.vector for e in self.embedded])
 
 
+class Executor(ABC):
+    """Where an ingest's per-item work runs: this process (`LocalExecutor`) or a Ray cluster
+    (`distributed.RayExecutor`). What is corpus-wide (duplicates, indexes, the build) stays with the caller."""
+
+    @abstractmethod
+    def read(self, files: list[CorpusFile], max_bytes: int) -> list[Document | SkippedFile]:
+        """Each file read (or skipped, with the reason), in order."""
+
+    @abstractmethod
+    def plan(self, passages: list[Passage], chunk_tokens: int, overlap: int) -> list[ChunkPlan]:
+        """Each passage's chunk plan, in order."""
+
+    @abstractmethod
+    def embed(self, texts: list[str], spans: list[list[tuple[int, int]]]) -> tuple[np.ndarray, list[np.ndarray]]:
+        """Each text's unit vector and its spans' vectors (`Encoder.encode_with_spans`)."""
+
+    @abstractmethod
+    def minhash(self, texts: list[str]) -> np.ndarray:
+        """Each text's MinHash signature (`dedup.compute_signatures`)."""
+
+
+class LocalExecutor(Executor):
+    """Everything in this process, with the given encoder."""
+
+    def __init__(self, encoder: Encoder, progress: bool = False) -> None:
+        self.encoder, self.progress = encoder, progress
+
+    def read(self, files: list[CorpusFile], max_bytes: int) -> list[Document | SkippedFile]:
+        from tqdm import tqdm
+
+        return [read_file(f, max_bytes) for f in tqdm(files, desc="reading", unit="file", disable=not self.progress)]
+
+    def plan(self, passages: list[Passage], chunk_tokens: int, overlap: int) -> list[ChunkPlan]:
+        return plan_chunks(passages, self.encoder.count_tokens, self.encoder.word_piece_offsets, chunk_tokens, overlap)
+
+    def embed(self, texts: list[str], spans: list[list[tuple[int, int]]]) -> tuple[np.ndarray, list[np.ndarray]]:
+        return self.encoder.encode_with_spans(texts, spans, progress=self.progress)
+
+    def minhash(self, texts: list[str]) -> np.ndarray:
+        return compute_signatures(texts)
+
+
 def read_corpus(
-    corpus_dir: Path, settings: IndexSettings, progress: bool
+    corpus_dir: Path, settings: IndexSettings, executor: Executor
 ) -> tuple[list[CorpusFile], list[Document], list[SkippedFile]]:
     """Read every corpus file; broken ones are skipped, never fatal."""
-    from tqdm import tqdm
-
     if not corpus_dir.is_dir():
         raise EmptyCorpusError(f"the corpus folder {corpus_dir} does not exist; create it and put documents in it")
     files, skipped = list_corpus(corpus_dir)
     documents: list[Document] = []
-    for file in tqdm(files, desc="reading", unit="file", disable=not progress):
-        result = read_file(file, settings.max_file_bytes)
+    for result in executor.read(files, settings.max_file_bytes):
         if isinstance(result, SkippedFile):
             skipped.append(result)
         else:
@@ -69,28 +109,28 @@ def read_corpus(
 
 
 def prepare_build(
-    corpus_dir: Path, settings: IndexSettings, encoder: Encoder, previous: Previous, progress: bool
+    corpus_dir: Path, settings: IndexSettings, encoder: Encoder, previous: Previous, executor: Executor
 ) -> PreparedBuild:
-    """Read, merge exact duplicates, chunk, embed (reusing `previous`), then merge near-duplicates."""
-    files, documents, skipped = read_corpus(corpus_dir, settings, progress)
+    """Read, merge exact duplicates, chunk, embed (reusing `previous`), then merge near-duplicates.
+
+    `encoder` names the vectors (cache keys) and their size; `executor` does the per-item work.
+    """
+    files, documents, skipped = read_corpus(corpus_dir, settings, executor)
     passages = [p for d in documents for p in d.passages]
     if not passages:
         reasons = "; ".join(f"{s.source}: {s.reason}" for s in skipped[:5]) or "it is empty"
         raise EmptyCorpusError(f"no indexable text in {corpus_dir} ({reasons}); the previous index, if any, is kept")
     exact = merge_exact(passages)
     chunk_tokens = min(settings.chunk_tokens, encoder.max_tokens)
-    chunks, plans = chunk_passages(
-        exact.passages,
-        encoder.count_tokens,
-        encoder.word_piece_offsets,
-        chunk_tokens,
-        settings.overlap_sentences,
-        known=previous.plans,
-    )
-    items, hashes, embedded = embed_chunks(chunks, encoder, previous.embeddings, progress)
+
+    def planner(todo: list[Passage]) -> list[ChunkPlan]:
+        return executor.plan(todo, chunk_tokens, settings.overlap_sentences)
+
+    chunks, plans = chunk_with_planner(exact.passages, planner, known=previous.plans)
+    items, hashes, embedded = embed_chunks(chunks, encoder.cache_name, previous.embeddings, executor.embed)
     vectors = np.stack([e.vector for e in items]) if items else np.zeros((0, encoder.dimension), np.float32)
     texts = [p.text for p in exact.passages]
-    signatures = minhash_signatures(texts, previous.minhashes)
+    signatures = minhash_signatures(texts, previous.minhashes, executor.minhash)
     unique, kept_chunks, rows, groups = _merge_near_duplicates(exact.passages, chunks, vectors, settings, signatures)
     # Chunks of passages merged away are kept in the cache, so they are not embedded again.
     merged_away = sorted(set(range(len(hashes))) - set(rows))

@@ -8,6 +8,9 @@ from typing import Any
 
 from askdocs.records import Citation, Hit
 
+# The longest question the page cuts to and the HTTP API accepts, in characters.
+MAX_QUESTION_CHARS = 1000
+
 
 def hit_to_json(hit: Hit) -> dict[str, Any]:
     """A hit as plain JSON-ready data."""

@@ -9,13 +9,13 @@ edited passages are tokenised and hashed again.
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import numpy as np
 
 from askdocs.chunking import ChunkPlan, sentences_in_embed_text
 from askdocs.dedup import NUM_PERM, content_hash
-from askdocs.encoders import Encoder
 from askdocs.index_format import BuildReader, Manifest
 from askdocs.records import Chunk
 from askdocs.settings import IndexSettings
@@ -76,16 +76,21 @@ def load_previous(build: BuildReader, manifest: Manifest, settings: IndexSetting
     return Previous(cache, build.plans() if same_chunking else {}, _minhashes(build))
 
 
+# Texts and each text's sentence spans in, their unit vectors and each span's vector out.
+EncodeWithSpans = Callable[[list[str], list[list[tuple[int, int]]]], tuple[np.ndarray, list[np.ndarray]]]
+
+
 def embed_chunks(
-    chunks: list[Chunk], encoder: Encoder, cache: dict[str, Embedded], progress: bool
+    chunks: list[Chunk], cache_name: str, cache: dict[str, Embedded], encode: EncodeWithSpans
 ) -> tuple[list[Embedded], list[str], int]:
-    """Embeddings for every chunk, from the cache where possible; returns them, their keys and how many were computed."""
-    keys = [chunk_key(encoder.cache_name, c) for c in chunks]
+    """Embeddings for every chunk, from the cache where possible (else `encode`, an encoder named `cache_name`);
+    returns them, their keys and how many were computed."""
+    keys = [chunk_key(cache_name, c) for c in chunks]
     missing: dict[str, Chunk] = {k: c for k, c in zip(keys, chunks) if k not in cache}
     if missing:
         todo = list(missing.items())
         spans = [sentences_in_embed_text(c)[1] for _, c in todo]
-        vectors, pooled = encoder.encode_with_spans([c.embed_text for _, c in todo], spans, progress=progress)
+        vectors, pooled = encode([c.embed_text for _, c in todo], spans)
         cache = {**cache, **{k: Embedded(v, p) for (k, _), v, p in zip(todo, vectors, pooled)}}
     embedded = sum(k in missing for k in keys)
     return [cache[k] for k in keys], keys, embedded

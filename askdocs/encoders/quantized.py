@@ -168,19 +168,24 @@ class Int8Transformer:
             raise Int8UnavailableError(f"could not export or load the int8 model ({error})") from error
 
     @classmethod
-    def load(cls, path: Path, input_names: list[str]) -> Int8Transformer:
-        """The int8 copy exported earlier to `path`, without the model it came from (so without PyTorch)."""
+    def load(cls, path: Path, input_names: list[str], single_thread: bool = False) -> Int8Transformer:
+        """The int8 copy exported earlier to `path`, without the model it came from (so without PyTorch).
+
+        `single_thread`: one single-threaded session for everything (a worker of a distributed ingest,
+        which runs one of these per core).
+        """
         loaded = cls.__new__(cls)
         loaded.input_names = list(input_names)
-        loaded._open(path)
+        loaded._open(path, single_thread)
         return loaded
 
-    def _open(self, path: Path) -> None:
+    def _open(self, path: Path, single_thread: bool = False) -> None:
         import onnxruntime
 
         self.path = path
-        self.session = onnx_session(onnxruntime, path, threads=0)  # a question: all cores on one text
-        self.workers = _cores()
+        # A question: all cores on one text.
+        self.session = onnx_session(onnxruntime, path, threads=1 if single_thread else 0)
+        self.workers = 1 if single_thread else _cores()
 
     @cached_property
     def bulk_session(self) -> Any:

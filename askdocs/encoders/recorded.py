@@ -30,13 +30,21 @@ _FEATURES = {"input_ids": "ids", "token_type_ids": "type_ids", "attention_mask":
 class RecordedInt8Encoder(Int8Runner):
     """An int8 encoder whose model and tokenizer come from a build's record instead of sentence-transformers."""
 
-    def __init__(self, name: str, onnx_path: Path, tokenizer_path: Path, entry: dict[str, Any], dimension: int) -> None:
+    def __init__(
+        self,
+        name: str,
+        onnx_path: Path,
+        tokenizer_path: Path,
+        entry: dict[str, Any],
+        dimension: int,
+        single_thread: bool = False,
+    ) -> None:
         from tokenizers import Tokenizer
 
         self.name, self.dimension = name, dimension
         self.cache_name = f"{name} [{entry.get('recipe', EXPORT_RECIPE)}]"
         self.max_tokens = int(entry["max_tokens"])
-        self.int8 = Int8Transformer.load(onnx_path, entry["inputs"])
+        self.int8 = Int8Transformer.load(onnx_path, entry["inputs"], single_thread)
         self._features = {input_name: _FEATURES[input_name] for input_name in entry["inputs"]}
         # Two copies, because truncation is a setting of the tokenizer: texts are counted whole
         # (chunking, a question's length) but encoded cut to the window.

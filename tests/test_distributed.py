@@ -1,0 +1,169 @@
+"""Ingest on a private local Ray instance gives the same index as a local ingest."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from askdocs import Searcher, store
+from askdocs.build import build_index
+from askdocs.distributed import parse_spec, ray_executor
+from askdocs.encoders import Encoder
+from askdocs.errors import AskdocsError
+from askdocs.index_format import CHUNKS, PASSAGES, PLANS, REPORT, TOKENIZER
+from askdocs.settings import IndexSettings
+from tests.conftest import ROOT, SEED_LIKE, make_pdf, write_corpus
+
+EXTRA = {
+    **SEED_LIKE,
+    "manual.pdf": make_pdf(["Page one says nothing.", "The warranty covers the pump for five years."]),
+    "notes.md": "# Sleep\n\nA pillow between the knees eases hip pain at night.\n",
+    "broken.pdf": b"%PDF-1.4 this is not a real pdf",
+}
+
+
+@pytest.fixture(scope="module")
+def both(tmp_path_factory: pytest.TempPathFactory, encoder: Encoder) -> tuple[Path, Path, Path]:
+    """(corpus, local index, Ray index) of the seed corpus plus a PDF, a Markdown file and a broken file."""
+    root = tmp_path_factory.mktemp("ray")
+    corpus = root / "corpus"
+    shutil.copytree(ROOT / "corpus", corpus)
+    write_corpus(corpus, EXTRA)
+    build_index(corpus, root / "local", IndexSettings(), encoder=encoder)
+    build_index(corpus, root / "ray", IndexSettings(), encoder=encoder, executor=ray_executor("local:2"))
+    return corpus, root / "local", root / "ray"
+
+
+def test_ray_and_local_ingest_store_the_same_passages_chunks_and_report(both: tuple[Path, Path, Path]) -> None:
+    _, local, ray = both
+    local_build, ray_build = store.live_build(local), store.live_build(ray)
+    for name in (PASSAGES, CHUNKS, REPORT, PLANS, TOKENIZER):
+        assert (ray_build / name).read_bytes() == (local_build / name).read_bytes(), name
+    report = json.loads((ray_build / REPORT).read_text())
+    assert [s["source"] for s in report["skipped"]] == ["broken.pdf"]
+    local_manifest, ray_manifest = store.open_live(local)[1], store.open_live(ray)[1]
+    assert ray_manifest.counts == local_manifest.counts
+    assert ray_manifest.question_encoder == local_manifest.question_encoder
+
+
+def test_ray_and_local_vectors_agree_to_1e_6(both: tuple[Path, Path, Path]) -> None:
+    _, local, ray = both
+    for merged in (False, True):
+        ours = store.open_live(ray)[0].chunk_vectors(merged=merged)
+        theirs = store.open_live(local)[0].chunk_vectors(merged=merged)
+        assert ours.vectors.shape == theirs.vectors.shape
+        np.testing.assert_allclose(ours.vectors, theirs.vectors, atol=1e-6)
+        np.testing.assert_array_equal(ours.offsets, theirs.offsets)
+        np.testing.assert_allclose(
+            np.asarray(ours.sentences, np.float32), np.asarray(theirs.sentences, np.float32), atol=1e-3
+        )
+
+
+def test_the_same_searcher_answers_the_same_from_either_index(both: tuple[Path, Path, Path]) -> None:
+    _, local, ray = both
+    cases = [json.loads(line) for line in (ROOT / "bench" / "seed_questions.jsonl").read_text().splitlines()]
+    questions = [case["question"] for case in cases[:10]] + ["How long does the pump warranty last?"]
+    from_local, from_ray = Searcher.load(local), Searcher.load(ray)
+    for question in questions:
+        expected = [(h.text, h.citations, h.highlight, h.confident) for h in from_local.search(question, k=5)]
+        assert [(h.text, h.citations, h.highlight, h.confident) for h in from_ray.search(question, k=5)] == expected
+    first = from_ray.search("How long does the pump warranty last?", k=1)[0]
+    assert (first.citations[0].source, first.citations[0].page) == ("manual.pdf", 2)
+
+
+def test_a_ray_reingest_of_an_edit_embeds_only_the_changed_chunk(both: tuple[Path, Path, Path], tmp_path: Path) -> None:
+    corpus, _, ray = both
+    index = tmp_path / "index"
+    shutil.copytree(ray, index)
+    notes = corpus / "notes.md"
+    notes.write_text(notes.read_text() + "\nA warm bath before bed relaxes stiff hips.\n", encoding="utf-8")
+    try:
+        done = subprocess.run(
+            [
+                sys.executable,
+                "ingest.py",
+                "--corpus",
+                str(corpus),
+                "--index",
+                str(index),
+                "--ray",
+                "local:1",
+                "--quiet",
+            ],
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+            timeout=600,
+        )
+    finally:
+        notes.write_text(EXTRA["notes.md"], encoding="utf-8")
+    assert done.returncode == 0, done.stderr
+    assert "chunks embedded: 1," in done.stdout
+    hits = Searcher.load(index).search("What relaxes stiff hips before bed?", k=1)
+    assert hits[0].citations[0].source == "notes.md" and "warm bath" in hits[0].text
+
+
+@pytest.mark.parametrize("spec", ["local:0", "local", "local:two", ""])
+def test_a_bad_ray_spec_is_refused_with_the_form_to_use(spec: str) -> None:
+    with pytest.raises(AskdocsError, match="--ray"):
+        parse_spec(spec)
+
+
+def test_a_bad_ray_spec_fails_before_any_work_and_keeps_the_index(tmp_path: Path) -> None:
+    corpus = write_corpus(tmp_path / "corpus", SEED_LIKE)
+    done = subprocess.run(
+        [sys.executable, "ingest.py", "--corpus", str(corpus), "--index", str(tmp_path / "index"), "--ray", "local:0"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert done.returncode == 2
+    assert "local:N" in done.stderr
+    assert not (tmp_path / "index").exists()
+
+
+def test_without_ray_nothing_imports_ray(tmp_path: Path) -> None:
+    corpus = write_corpus(tmp_path / "corpus", SEED_LIKE)
+    script = (
+        "import sys\nfrom askdocs.cli import ingest_main, ask_main\nfrom askdocs import Searcher\n"
+        f"assert ingest_main(['--corpus', {str(corpus)!r}, '--index', {str(tmp_path / 'index')!r}, '--quiet']) == 0\n"
+        f"Searcher.load({str(tmp_path / 'index')!r}).search('hip pain')\n"
+        "print('ray' in sys.modules)\n"
+    )
+    done = subprocess.run([sys.executable, "-c", script], cwd=ROOT, capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip().splitlines()[-1] == "False"
+
+
+def listening_addresses() -> set[str]:
+    """The local addresses of every listening TCP socket in this network namespace (from /proc)."""
+    found = set()
+    for table in ("/proc/net/tcp", "/proc/net/tcp6"):
+        for line in Path(table).read_text().splitlines()[1:]:
+            local, state = line.split()[1], line.split()[3]
+            if state == "0A":  # LISTEN
+                found.add(local)
+    return found
+
+
+def is_loopback(address: str) -> bool:
+    host = address.split(":")[0]
+    # 127.0.0.0/8, also as ::ffff:127.x.y.z, ends in 7F (each 32-bit word is written little-endian); ::1 is below.
+    return host.endswith("7F") or host == "00000000000000000000000001000000"
+
+
+def test_a_private_ray_instance_listens_on_loopback_only() -> None:
+    from askdocs.distributed import ray_session
+
+    before = listening_addresses()
+    with ray_session("local:1"):
+        opened = listening_addresses() - before
+    assert opened, "Ray opened no listening socket at all: the check saw nothing"
+    assert all(is_loopback(address) for address in opened), sorted(opened)
