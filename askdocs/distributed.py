@@ -128,6 +128,8 @@ def ray_executor(spec: str, progress: bool = False) -> Callable[[Encoder], Abstr
                 tokenizer_path.read_bytes(),
             )
             DataContext.get_current().enable_progress_bars = progress
+            # Ray Data logs every job it starts and ends: noise beside the ingest's own summary.
+            logging.getLogger("ray.data").setLevel(logging.WARNING)
             yield RayExecutor(ray.put(shipment), cpus)
 
     return open_ray

@@ -192,9 +192,14 @@ def driver_figures(data: Path, passages: int, rates: dict[str, Any] | None) -> d
         "exact_dedup", lambda: merge_exact([Passage(t, (Citation("x", doc_id=str(i)),)) for i, t in enumerate(texts)])
     )
     # Signatures are per-item work (the workers'); the driver only runs the LSH over them. Each distinct
-    # answer's signature is computed once and given to all its copies, so the LSH sees real duplicates.
+    # answer's signature is computed once; its copies keep 30 % of its values and get random others, so
+    # they are distinct passages to the LSH (as most of a real corpus is), with MedQuAD's own near
+    # duplicates among the first copy.
     distinct = compute_signatures(answers[: min(len(answers), passages)])
     signatures = distinct[np.arange(passages) % len(distinct)].astype(np.uint32)
+    copies = np.arange(passages) >= len(distinct)
+    changed = (rng.random(signatures.shape) < 0.7) & copies[:, None]
+    signatures[changed] = rng.integers(0, 2**32 - 1, size=int(changed.sum()), dtype=np.uint32)
     assert signatures.shape[1] == NUM_PERM
     vectors = rng.normal(size=(passages, 384)).astype(np.float32)
     vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
@@ -346,14 +351,17 @@ def main() -> None:
     args = parser.parse_args()
     parts = set(args.parts.split(","))
     results: dict[str, Any] = json.loads(args.out.read_text()) if args.out.exists() else {}
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    # Each part's figures are saved as soon as it ends; parts not run keep their figures from before.
     if "ray" in parts:
         results["ray"] = ray_figures(args.data, args.slice)
+        args.out.write_text(json.dumps(results, indent=1))
     if "driver" in parts:
         results["driver"] = driver_figures(args.data, args.passages, results.get("ray", {}).get("per_worker_rates"))
+        args.out.write_text(json.dumps(results, indent=1))
     if "api" in parts:
         results["api"] = api_figures(args.data, args.clients, args.seconds)
-    args.out.parent.mkdir(parents=True, exist_ok=True)
-    args.out.write_text(json.dumps(results, indent=1))
+        args.out.write_text(json.dumps(results, indent=1))
     print(json.dumps(results, indent=1))
     print(f"results written to {args.out}")
 

@@ -167,3 +167,69 @@ def test_a_private_ray_instance_listens_on_loopback_only() -> None:
         opened = listening_addresses() - before
     assert opened, "Ray opened no listening socket at all: the check saw nothing"
     assert all(is_loopback(address) for address in opened), sorted(opened)
+
+
+def ray_map_workers() -> list[int]:
+    """Pids of the Ray actors running a Ray Data map (the chunk, embedding and MinHash workers)."""
+    pids = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                command = (entry / "cmdline").read_bytes()
+            except OSError:
+                continue
+            if b"MapWorker" in command:
+                pids.append(int(entry.name))
+    return pids
+
+
+def test_a_worker_killed_mid_ingest_is_retried_or_fails_cleanly_keeping_the_old_build(tmp_path: Path) -> None:
+    import os
+    import random
+    import signal
+    import time
+
+    index = tmp_path / "index"
+    small = write_corpus(tmp_path / "small", SEED_LIKE)
+    assert (
+        subprocess.run(
+            [sys.executable, "ingest.py", "--corpus", str(small), "--index", str(index), "--quiet"],
+            cwd=ROOT,
+            timeout=300,
+        ).returncode
+        == 0
+    )
+    old_build = store.current_token(index)
+    words = "pump valve seal filter motor belt gear spring lever bolt hinge latch".split()
+    rng = random.Random(7)
+    paragraphs = [" ".join(rng.choice(words) for _ in range(60)) + "." for _ in range(1500)]
+    large = write_corpus(tmp_path / "large", {"parts.txt": "\n\n".join(paragraphs) + "\n"})
+    ingest = subprocess.Popen(
+        [sys.executable, "ingest.py", "--corpus", str(large), "--index", str(index), "--ray", "local:1", "--quiet"],
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    killed = None
+    deadline = time.monotonic() + 300
+    while killed is None and ingest.poll() is None and time.monotonic() < deadline:
+        workers = ray_map_workers()
+        if workers:
+            time.sleep(2)  # into the work, not its start
+            try:
+                os.kill(workers[0], signal.SIGKILL)
+                killed = workers[0]
+            except ProcessLookupError:  # that pool had finished its step: wait for the next one
+                continue
+        time.sleep(0.2)
+    out, err = ingest.communicate(timeout=600)
+    assert killed is not None, "no Ray worker was seen to kill"
+    if ingest.returncode == 0:  # Ray restarted the actor and retried its work
+        assert "chunks: 1500" in out
+        hits = Searcher.load(index).search("pump valve seal", k=1)
+        assert hits and hits[0].citations[0].source == "parts.txt"
+    else:  # or the ingest failed with a clear error, and the old build is still live
+        assert ingest.returncode == 2 and "Ray failed" in err and "previous index is kept" in err, err
+        assert store.current_token(index) == old_build
+        assert Searcher.load(index).search("hip pain", k=1)
