@@ -233,3 +233,32 @@ def test_a_worker_killed_mid_ingest_is_retried_or_fails_cleanly_keeping_the_old_
         assert ingest.returncode == 2 and "Ray failed" in err and "previous index is kept" in err, err
         assert store.current_token(index) == old_build
         assert Searcher.load(index).search("hip pain", k=1)
+
+
+class _ProbeWorker:
+    """Builds the real `_Worker` (what a Ray ingest runs), embeds a text with it, and lists what it imported."""
+
+    def __init__(self, shipment: object) -> None:
+        import pickle
+
+        from askdocs.distributed import _Worker
+
+        worker = _Worker(shipment)
+        item = np.array([pickle.dumps(("A pillow between the knees eases hip pain.", [(0, 8)]))], dtype=object)
+        self.vector = pickle.loads(worker({"i": np.array([0]), "item": item}, op="embed")["result"][0])[0]
+
+    def report(self) -> tuple[np.ndarray, list[str]]:
+        return self.vector, sorted({name.split(".")[0] for name in sys.modules})
+
+
+def test_ray_workers_embed_without_importing_pytorch(encoder: Encoder) -> None:
+    import ray
+    from ray import cloudpickle
+
+    cloudpickle.register_pickle_by_value(sys.modules[__name__])  # the workers cannot import tests/
+    with ray_executor("local:1")(encoder) as executor:
+        probe = ray.remote(num_cpus=1)(_ProbeWorker).remote(executor.shipment)  # type: ignore[attr-defined]
+        vector, imported = ray.get(probe.report.remote())
+    np.testing.assert_allclose(vector, encoder.encode(["A pillow between the knees eases hip pain."])[0], atol=1e-6)
+    assert "onnxruntime" in imported
+    assert "torch" not in imported and "sentence_transformers" not in imported
