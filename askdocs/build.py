@@ -16,8 +16,6 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-import numpy as np
-
 from askdocs import store
 from askdocs.chunking import sentence_spans
 from askdocs.encoders import Encoder, load_encoder, recorded_encoder
@@ -116,7 +114,9 @@ def _choose_encoder(live: tuple[BuildReader, Manifest] | None, settings: IndexSe
     return load_encoder(settings.model, settings.encoder)
 
 
-def _local(progress: bool) -> Callable[[Encoder], AbstractContextManager[Executor]]:
+def local_executor(progress: bool = False) -> Callable[[Encoder], AbstractContextManager[Executor]]:
+    """For `build_index(executor=...)`: the per-item work in this process (the default)."""
+
     def open_local(encoder: Encoder) -> AbstractContextManager[Executor]:
         return nullcontext(LocalExecutor(encoder, progress))
 
@@ -150,7 +150,7 @@ def build_index(
         if encoder is None or (encoder.name, encoder.kind) != (settings.model, settings.encoder):
             encoder = _choose_encoder(live, settings)
         previous = load_previous(*live, settings) if live is not None else Previous()
-        with (executor or _local(progress))(encoder) as runner:
+        with (executor or local_executor(progress))(encoder) as runner:
             prepared = prepare_build(corpus_dir, settings, encoder, previous, runner)
         writer = BuildWriter(store.new_build_dir(index_dir))
         manifest = write_build(prepared, writer, encoder, settings, corpus_dir, started)
@@ -176,13 +176,10 @@ def write_build(
     started: float,
 ) -> Manifest:
     """Write a prepared build's files and, last, its manifest."""
-    vectors = prepared.vectors()
-    vector_index = build_vector_index(vectors)
+    vector_index = build_vector_index(prepared.vectors)
     vector_index.save(writer.path(VECTOR_INDEX_STEM + vector_index.suffix))
-    writer.chunk_vectors(vectors, [e.sentences for e in prepared.embedded])
-    merged = [e for _, e in prepared.merged_away]
-    merged_vectors = np.stack([e.vector for e in merged]) if merged else np.zeros((0, encoder.dimension), np.float32)
-    writer.chunk_vectors(merged_vectors, [e.sentences for e in merged], merged=True)
+    writer.chunk_vectors(prepared.vectors, [e.sentences for e in prepared.embedded])
+    writer.chunk_vectors(prepared.merged_vectors, [e.sentences for _, e in prepared.merged_away], merged=True)
     writer.reusables([h for h, _ in prepared.merged_away], prepared.plans, prepared.minhash_keys, prepared.minhashes)
     build_keyword_index(
         [c.embed_text for c in prepared.chunks],
@@ -195,9 +192,10 @@ def write_build(
         ChunkRow(c.passage_id, c.span, h, tuple(sentence_spans(c.text)), c.citations)
         for c, h in zip(prepared.chunks, prepared.hashes)
     )
-    writer.rows(prepared.passages, rows)
+    passages = prepared.deduped.passages
+    writer.rows(passages, rows)
     # Lookups the searcher would otherwise rebuild by parsing every row at load.
-    writer.lookups([c.passage_id for c in prepared.chunks], (p.citations for p in prepared.passages))
+    writer.lookups([c.passage_id for c in prepared.chunks], (p.citations for p in passages))
     question_encoder = encoder.record(writer.path(TOKENIZER))
     writer.report(_report(prepared))
     return writer.finish(
@@ -224,7 +222,7 @@ def _report(prepared: PreparedBuild) -> dict[str, Any]:
         "dropped": [vars(d) for doc in prepared.documents for d in doc.dropped],
         "duplicate_groups": [
             {"kind": g.kind, "text": g.text[:300], "citations": [c.to_json() for c in g.citations]}
-            for g in prepared.groups
+            for g in prepared.deduped.groups
         ],
     }
 
@@ -234,11 +232,11 @@ def _counts(prepared: PreparedBuild) -> BuildCounts:
         files=len(prepared.documents),
         skipped_files=len(prepared.skipped),
         passages_read=prepared.passages_read,
-        passages=len(prepared.passages),
+        passages=len(prepared.deduped.passages),
         chunks=len(prepared.chunks),
-        duplicates_merged=prepared.passages_read - len(prepared.passages),
-        exact_groups=sum(g.kind == "exact" for g in prepared.groups),
-        near_groups=sum(g.kind == "near" for g in prepared.groups),
+        duplicates_merged=prepared.passages_read - len(prepared.deduped.passages),
+        exact_groups=prepared.deduped.count("exact"),
+        near_groups=prepared.deduped.count("near"),
         dropped_lines=sum(len(doc.dropped) for doc in prepared.documents),
         chunks_embedded=prepared.chunks_embedded,
         chunks_reused=prepared.chunks_reused,

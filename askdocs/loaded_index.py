@@ -18,7 +18,7 @@ class LoadedIndex:
     """The files of one build, opened; arrays memory-mapped and rows parsed only when a hit needs them."""
 
     def __init__(self, index_dir: Path, reader: BuildReader, manifest: Manifest) -> None:
-        settings = manifest.index_settings(index_dir)
+        self.settings = settings = manifest.index_settings(index_dir)
         self.manifest = manifest
         try:
             self.vector_index = open_vector_index(reader.path(VECTOR_INDEX_STEM), manifest.vector_index)

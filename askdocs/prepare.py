@@ -12,7 +12,15 @@ from pathlib import Path
 import numpy as np
 
 from askdocs.chunking import ChunkPlan, chunk_with_planner, cite, plan_chunks
-from askdocs.dedup import DuplicateGroup, compute_signatures, content_hash, merge_exact, merge_near, minhash_signatures
+from askdocs.dedup import (
+    DedupResult,
+    DuplicateGroup,
+    compute_signatures,
+    content_hash,
+    merge_exact,
+    merge_near,
+    minhash_signatures,
+)
 from askdocs.encoders import Encoder
 from askdocs.errors import EmptyCorpusError
 from askdocs.ranking import passage_vectors
@@ -30,24 +38,18 @@ class PreparedBuild:
     documents: list[Document]
     skipped: list[SkippedFile]
     passages_read: int
-    passages: list[Passage]  # unique, by passage id
+    deduped: DedupResult  # the unique passages, by passage id, and every duplicate group merged
     chunks: list[Chunk]  # by chunk id, a passage's chunks consecutive and in passage order
     embedded: list[Embedded]  # each chunk's vectors
+    vectors: np.ndarray  # the same chunk vectors as one float32 array
     hashes: list[str]  # each chunk's embedding key
     merged_away: list[tuple[str, Embedded]]  # chunks of passages merged as near-duplicates, kept for reuse
+    merged_vectors: np.ndarray  # their vectors as one array
     plans: dict[str, ChunkPlan]
     minhash_keys: list[str]  # content hash of each exact-deduplicated passage's text
     minhashes: np.ndarray
-    groups: list[DuplicateGroup]
     chunks_embedded: int  # of every chunk, before near-duplicates were merged
     chunks_reused: int  # ... taken from the previous build instead
-    dimension: int
-
-    def vectors(self) -> np.ndarray:
-        """The chunk vectors as one float32 array."""
-        if not self.embedded:
-            return np.zeros((0, self.dimension), np.float32)
-        return np.stack([e.vector for e in self.embedded])
 
 
 class Executor(ABC):
@@ -139,18 +141,18 @@ def prepare_build(
         documents=documents,
         skipped=skipped,
         passages_read=len(passages),
-        passages=unique,
+        deduped=DedupResult(unique, exact.groups + groups),
         chunks=kept_chunks,
         embedded=[items[i] for i in rows],
+        vectors=vectors[rows],
         hashes=[hashes[i] for i in rows],
         merged_away=[(hashes[i], items[i]) for i in merged_away],
+        merged_vectors=vectors[merged_away],
         plans=plans,
         minhash_keys=[content_hash(t) for t in texts],
         minhashes=signatures,
-        groups=exact.groups + groups,
         chunks_embedded=embedded,
         chunks_reused=len(chunks) - embedded,
-        dimension=encoder.dimension,
     )
 
 

@@ -34,11 +34,11 @@ class Searcher:
         self.index_dir = index_dir
         self.build = reader.build
         self.manifest = manifest
-        self.index_settings: IndexSettings = manifest.index_settings(index_dir)
         # Query-time settings: these defaults, or what `load` or each `search` is given.
         self.ranking = ranking or RankingSettings()
         self.encoder = encoder
         self.index = LoadedIndex(index_dir, reader, manifest)
+        self.index_settings: IndexSettings = self.index.settings
 
     @classmethod
     def load(

@@ -98,10 +98,9 @@ def same_index(a: Path, b: Path) -> dict[str, object]:
 
 
 def ray_figures(data: Path, count: int) -> dict[str, object]:
-    from askdocs.build import build_index
+    from askdocs.build import build_index, local_executor
     from askdocs.distributed import ray_executor
     from askdocs.encoders import load_encoder
-    from askdocs.prepare import LocalExecutor
     from askdocs.settings import IndexSettings
 
     corpus = slice_corpus(data, count)
@@ -109,7 +108,7 @@ def ray_figures(data: Path, count: int) -> dict[str, object]:
     out: dict[str, object] = {"slice_answers": count}
     indexes = {}
     for name, factory in [
-        ("local", lambda e: _nothing(LocalExecutor(e))),
+        ("local", local_executor()),
         ("ray_local_1", ray_executor("local:1")),
         ("ray_local_2", ray_executor("local:2")),
     ]:
@@ -136,11 +135,6 @@ def ray_figures(data: Path, count: int) -> dict[str, object]:
         "passages_minhashed_per_s": round(count / max(one.get("minhash", 1e-9), 1e-9), 1),
     }
     return out
-
-
-@contextmanager
-def _nothing(value: Any) -> Any:
-    yield value
 
 
 def ray_overhead(encoder: Any) -> dict[str, float]:
