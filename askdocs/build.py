@@ -22,6 +22,7 @@ from askdocs.encoders import Encoder, load_encoder, recorded_encoder
 from askdocs.fileio import file_sha256
 from askdocs.index_format import (
     KEYWORD_DIR,
+    READERS_VERSION,
     TOKENIZER,
     VECTOR_INDEX_STEM,
     BuildCounts,
@@ -32,7 +33,7 @@ from askdocs.index_format import (
 )
 from askdocs.keyword import build_keyword_index
 from askdocs.prepare import Executor, LocalExecutor, PreparedBuild, prepare_build
-from askdocs.readers import CorpusFile, SkippedFile, list_corpus
+from askdocs.readers import CorpusFile, Document, SkippedFile, format_of, list_corpus
 from askdocs.reuse import Previous, load_previous
 from askdocs.settings import IndexSettings
 from askdocs.vector_index import build_vector_index
@@ -60,12 +61,21 @@ class BuildSummary:
             f"files read: {c.files}, skipped: {len(self.skipped)}",
             f"passages: {c.passages} ({c.duplicates_merged} duplicates merged: "
             f"{c.exact_groups} exact groups, {c.near_groups} near groups), chunks: {c.chunks}",
+            "files by format: " + ", ".join(_format_counts(c.formats)),
             f"lines dropped as boilerplate: {c.dropped_lines} (listed in report.json)",
             f"chunks embedded: {c.chunks_embedded}, reused from the previous index: {c.chunks_reused}",
             f"index: {self.vector_index} at {self.index_dir}, {self.seconds:.1f} s",
         ]
         out += [f"  skipped {s.source}: {s.reason}" for s in self.skipped]
         return out
+
+
+def _format_counts(formats: dict[str, dict[str, int]]) -> list[str]:
+    """`.pdf 3 (1 skipped)` for each format."""
+    return [
+        f"{suffix} {n['read']}" + (f" ({n['skipped']} skipped)" if n["skipped"] else "")
+        for suffix, n in sorted(formats.items())
+    ]
 
 
 def corpus_fingerprint(files: list[CorpusFile], digests: dict[str, str]) -> dict[str, dict[str, Any]]:
@@ -93,7 +103,12 @@ def _is_current(corpus_dir: Path, manifest: Manifest, settings: IndexSettings) -
     """True when the build of this manifest was made from this corpus with these settings."""
     # An int8 build from before the question encoder was recorded is rebuilt once (its embeddings
     # are reused), so that searching it no longer needs PyTorch.
-    return manifest.records_encoder and manifest.settings == settings and not changed_files(corpus_dir, manifest)
+    return (
+        manifest.records_encoder
+        and manifest.readers_version == READERS_VERSION
+        and manifest.settings == settings
+        and not changed_files(corpus_dir, manifest)
+    )
 
 
 def is_up_to_date(corpus_dir: Path, index_dir: Path, settings: IndexSettings) -> bool:
@@ -218,6 +233,7 @@ def write_build(
 def _report(prepared: PreparedBuild) -> dict[str, Any]:
     """The build's report for people: files skipped, lines dropped, duplicate groups."""
     return {
+        "files_by_format": files_by_format(prepared.documents, prepared.skipped),
         "skipped": [vars(s) for s in prepared.skipped],
         "dropped": [vars(d) for doc in prepared.documents for d in doc.dropped],
         "duplicate_groups": [
@@ -240,4 +256,14 @@ def _counts(prepared: PreparedBuild) -> BuildCounts:
         dropped_lines=sum(len(doc.dropped) for doc in prepared.documents),
         chunks_embedded=prepared.chunks_embedded,
         chunks_reused=prepared.chunks_reused,
+        formats=files_by_format(prepared.documents, prepared.skipped),
     )
+
+
+def files_by_format(documents: list[Document], skipped: list[SkippedFile]) -> dict[str, dict[str, int]]:
+    """Files read and skipped, by format (suffix)."""
+    counts: dict[str, dict[str, int]] = {}
+    for sources, key in (([d.source for d in documents], "read"), ([s.source for s in skipped], "skipped")):
+        for source in sources:
+            counts.setdefault(format_of(source), {"read": 0, "skipped": 0})[key] += 1
+    return counts

@@ -29,6 +29,7 @@ import numpy as np
 from askdocs.chunking import ChunkPlan
 from askdocs.encoders import Encoder
 from askdocs.errors import AskdocsError
+from askdocs.formats import ReadLimits
 from askdocs.prepare import Executor
 from askdocs.readers import CorpusFile, Document, SkippedFile
 from askdocs.records import Passage
@@ -141,13 +142,13 @@ class RayExecutor(Executor):
     def __init__(self, shipment: Any, cpus: int) -> None:
         self.shipment, self.cpus = shipment, cpus
 
-    def read(self, files: list[CorpusFile], max_bytes: int) -> list[Document | SkippedFile]:
+    def read(self, files: list[CorpusFile], limits: ReadLimits) -> list[Document | SkippedFile]:
         import ray.data
 
         rows = [{"i": i, "item": pickle.dumps(f)} for i, f in enumerate(files)]
         if not rows:
             return []
-        done = ray.data.from_items(rows).map(_read_row, fn_kwargs={"max_bytes": max_bytes}, num_cpus=1)
+        done = ray.data.from_items(rows).map(_read_row, fn_kwargs={"limits": limits}, num_cpus=1)
         return _in_order(_run(done, "reading the corpus"))
 
     def plan(self, passages: list[Passage], chunk_tokens: int, overlap: int) -> list[ChunkPlan]:
@@ -197,11 +198,11 @@ def _in_order(rows: list[dict[str, Any]]) -> list[Any]:
     return [pickle.loads(row["result"]) for row in sorted(rows, key=lambda row: int(row["i"]))]
 
 
-def _read_row(row: dict[str, Any], max_bytes: int) -> dict[str, Any]:
+def _read_row(row: dict[str, Any], limits: ReadLimits) -> dict[str, Any]:
     """A Ray task: read and clean one corpus file."""
     from askdocs.readers import read_file
 
-    return {"i": row["i"], "result": pickle.dumps(read_file(pickle.loads(row["item"]), max_bytes))}
+    return {"i": row["i"], "result": pickle.dumps(read_file(pickle.loads(row["item"]), limits))}
 
 
 class _Worker:

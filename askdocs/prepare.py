@@ -23,6 +23,7 @@ from askdocs.dedup import (
 )
 from askdocs.encoders import Encoder
 from askdocs.errors import EmptyCorpusError
+from askdocs.formats import ReadLimits
 from askdocs.ranking import passage_vectors
 from askdocs.readers import CorpusFile, Document, SkippedFile, list_corpus, read_file
 from askdocs.records import Chunk, Passage
@@ -57,7 +58,7 @@ class Executor(ABC):
     (`distributed.RayExecutor`). What is corpus-wide (duplicates, indexes, the build) stays with the caller."""
 
     @abstractmethod
-    def read(self, files: list[CorpusFile], max_bytes: int) -> list[Document | SkippedFile]:
+    def read(self, files: list[CorpusFile], limits: ReadLimits) -> list[Document | SkippedFile]:
         """Each file read (or skipped, with the reason), in order."""
 
     @abstractmethod
@@ -79,10 +80,10 @@ class LocalExecutor(Executor):
     def __init__(self, encoder: Encoder, progress: bool = False) -> None:
         self.encoder, self.progress = encoder, progress
 
-    def read(self, files: list[CorpusFile], max_bytes: int) -> list[Document | SkippedFile]:
+    def read(self, files: list[CorpusFile], limits: ReadLimits) -> list[Document | SkippedFile]:
         from tqdm import tqdm
 
-        return [read_file(f, max_bytes) for f in tqdm(files, desc="reading", unit="file", disable=not self.progress)]
+        return [read_file(f, limits) for f in tqdm(files, desc="reading", unit="file", disable=not self.progress)]
 
     def plan(self, passages: list[Passage], chunk_tokens: int, overlap: int) -> list[ChunkPlan]:
         return plan_chunks(passages, self.encoder.count_tokens, self.encoder.word_piece_offsets, chunk_tokens, overlap)
@@ -102,7 +103,7 @@ def read_corpus(
         raise EmptyCorpusError(f"the corpus folder {corpus_dir} does not exist; create it and put documents in it")
     files, skipped = list_corpus(corpus_dir)
     documents: list[Document] = []
-    for result in executor.read(files, settings.max_file_bytes):
+    for result in executor.read(files, settings.read_limits()):
         if isinstance(result, SkippedFile):
             skipped.append(result)
         else:

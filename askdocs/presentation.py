@@ -20,16 +20,30 @@ def hit_to_json(hit: Hit) -> dict[str, Any]:
 
 
 def citation_label(citation: Citation) -> str:
-    """`file.txt, line 12`, `file.pdf, page 3` or `Title [id]`."""
-    parts = [citation.source]
-    if citation.page is not None:
-        parts.append(f"page {citation.page}")
-    if citation.line is not None:
-        parts.append(f"line {citation.line}")
-    if citation.doc_id is not None:
-        parts.append(f"id {citation.doc_id}")
-    label = ", ".join(parts)
-    return f"{citation.title}: {label}" if citation.title and citation.doc_id is not None else label
+    """Where to open a hit: `file.txt, line 12`, `deck.pptx, slide 3 "Results"`, `book.xlsx, sheet Q3, row 7`,
+    `guide.docx, Setup > Linux, paragraph 14`, `scan.pdf, page 3 (OCR)` or `Title: file, id 7`."""
+    c = citation
+    parts = [f"{c.source}#{c.anchor}" if c.anchor else c.source]
+    if c.chapter is not None:
+        parts.append(f"chapter {c.chapter}")
+    if c.slide is not None:
+        parts.append(f"slide {c.slide}" + (f' "{c.section}"' if c.section else ""))
+    elif c.section:
+        parts.append(c.section)
+    if c.sheet is not None:
+        parts.append(f"sheet {c.sheet}")
+    if c.row is not None:
+        parts.append(f"row {c.row}")
+    if c.page is not None:
+        parts.append(f"page {c.page}")
+    if c.paragraph is not None:
+        parts.append(f"paragraph {c.paragraph}")
+    if c.line is not None:
+        parts.append(f"line {c.line}")
+    if c.doc_id is not None:
+        parts.append(f"id {c.doc_id}")
+    label = ", ".join(parts) + (" (OCR)" if c.ocr else "")
+    return f"{c.title}: {label}" if c.title and c.doc_id is not None else label
 
 
 def render_text(question: str, hits: list[Hit]) -> str:

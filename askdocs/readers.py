@@ -8,21 +8,12 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
-from askdocs import formats
-from askdocs.formats import DroppedLine, ParsedFile
+from askdocs.formats import FORMATS, DroppedLine, ParseContext, ReadLimits, SkipFileError, decode_text
 from askdocs.records import Passage
 
 logger = logging.getLogger(__name__)
 
-TEXT_FORMATS = {
-    ".txt": formats.parse_text,
-    ".md": formats.parse_markdown,
-    ".markdown": formats.parse_markdown,
-    ".html": formats.parse_html,
-    ".htm": formats.parse_html,
-    ".jsonl": formats.parse_jsonl,
-}
-SUPPORTED = (*TEXT_FORMATS, ".pdf")
+SUPPORTED = tuple(FORMATS)
 
 
 @dataclass(frozen=True)
@@ -80,47 +71,39 @@ def list_corpus(corpus_dir: Path) -> tuple[list[CorpusFile], list[SkippedFile]]:
 
 def decode(data: bytes) -> str | None:
     """The text of a file in whatever encoding it is in, or None for binary data."""
-    if b"\x00" in data[:8192]:
-        return None
     try:
-        return data.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        pass
-    from charset_normalizer import from_bytes
-
-    best = from_bytes(data).best()
-    if best is None:
+        return decode_text(data)
+    except SkipFileError:
         return None
-    # Short samples fit many single-byte code pages equally well; Windows-1252 (a superset of
-    # Latin-1) is by far the likeliest for Western text, so it wins a tie.
-    western = from_bytes(data, cp_isolation=["cp1252"]).best()
-    if western is not None and western.chaos <= best.chaos + 0.01:
-        return str(western)
-    return str(best)
 
 
-def read_file(file: CorpusFile, max_bytes: int) -> Document | SkippedFile:
+def format_of(source: str) -> str:
+    """The format name a file is counted under: its suffix, lower case (`.pdf`), or `(none)`."""
+    return Path(source).suffix.lower() or "(none)"
+
+
+def read_file(file: CorpusFile, limits: ReadLimits | int) -> Document | SkippedFile:
     """Read and parse one corpus file, or say why it was skipped."""
+    if isinstance(limits, int):
+        limits = ReadLimits(max_bytes=limits)
     suffix = file.path.suffix.lower()
-    if suffix not in SUPPORTED:
+    fmt = FORMATS.get(suffix)
+    if fmt is None:
         return SkippedFile(file.source, f"unsupported format '{suffix or file.path.name}'")
     if file.size == 0:
         return SkippedFile(file.source, "empty file")
-    if file.size > max_bytes:
-        return SkippedFile(file.source, f"larger than the {max_bytes:,}-byte limit (--max-file-bytes)")
+    if file.size > limits.max_bytes:
+        return SkippedFile(file.source, f"larger than the {limits.max_bytes:,}-byte limit (--max-file-bytes)")
     data = file.path.read_bytes()
     digest = hashlib.sha256(data).hexdigest()
     try:
-        if suffix == ".pdf":
-            parsed: ParsedFile = formats.parse_pdf(file.source, data)
-        else:
-            text = decode(data)
-            if text is None:
-                return SkippedFile(file.source, "binary or undecodable content")
-            parsed = TEXT_FORMATS[suffix](file.source, text)
+        parsed = fmt.parse(ParseContext(file.source, limits), data)
+    except SkipFileError as reason:
+        logger.warning("skipping %s: %s", file.source, reason)
+        return SkippedFile(file.source, str(reason))
     except Exception as error:  # noqa: BLE001 - a broken file must never stop the ingest
         logger.warning("skipping %s: %s", file.source, error)
-        return SkippedFile(file.source, f"could not be parsed: {error}")
+        return SkippedFile(file.source, f"could not be parsed: {type(error).__name__}: {error}"[:500])
     if not parsed.passages:
         return SkippedFile(file.source, "no text to index")
     return Document(file.source, digest, file.size, parsed.passages, parsed.dropped)

@@ -8,7 +8,8 @@ from typing import Any
 
 @dataclass(frozen=True)
 class Citation:
-    """Where a passage comes from: a file and line, a JSONL record id, or a PDF page."""
+    """Where a passage comes from: a file and the place in it a person can open (a line, a page,
+    a slide, a sheet row, a heading path, a record id); unset fields are None."""
 
     source: str
     line: int | None = None
@@ -18,6 +19,20 @@ class Citation:
     page: int | None = None
     # Character span, in the stored passage text, of the text this citation covers.
     span: tuple[int, int] | None = None
+    # The heading path of the enclosing section ("Setup > Linux"), a slide's title or an e-book chapter's.
+    section: str | None = None
+    # Word/ODT: the paragraph's number in the document body (1-based, tables' rows counted as paragraphs).
+    paragraph: int | None = None
+    slide: int | None = None
+    sheet: str | None = None
+    # Spreadsheet or CSV row number, as the application shows it (1-based, the header row included).
+    row: int | None = None
+    # E-book chapter number (reading order, 1-based).
+    chapter: int | None = None
+    # HTML: the id of the nearest heading or section, so `source#anchor` opens at it.
+    anchor: str | None = None
+    # True when the text was read by OCR from an image (a scanned page), so it may hold misreadings.
+    ocr: bool | None = None
 
     def to_json(self) -> dict[str, Any]:
         """Plain dict with the unset fields left out."""

@@ -8,6 +8,7 @@ from dataclasses import asdict, dataclass, fields
 from typing import Any
 
 from askdocs.errors import IndexMismatchError
+from askdocs.formats.base import ReadLimits
 
 DEFAULT_MODEL = "all-MiniLM-L6-v2"
 ENCODERS = ("int8", "fp32")
@@ -34,6 +35,10 @@ class IndexSettings:
     encoder: str = "int8"
     # Files larger than this are skipped and reported.
     max_file_bytes: int = 50_000_000
+    # Seconds one file may take to read (a hostile or enormous file is skipped, not a stalled ingest).
+    max_file_seconds: float = 300.0
+    # Read PDF pages without a text layer and image files (.png, .jpg, .tiff) with OCR.
+    ocr: bool = True
     # BM25's term-frequency saturation and length normalisation, stored in the keyword index. A small
     # k1 makes the keyword score mostly "which rare words of the question occur", which complements
     # the dense score best (tuned on the MedQuAD dev split; see docs/quality.md).
@@ -47,6 +52,10 @@ class IndexSettings:
         """Plain dict for the manifest."""
         return asdict(self)
 
+    def read_limits(self) -> ReadLimits:
+        """The limits and switches a format parser applies to each file."""
+        return ReadLimits(max_bytes=self.max_file_bytes, max_seconds=self.max_file_seconds, ocr=self.ocr)
+
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> IndexSettings:
         """Settings from a manifest; unknown or missing keys mean another version.
@@ -55,7 +64,8 @@ class IndexSettings:
         a build keeps loading.
         """
         names = {f.name for f in fields(cls)}
-        recorded = {key: value for key, value in data.items() if key not in RANKING_NAMES}
+        # Settings added since: an older build was made without them, so it differs from any current settings.
+        recorded = {**_BEFORE_ADDED, **{key: value for key, value in data.items() if key not in RANKING_NAMES}}
         if set(recorded) != names:
             raise IndexMismatchError(
                 f"index settings {sorted(set(recorded) ^ names)} do not match this version of askdocs"
@@ -82,6 +92,8 @@ class RankingSettings:
     confidence_threshold: float = 0.45
 
 
+# What builds made before a setting existed did, so they read as made with other settings (and rebuild).
+_BEFORE_ADDED: dict[str, Any] = {"max_file_seconds": 0.0, "ocr": False}
 RANKING_NAMES = frozenset(f.name for f in fields(RankingSettings))
 # The name askdocs exported before the split; it meant what decides an index's content.
 Settings = IndexSettings

@@ -42,3 +42,10 @@ def test_unknown_or_missing_index_settings_are_refused() -> None:
     del missing["chunk_tokens"]
     with pytest.raises(IndexMismatchError, match="chunk_tokens"):
         IndexSettings.from_json(missing)
+
+
+def test_a_build_from_before_ocr_existed_reads_as_other_settings() -> None:
+    older = IndexSettings().to_json()
+    del older["ocr"], older["max_file_seconds"]
+    settings = IndexSettings.from_json(older)
+    assert settings.ocr is False and settings != IndexSettings()

@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 FORMAT_VERSION = 2
+# Bumped when a format parser changes what it reads from a file (passages, citations), so a build
+# made by older parsers is read again (reusing its embeddings) instead of counting as up to date.
+READERS_VERSION = 2
 # The index folder's own names (store.py).
 CURRENT = "CURRENT"
 LOCK = ".ingest.lock"

@@ -10,7 +10,7 @@ from typing import Any
 import numpy as np
 
 from askdocs.errors import IndexMismatchError, rebuild_hint
-from askdocs.index_format.names import FORMAT_VERSION
+from askdocs.index_format.names import FORMAT_VERSION, READERS_VERSION
 from askdocs.records import Citation
 from askdocs.settings import IndexSettings
 
@@ -64,6 +64,8 @@ class BuildCounts:
     # Chunks (before near-duplicates were merged) embedded by the model, and taken from the previous build.
     chunks_embedded: int = 0
     chunks_reused: int = 0
+    # Files by format (suffix): {".pdf": {"read": 3, "skipped": 1}}.
+    formats: dict[str, dict[str, int]] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -90,11 +92,14 @@ class Manifest:
     records_encoder: bool = True
     # Why `settings` is None: which recorded settings this version does not know.
     settings_problem: str = ""
+    # The version of the format parsers that read the corpus; another means every file is read again.
+    readers_version: int = READERS_VERSION
 
     def to_json(self) -> dict[str, Any]:
         """The manifest file's content."""
         return {
             "format_version": self.format_version,
+            "readers_version": self.readers_version,
             "model": self.model,
             "dimension": self.dimension,
             "encoder": self.encoder,
@@ -135,6 +140,7 @@ class Manifest:
             format_version=data["format_version"],
             records_encoder=data.get("encoder") != "int8" or "question_encoder" in data,
             settings_problem=problem,
+            readers_version=data.get("readers_version", 1),
         )
 
     def index_settings(self, index_dir: Path) -> IndexSettings:
@@ -160,17 +166,20 @@ def reading_order(citations: Iterable[Sequence[Citation]]) -> tuple[list[str], n
     """Every source cited, sorted, and (source number, passage id) rows in each source's reading order.
 
     `citations` holds each passage's citations, by passage id. A passage cited in several places
-    appears once for each; PDF passages are ordered by page, then by passage id.
+    appears once for each.
     """
-    places: list[tuple[str, int, int]] = []
+    places: list[tuple[str, int, int, int]] = []
     for pid, cited in enumerate(citations):
-        for citation in cited:
-            place = citation.line if citation.line is not None else (citation.page or 0) * 10**6 + pid
-            places.append((citation.source, place, pid))
+        for c in cited:
+            # Page, slide or chapter first; then line or paragraph; then passage id, which is reading
+            # order within a file (sheet rows, records).
+            major = c.page or c.slide or c.chapter or 0
+            minor = c.line if c.line is not None else (c.paragraph or 0)
+            places.append((c.source, major, minor, pid))
     places.sort()
-    sources = sorted({source for source, _, _ in places})
+    sources = sorted({place[0] for place in places})
     number = {source: i for i, source in enumerate(sources)}
-    order = np.asarray([(number[source], pid) for source, _, pid in places], dtype=np.int64).reshape(-1, 2)
+    order = np.asarray([(number[place[0]], place[3]) for place in places], dtype=np.int64).reshape(-1, 2)
     return sources, order
 
 
