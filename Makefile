@@ -11,9 +11,10 @@ PORT ?= 8501
 
 .PHONY: run test check format index browser bench clean
 
-$(STAMP): requirements.txt
+$(STAMP): requirements.txt requirements-ocr.txt
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet -r requirements.txt
+	$(PY) -m pip install --quiet --no-deps -r requirements-ocr.txt
 	touch $(STAMP)
 
 index: $(STAMP)
