@@ -33,6 +33,7 @@ from askdocs.index_format import (
 )
 from askdocs.keyword import build_keyword_index
 from askdocs.prepare import Executor, LocalExecutor, PreparedBuild, prepare_build
+from askdocs.presentation import format_counts
 from askdocs.readers import CorpusFile, Document, SkippedFile, format_of, list_corpus
 from askdocs.reuse import Previous, load_previous
 from askdocs.settings import IndexSettings
@@ -61,21 +62,13 @@ class BuildSummary:
             f"files read: {c.files}, skipped: {len(self.skipped)}",
             f"passages: {c.passages} ({c.duplicates_merged} duplicates merged: "
             f"{c.exact_groups} exact groups, {c.near_groups} near groups), chunks: {c.chunks}",
-            "files by format: " + ", ".join(_format_counts(c.formats)),
+            "files by format: " + format_counts(c.formats),
             f"lines dropped as boilerplate: {c.dropped_lines} (listed in report.json)",
             f"chunks embedded: {c.chunks_embedded}, reused from the previous index: {c.chunks_reused}",
             f"index: {self.vector_index} at {self.index_dir}, {self.seconds:.1f} s",
         ]
         out += [f"  skipped {s.source}: {s.reason}" for s in self.skipped]
         return out
-
-
-def _format_counts(formats: dict[str, dict[str, int]]) -> list[str]:
-    """`.pdf 3 (1 skipped)` for each format."""
-    return [
-        f"{suffix} {n['read']}" + (f" ({n['skipped']} skipped)" if n["skipped"] else "")
-        for suffix, n in sorted(formats.items())
-    ]
 
 
 def corpus_fingerprint(files: list[CorpusFile], digests: dict[str, str]) -> dict[str, dict[str, Any]]:

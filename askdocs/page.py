@@ -13,7 +13,7 @@ from askdocs import store
 from askdocs.build import changed_files
 from askdocs.errors import AskdocsError
 from askdocs.index_format import Manifest
-from askdocs.presentation import MAX_QUESTION_CHARS, marked_html, safe_html, safe_link
+from askdocs.presentation import MAX_QUESTION_CHARS, format_counts, marked_html, safe_html, safe_link
 from askdocs.records import Hit
 from askdocs.search import Searcher
 
@@ -74,6 +74,8 @@ def _sidebar(searcher: Searcher, index_dir: str) -> tuple[int, list[str]]:
             safe_html(f"{counts.files} documents · {counts.passages} passages · {counts.chunks} chunks")
             + "<br>"
             + safe_html(f"{counts.duplicates_merged} duplicates merged · {counts.dropped_lines} lines dropped")
+            + "<br>"
+            + safe_html("files: " + format_counts(counts.formats))
             + "<br>"
             + safe_html(f"model {manifest.model} · built {manifest.built_at}"),
             unsafe_allow_html=True,

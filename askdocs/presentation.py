@@ -46,6 +46,16 @@ def citation_label(citation: Citation) -> str:
     return f"{c.title}: {label}" if c.title and c.doc_id is not None else label
 
 
+def format_counts(formats: dict[str, dict[str, int]]) -> str:
+    """`.docx 3 · .pdf 2 (1 skipped)`: files read (and skipped) by format."""
+    if not formats:
+        return "by format not recorded (built by an older askdocs)"
+    return " · ".join(
+        f"{suffix} {n.get('read', 0)}" + (f" ({n['skipped']} skipped)" if n.get("skipped") else "")
+        for suffix, n in sorted(formats.items())
+    )
+
+
 def render_text(question: str, hits: list[Hit]) -> str:
     """The hits as plain text for a terminal."""
     if not hits:

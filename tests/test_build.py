@@ -11,7 +11,7 @@ from askdocs.build import build_index, changed_files, is_up_to_date
 from askdocs.encoders import Encoder
 from askdocs.index_format import CHUNKS, MINHASH_KEYS, MINHASHES, PASSAGES, PLANS, BuildReader
 from askdocs.settings import IndexSettings
-from tests.conftest import SEED_LIKE, write_corpus
+from tests.conftest import SEED_LIKE, edited_manifest, write_corpus
 
 
 def live(index: Path) -> Path:
@@ -92,3 +92,27 @@ def test_damaged_index_is_rebuilt_by_a_plain_ingest(
     summary = build_index(tmp_path / "index-corpus", index, IndexSettings(), encoder=encoder)
     assert not summary.up_to_date
     assert Searcher.load(index).search("sciatica", k=1)[0].text.startswith("Sciatica")
+
+
+def test_files_are_counted_by_format_in_the_summary_report_and_manifest(tmp_path: Path, encoder: Encoder) -> None:
+    corpus = write_corpus(
+        tmp_path / "c",
+        {**SEED_LIKE, "notes.md": "# Gout\n\nGout is a form of arthritis caused by uric acid crystals.\n"}
+        | {"broken.pdf": b"%PDF-1.4 not really", "data.bin": b"\x00\x01"},
+    )
+    summary = build_index(corpus, tmp_path / "index", IndexSettings(), encoder=encoder)
+    formats = summary.counts.formats
+    assert formats[".md"] == {"read": 1, "skipped": 0}
+    assert formats[".pdf"] == {"read": 0, "skipped": 1} and formats[".bin"]["skipped"] == 1
+    assert any(line.startswith("files by format: ") and ".md 1" in line for line in summary.lines())
+    build = BuildReader(live(tmp_path / "index"))
+    assert build.report()["files_by_format"] == formats
+    assert store.open_live(tmp_path / "index")[1].counts.formats == formats
+
+
+def test_a_build_read_by_older_parsers_is_read_again(make_index: Callable[..., Path], tmp_path: Path) -> None:
+    index = make_index(SEED_LIKE)
+    corpus = tmp_path / "index-corpus"
+    with edited_manifest(index) as data:
+        del data["readers_version"]
+    assert not is_up_to_date(corpus, index, IndexSettings())

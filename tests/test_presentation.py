@@ -8,7 +8,7 @@ import re
 
 import pytest
 
-from askdocs.presentation import citation_label, hit_to_json, marked_html, safe_html, safe_link
+from askdocs.presentation import citation_label, format_counts, hit_to_json, marked_html, safe_html, safe_link
 from askdocs.records import Citation, Hit
 
 
@@ -63,6 +63,23 @@ def test_citation_label_for_a_line_a_page_and_a_record() -> None:
     assert citation_label(Citation("guide.pdf", page=3)) == "guide.pdf, page 3"
     assert citation_label(Citation("records.jsonl", doc_id="doc-7", title="Gout")) == "Gout: records.jsonl, id doc-7"
     assert citation_label(Citation("records.jsonl", doc_id="doc-8")) == "records.jsonl, id doc-8"
+
+
+def test_citation_label_names_the_place_to_open_in_each_kind_of_document() -> None:
+    assert citation_label(Citation("deck.pptx", slide=3, section="Results")) == 'deck.pptx, slide 3 "Results"'
+    assert citation_label(Citation("book.xlsx", sheet="Q3", row=7)) == "book.xlsx, sheet Q3, row 7"
+    guide = Citation("guide.docx", section="Setup > Linux", paragraph=14)
+    assert citation_label(guide) == "guide.docx, Setup > Linux, paragraph 14"
+    assert citation_label(Citation("scan.pdf", page=2, ocr=True)) == "scan.pdf, page 2 (OCR)"
+    page = Citation("manual.html", line=40, section="Install", anchor="install")
+    assert citation_label(page) == "manual.html#install, Install, line 40"
+    assert citation_label(Citation("novel.epub", chapter=3, section="The storm")) == "novel.epub, chapter 3, The storm"
+
+
+def test_format_counts_lists_files_read_and_skipped_by_format() -> None:
+    counts = {".pdf": {"read": 2, "skipped": 1}, ".docx": {"read": 3, "skipped": 0}}
+    assert format_counts(counts) == ".docx 3 · .pdf 2 (1 skipped)"
+    assert "older askdocs" in format_counts({})
 
 
 def test_hit_to_json_round_trips_citations() -> None:
