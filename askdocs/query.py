@@ -14,7 +14,15 @@ from typing import ClassVar
 import numpy as np
 
 from askdocs.loaded_index import LoadedIndex
-from askdocs.ranking import best_sentence, blend_passage_cosine, confident_first, fuse, roll_up, sentence_coverage
+from askdocs.ranking import (
+    best_sentence,
+    blend_passage_cosine,
+    confident_first,
+    fuse,
+    keyword_share,
+    roll_up,
+    sentence_coverage,
+)
 from askdocs.settings import RankingSettings
 
 # (passage id, position of its best chunk among the candidates), best first.
@@ -104,7 +112,9 @@ class HybridMode(Mode):
     def rank(
         self, index: LoadedIndex, question: str, query: np.ndarray, found: Candidates, ranking: RankingSettings
     ) -> tuple[Ranked, np.ndarray]:
-        scores = fuse(found.dense, found.keyword, ranking.keyword_weight)
+        weights = index.keywords.term_weights(question)
+        share = keyword_share(len(weights), ranking.keyword_full_terms)
+        scores = fuse(found.dense, found.keyword, ranking.keyword_weight * share)
         ranked = roll_up(index.chunk_passages[found.chunks].tolist(), scores)
         passages = np.asarray([passage for passage, _ in ranked], dtype=np.int64)
         positions = np.asarray([position for _, position in ranked], dtype=np.int64)
@@ -116,11 +126,12 @@ class HybridMode(Mode):
         )
         order = np.argsort(-scores, kind="stable")
         head = order[: ranking.rerank_depth]
-        weights = index.keywords.term_weights(question)
         if weights and head.size:
             sentences = index.sentence_words(found.chunks[positions[head]].tolist())
-            scores[head] += ranking.sentence_keyword_weight * np.asarray(
-                [sentence_coverage(weights, words) for words in sentences]
+            scores[head] += (
+                ranking.sentence_keyword_weight
+                * share
+                * np.asarray([sentence_coverage(weights, words) for words in sentences])
             )
             order = np.concatenate([head[np.argsort(-scores[head], kind="stable")], order[head.size :]])
         return [ranked[i] for i in order.tolist()], scores[order]

@@ -20,6 +20,19 @@ def fuse(dense: np.ndarray, keyword: np.ndarray, keyword_weight: float) -> np.nd
     return dense + keyword_weight * scaled
 
 
+def keyword_share(known_terms: int, full_weight_terms: int) -> float:
+    """The share of the keyword weights a question gets: all of it up to `full_weight_terms` distinct
+    indexed words, then `full_weight_terms / known_terms` (0 turns the scaling off).
+
+    A short question's rare words name what it asks about; a long one's also tell its story ("my dad",
+    "stairs", "after a checkup"), and BM25 rewards passages for those words too. Handing long questions
+    to the dense score keeps the hybrid from losing to dense-only search on them (docs/quality.md).
+    """
+    if full_weight_terms <= 0 or known_terms <= full_weight_terms:
+        return 1.0
+    return full_weight_terms / known_terms
+
+
 def roll_up(chunk_passages: Sequence[int], scores: np.ndarray) -> list[tuple[int, int]]:
     """(passage, best chunk) pairs, best first: a passage scores as its best chunk."""
     best: dict[int, int] = {}
