@@ -59,6 +59,7 @@ DEV_SETS: tuple[DevSet, ...] = (
     DevSet("medquad", ROOT.parent / "shared" / "bench" / "medquad", "short templated medical questions"),
     DevSet("medquad-long", ROOT / "bench" / "devsets" / "medquad-long", "long informal consumer questions"),
     DevSet("debian-reference", ROOT / "bench" / "devsets" / "debian-reference", "technical manual, short and long"),
+    DevSet("debian-handbook", ROOT / "bench" / "devsets" / "debian-handbook", "technical handbook, short and long"),
 )
 
 
