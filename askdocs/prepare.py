@@ -163,7 +163,7 @@ def _merge_near_duplicates(
     """Merge near-duplicate passages, judged by the mean of their chunk vectors; keep the kept passages' chunks."""
     means = passage_vectors(vectors, np.asarray([c.passage_id for c in chunks], dtype=np.int64), len(passages))
     merged, kept, groups = merge_near(
-        passages, means, settings.near_duplicate_jaccard, settings.near_duplicate_cosine, signatures
+        passages, means, settings.near_duplicate_similarity, settings.near_duplicate_cosine, signatures
     )
     by_passage: dict[int, list[int]] = {}
     for i, chunk in enumerate(chunks):

@@ -25,9 +25,11 @@ class IndexSettings:
     chunk_tokens: int = 128
     # Sentences repeated at the start of the next chunk, so a fact split across is still whole.
     overlap_sentences: int = 1
-    # Jaccard similarity of word 3-shingles above which two passages are near-duplicates.
-    near_duplicate_jaccard: float = 0.7
-    # ... confirmed only when their embeddings are at least this close.
+    # Near-duplicates (docs/near-duplicates.md): word-sequence similarity (2 x matched words / all
+    # words, case and punctuation folded) at least this, besides few replaced words and the same numbers
+    # and negations; it replaces the word 3-shingle Jaccard (0.7), too strict for short passages.
+    near_duplicate_similarity: float = 0.8
+    # ... and only when their embeddings are at least this close.
     near_duplicate_cosine: float = 0.95
     # How the model runs: "int8" (weights quantised, ONNX Runtime; 1.37x faster on MedQuAD chunks, see
     # docs/performance.md) or "fp32" (sentence-transformers as is). int8 falls back to fp32, with a
@@ -60,12 +62,12 @@ class IndexSettings:
     def from_json(cls, data: dict[str, Any]) -> IndexSettings:
         """Settings from a manifest; unknown or missing keys mean another version.
 
-        Builds made before the split also recorded the ranking settings; those are ignored, so such
-        a build keeps loading.
+        Builds made before the split also recorded the ranking settings, and those before the word
+        rule for near-duplicates its shingle Jaccard; those are ignored, so such a build keeps loading.
         """
         names = {f.name for f in fields(cls)}
         # Settings added since: an older build was made without them, so it differs from any current settings.
-        recorded = {**_BEFORE_ADDED, **{key: value for key, value in data.items() if key not in RANKING_NAMES}}
+        recorded = {**_BEFORE_ADDED, **{key: value for key, value in data.items() if key not in _IGNORED}}
         if set(recorded) != names:
             raise IndexMismatchError(
                 f"index settings {sorted(set(recorded) ^ names)} do not match this version of askdocs"
@@ -81,6 +83,9 @@ class RankingSettings:
     candidates: int = 100
     # The weight of the (per-query scaled) BM25 score added to the cosine.
     keyword_weight: float = 0.35
+    # Questions with more distinct indexed words than this get proportionally less keyword weight
+    # (ranking.keyword_share); 0 turns that off.
+    keyword_full_terms: int = 0
     # The share of a passage's cosine taken from the whole passage (the mean of its chunk vectors)
     # instead of its best chunk.
     passage_weight: float = 0.3
@@ -93,7 +98,10 @@ class RankingSettings:
 
 
 # What builds made before a setting existed did, so they read as made with other settings (and rebuild).
-_BEFORE_ADDED: dict[str, Any] = {"max_file_seconds": 0.0, "ocr": False}
+# (A similarity of 0 stands for the shingle rule of builds before near_duplicate_similarity.)
+_BEFORE_ADDED: dict[str, Any] = {"max_file_seconds": 0.0, "ocr": False, "near_duplicate_similarity": 0.0}
 RANKING_NAMES = frozenset(f.name for f in fields(RankingSettings))
+# What older builds recorded that is no index setting now: the ranking settings, the replaced shingle Jaccard.
+_IGNORED = RANKING_NAMES | {"near_duplicate_jaccard"}
 # The name askdocs exported before the split; it meant what decides an index's content.
 Settings = IndexSettings

@@ -1,12 +1,26 @@
 from __future__ import annotations
 
 import numpy as np
+import pytest
 
-from askdocs import Searcher
-from askdocs.dedup import content_hash, merge_exact, merge_near, minhash_signatures, near_duplicate_pairs
+from askdocs import Searcher, dedup
+from askdocs.dedup import (
+    NormalText,
+    changed_words_allowed,
+    content_hash,
+    critical_words,
+    merge_exact,
+    merge_near,
+    minhash_signatures,
+    near_duplicate_pairs,
+    normal_words,
+    shingles,
+    words_match,
+)
 from askdocs.encoders import Encoder
 from askdocs.index_format import BuildReader
 from askdocs.records import Citation, Passage
+from askdocs.settings import IndexSettings
 
 BASE = (
     "In the common presentation of acute low back pain, pain develops after movements that involve lifting, "
@@ -90,3 +104,124 @@ def test_ingest_merges_near_duplicates_across_files(make_index) -> None:
     assert sorted((c.source, c.line) for c in top.citations) == [("a.txt", 1), ("c.txt", 2)]
     report = BuildReader(searcher.build).report()
     assert "near" in [group["kind"] for group in report["duplicate_groups"]]
+
+
+# The case: a 30-word paragraph (CDC, Kyasanur Forest disease) copied with three words
+# changed, a dash for a full stop and a trailing "BACK TO TEXT".
+KFD = (
+    "A vaccine does exist for KFD and is used in endemic areas of India. Additional preventative measures "
+    "include insect repellents and wearing protective clothing in areas where ticks are endemic."
+)
+KFD_COPY = (
+    "A vaccine does exist for KFD and is used in endemic areas of India — further preventive measures "
+    "include insect repellents and wearing protective clothes in areas where ticks are endemic. BACK TO TEXT"
+)
+KFD_DIAGNOSIS = (
+    "Diagnosis of KFD can be made in the early stage of illness by molecular detection by PCR or virus "
+    "isolation from blood. Later, serologic testing using an ELISA can be performed."
+)
+NOT_FATAL = (
+    "Occipital neuralgia is not a life-threatening condition. Many individuals will improve with therapy "
+    "involving heat, rest, anti-inflammatory medications, and muscle relaxants."
+)
+DOSE = (
+    "Adults should take 2 tablets with a full glass of water every morning, and call a doctor if the "
+    "headache lasts longer than three days."
+)
+TEMPLATE = "Researchers have not found that eating, diet, and nutrition play a role in causing or preventing {}."
+SIMILARITY, COSINE = IndexSettings().near_duplicate_similarity, IndexSettings().near_duplicate_cosine
+
+
+def cosine(vectors: np.ndarray) -> float:
+    return float(vectors[0] @ vectors[1])
+
+
+def test_normal_words_fold_case_punctuation_dashes_and_end_markers() -> None:
+    assert normal_words("Back to top — Pain “radiating” down the LEG; BACK TO TEXT") == [
+        "pain",
+        "radiating",
+        "down",
+        "the",
+        "leg",
+    ]
+    assert normal_words("Go back to text later.") == ["go", "back", "to", "text", "later"]
+
+
+def test_critical_words_are_numbers_negations_units_and_directions() -> None:
+    words = normal_words("Don't take 2 mg of type II insulin before meals, one tablet; I take the others.")
+    assert critical_words(words) == {"t": 1, "2": 1, "mg": 1, "ii": 1, "before": 1, "one": 1}
+
+
+def test_short_passages_may_change_up_to_three_words_long_ones_six_percent() -> None:
+    assert [changed_words_allowed(n) for n in (6, 7, 14, 20, 30, 50, 100, 300)] == [0, 1, 2, 3, 3, 3, 6, 18]
+
+
+def test_a_short_copy_with_three_words_a_dash_and_a_marker_changed_merges(encoder: Encoder) -> None:
+    vectors = encoder.encode([KFD, KFD_COPY])
+    assert len(normal_words(KFD)) == 30 and cosine(vectors) >= COSINE
+    # The rule before could not: each changed word took three shingles with it.
+    assert len(shingles(KFD) & shingles(KFD_COPY)) / len(shingles(KFD) | shingles(KFD_COPY)) < 0.6
+    merged, _, groups = merge_near([passage(KFD, "a.txt"), passage(KFD_COPY, "b.txt")], vectors, SIMILARITY, COSINE)
+    assert [p.text for p in merged] == [KFD_COPY] and len(groups) == 1
+
+
+def test_different_text_on_the_same_topic_does_not_merge(encoder: Encoder) -> None:
+    texts = [KFD, KFD_DIAGNOSIS]
+    assert near_duplicate_pairs(texts, SIMILARITY, encoder.encode(texts), COSINE) == []
+
+
+@pytest.mark.parametrize(
+    "changed",
+    [
+        DOSE.replace("take 2 tablets", "take 20 tablets"),
+        DOSE.replace("three days", "two days"),
+        NOT_FATAL.replace("is not a", "is a"),
+        DOSE.replace("should take", "should not take"),
+    ],
+)
+def test_a_changed_number_or_negation_blocks_a_merge_the_embedding_allows(encoder: Encoder, changed: str) -> None:
+    original = NOT_FATAL if "neuralgia" in changed else DOSE
+    vectors = encoder.encode([original, changed])
+    assert cosine(vectors) >= COSINE  # the vectors alone would merge them
+    assert near_duplicate_pairs([original, changed], SIMILARITY, vectors, COSINE) == []
+
+
+def test_a_template_for_another_topic_needs_the_embedding_to_stay_apart(encoder: Encoder) -> None:
+    texts = [TEMPLATE.format("gastritis"), TEMPLATE.format("inguinal hernias")]
+    # Two words differ: the words alone would merge them.
+    assert words_match(NormalText.of(texts[0]), NormalText.of(texts[1]), SIMILARITY)
+    assert near_duplicate_pairs(texts, SIMILARITY, encoder.encode(texts), COSINE) == []
+
+
+def test_the_same_words_merge_with_a_cosine_lowered_by_a_marker() -> None:
+    texts = [
+        "TSEs tend to progress rapidly and usually end in death within months.",
+        "TSEs tend to progress rapidly and usually end in death within months. Back to top",
+    ]
+    apart = np.array([[1.0, 0.0], [0.85, np.sqrt(1 - 0.85**2)]], dtype=np.float32)
+    assert near_duplicate_pairs(texts, SIMILARITY, apart, COSINE) == [(0, 1)]
+    far = np.array([[1.0, 0.0], [0.5, np.sqrt(0.75)]], dtype=np.float32)
+    assert near_duplicate_pairs(texts, SIMILARITY, far, COSINE) == []
+
+
+def test_short_copies_are_found_by_the_second_looser_lsh(monkeypatch: pytest.MonkeyPatch) -> None:
+    short = (
+        "The prognosis for individuals with encephaloceles varies depending on the type of brain tissue "
+        "involved, the location of the sacs, and the accompanying brain malformations."
+    )
+    copy = (
+        "The outlook for people with encephaloceles varies depending on the kind of brain tissue involved — "
+        "the location of the sacs, and the accompanying brain malformations. BACK TO TEXT"
+    )
+    assert len(shingles(short) & shingles(copy)) / len(shingles(short) | shingles(copy)) < 0.5
+    assert near_duplicate_pairs([short, copy], SIMILARITY) == [(0, 1)]
+    monkeypatch.setattr(dedup, "SHORT_CHARS", 0)  # no passage is short: the main LSH alone misses it
+    assert near_duplicate_pairs([short, copy], SIMILARITY) == []
+
+
+def test_a_build_made_with_the_shingle_rule_still_loads_as_other_settings() -> None:
+    older = IndexSettings().to_json()
+    del older["near_duplicate_similarity"]
+    older["near_duplicate_jaccard"] = 0.7
+    settings = IndexSettings.from_json(older)
+    assert settings.near_duplicate_similarity == 0.0 and settings != IndexSettings()

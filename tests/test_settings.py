@@ -12,6 +12,7 @@ from askdocs.settings import RANKING_NAMES, IndexSettings, RankingSettings
 RANKING = {
     "candidates",
     "keyword_weight",
+    "keyword_full_terms",
     "passage_weight",
     "sentence_keyword_weight",
     "rerank_depth",
