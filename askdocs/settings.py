@@ -81,11 +81,13 @@ class RankingSettings:
 
     # Chunks taken from each of the dense and keyword indexes before fusion.
     candidates: int = 100
-    # The weight of the (per-query scaled) BM25 score added to the cosine.
+    # The weight of the (per-query scaled) BM25 score added to the cosine. These three weights were
+    # chosen across four dev sets (short medical, long informal, two technical manuals), not on one:
+    # bench/choose_ranking.py, docs/quality.md.
     keyword_weight: float = 0.35
     # Questions with more distinct indexed words than this get proportionally less keyword weight
-    # (ranking.keyword_share); 0 turns that off.
-    keyword_full_terms: int = 0
+    # (ranking.keyword_share): long questions lean on the dense score. 0 turns that off.
+    keyword_full_terms: int = 3
     # The share of a passage's cosine taken from the whole passage (the mean of its chunk vectors)
     # instead of its best chunk.
     passage_weight: float = 0.3

@@ -7,6 +7,7 @@ from askdocs.ranking import (
     blend_passage_cosine,
     confident_first,
     fuse,
+    keyword_share,
     passage_vectors,
     roll_up,
     sentence_coverage,
@@ -52,3 +53,8 @@ def test_passage_vectors_are_unit_means_of_their_chunks_in_any_order() -> None:
     vectors = passage_vectors(chunks, owners, passages=3)
     np.testing.assert_allclose(vectors, [[0.0, 1.0], [0.0, 0.0], [0.8, 0.6]], atol=1e-6)
     assert passage_vectors(chunks[:0], owners[:0], passages=2).shape == (2, 2)
+
+
+def test_keyword_share_is_whole_for_short_questions_and_falls_for_long_ones() -> None:
+    assert [keyword_share(n, 3) for n in (1, 3, 6)] == [1.0, 1.0, 0.5]
+    assert keyword_share(12, 0) == 1.0  # off
