@@ -25,6 +25,9 @@ class DevSet:
     name: str
     folder: Path
     kind: str  # what the questions are like, for the table
+    # Sets of one domain answer each other's questions (two Debian manuals); a set's off-topic
+    # questions come from the other domains only.
+    domain: str = "medical"
 
     def corpus(self) -> Path:
         """The corpus.jsonl the questions are asked of."""
@@ -58,8 +61,18 @@ class DevSet:
 DEV_SETS: tuple[DevSet, ...] = (
     DevSet("medquad", ROOT.parent / "shared" / "bench" / "medquad", "short templated medical questions"),
     DevSet("medquad-long", ROOT / "bench" / "devsets" / "medquad-long", "long informal consumer questions"),
-    DevSet("debian-reference", ROOT / "bench" / "devsets" / "debian-reference", "technical manual, short and long"),
-    DevSet("debian-handbook", ROOT / "bench" / "devsets" / "debian-handbook", "technical handbook, short and long"),
+    DevSet(
+        "debian-reference",
+        ROOT / "bench" / "devsets" / "debian-reference",
+        "technical manual, short and long",
+        "debian",
+    ),
+    DevSet(
+        "debian-handbook",
+        ROOT / "bench" / "devsets" / "debian-handbook",
+        "technical handbook, short and long",
+        "debian",
+    ),
 )
 
 

@@ -190,8 +190,8 @@ def run_set(
     if devset.name == "medquad":
         groups["source"] = {q: q.split("_")[0] for q in kinds}  # MedQuAD ids are SOURCE_DOCID_SecN
     result["robustness"] = robustness(rankings, qrels, groups)
-    # Questions of the other sets, asked of this corpus, have no answer here: none should be confident.
-    others = [q for name, texts in offtopic.items() if name != index_name(devset) for q in texts]
+    # Questions of the other domains' sets, asked of this corpus, have no answer here: none should be confident.
+    others = [q for domain, texts in offtopic.items() if domain != devset.domain for q in texts]
     flagged = [q for q in others if not any(h.confident for h in searcher.search(q, k=5, highlight=False))]
     result["offtopic"] = {"questions": len(others), "confident": len(others) - len(flagged)}
     if args.sweep:
@@ -223,7 +223,7 @@ def print_table(results: dict[str, dict[str, object]]) -> None:
                 f"{gain['ci95'][1]:+.4f}] better {gain['better']}, worse {gain['worse']}"
             )
         off = result["offtopic"]
-        print(f"{'':<18} {'':>9} off-topic confident: {off['confident']}/{off['questions']} (other sets' questions)")
+        print(f"{'':<18} {'':>9} off-topic confident: {off['confident']}/{off['questions']} (other domains' questions)")
 
 
 def main() -> None:
@@ -252,7 +252,7 @@ def main() -> None:
     offtopic: dict[str, list[str]] = {}
     for devset in DEV_SETS:
         if devset.folder.exists():
-            offtopic.setdefault(index_name(devset), []).extend(list(devset.load(args.split)[0].values())[:20])
+            offtopic.setdefault(devset.domain, []).extend(list(devset.load(args.split)[0].values())[:20])
     results: dict[str, object] = {"settings": settings.to_json(), "ranking": vars(RankingSettings()), "sets": {}}
     for devset in chosen:
         print(f"\n== {devset.name}: {devset.kind}")
