@@ -35,6 +35,15 @@ def ingest_main(argv: list[str] | None = None) -> int:
         "--max-file-bytes", type=int, default=IndexSettings().max_file_bytes, help="skip files larger than this"
     )
     parser.add_argument(
+        "--max-file-seconds",
+        type=float,
+        default=IndexSettings().max_file_seconds,
+        help="skip a file that takes longer than this to read (default: %(default)g)",
+    )
+    parser.add_argument(
+        "--no-ocr", action="store_true", help="do not OCR scanned PDF pages and image files (images are skipped)"
+    )
+    parser.add_argument(
         "--encoder",
         choices=ENCODERS,
         default=IndexSettings().encoder,
@@ -53,7 +62,14 @@ def ingest_main(argv: list[str] | None = None) -> int:
     _setup_logging(args.verbose)
     from askdocs.build import build_index
 
-    settings = replace(IndexSettings(), model=args.model, max_file_bytes=args.max_file_bytes, encoder=args.encoder)
+    settings = replace(
+        IndexSettings(),
+        model=args.model,
+        max_file_bytes=args.max_file_bytes,
+        max_file_seconds=args.max_file_seconds,
+        ocr=not args.no_ocr,
+        encoder=args.encoder,
+    )
     try:
         executor = None
         if args.ray is not None:

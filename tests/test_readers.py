@@ -108,7 +108,7 @@ def test_hostile_corpus_only_legitimate_text_is_indexed(tmp_path: Path) -> None:
     assert documents["latin1.txt"].passages[0].text.startswith("Le café est très chaud")
     assert reasons["link.txt"] == "link pointing outside the corpus"
     assert reasons["binary.txt"] == "binary or undecodable content"
-    assert reasons["image.png"].startswith("unsupported format")
+    assert reasons["image.png"].startswith("not a readable image")
     assert reasons["empty.md"] == "empty file"
     assert "limit" in reasons["big.txt"]
     assert reasons["broken.pdf"].startswith("could not be parsed")

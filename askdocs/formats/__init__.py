@@ -13,7 +13,21 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from askdocs.formats import html, jsonl, markdown, pdf, text
+from askdocs.formats import (
+    delimited,
+    docx,
+    epub,
+    html,
+    images,
+    jsonl,
+    markdown,
+    opendocument,
+    pdf,
+    pptx,
+    rtf,
+    text,
+    xlsx,
+)
 from askdocs.formats.base import (
     Collector,
     DroppedLine,
@@ -45,9 +59,21 @@ class Format:
 FORMAT_LIST: tuple[Format, ...] = (
     Format("Plain text", (".txt",), text.parse, "(built in)", "line"),
     Format("Markdown", (".md", ".markdown"), markdown.parse, "markdown-it-py", "heading path, line"),
-    Format("HTML", (".html", ".htm"), html.parse, "Beautiful Soup", "section heading, line"),
-    Format("PDF", (".pdf",), pdf.parse, "pypdf", "page"),
+    Format("HTML", (".html", ".htm"), html.parse, "Beautiful Soup", "heading path, #anchor, line"),
+    Format(
+        "PDF", (".pdf",), pdf.parse, "pypdf; OCR: pypdfium2 + rapidocr-onnxruntime", "page (marked OCR when scanned)"
+    ),
+    Format("Image (OCR)", images.SUFFIXES, images.parse, "rapidocr-onnxruntime", "page for TIFF; marked OCR"),
     Format("JSON Lines (BEIR)", (".jsonl",), jsonl.parse, "(built in)", "record id, title, url"),
+    Format("OpenDocument text", (".odt",), opendocument.parse, "odfpy", "heading path, paragraph"),
+    Format("OpenDocument presentation", (".odp",), opendocument.parse, "odfpy", "slide, slide title"),
+    Format("OpenDocument spreadsheet", (".ods",), opendocument.parse, "odfpy", "sheet, row"),
+    Format("EPUB", (".epub",), epub.parse, "EbookLib, Beautiful Soup", "chapter, heading path"),
+    Format("RTF", (".rtf",), rtf.parse, "striprtf", "paragraph"),
+    Format("Word", (".docx",), docx.parse, "python-docx", "heading path, paragraph"),
+    Format("PowerPoint", (".pptx",), pptx.parse, "python-pptx", "slide, slide title"),
+    Format("Excel", (".xlsx",), xlsx.parse, "openpyxl", "sheet, row"),
+    Format("CSV / TSV", (".csv", ".tsv"), delimited.parse, "(built in)", "row"),
 )
 FORMATS: dict[str, Format] = {suffix: fmt for fmt in FORMAT_LIST for suffix in fmt.suffixes}
 

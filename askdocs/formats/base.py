@@ -51,6 +51,10 @@ class ReadLimits:
     max_zip_entries: int = 20_000
 
 
+# Added to a file's time limit for each page read by OCR (a page takes 3-15 s here).
+OCR_SECONDS_PER_PAGE = 60.0
+
+
 @dataclass
 class ParseContext:
     """One file being parsed: its name in the corpus, the limits, and when its time runs out."""
@@ -58,6 +62,11 @@ class ParseContext:
     source: str
     limits: ReadLimits = field(default_factory=ReadLimits)
     started: float = field(default_factory=time.monotonic)
+
+    def allow_more_time(self, seconds: float) -> None:
+        """Extend this file's time limit: OCR takes seconds a page by nature, so each page read by OCR
+        adds `OCR_SECONDS_PER_PAGE` and a long scanned book is read, while a stall elsewhere is still cut off."""
+        self.started += seconds
 
     def check_time(self) -> None:
         """Raise `SkipFileError` once the file has taken longer than its limit."""
