@@ -327,7 +327,6 @@ def test_xlsx_cached_formulas_dates_numbers_and_headerless_sheets() -> None:
 def test_row_cap_records_the_rest_as_dropped(monkeypatch: pytest.MonkeyPatch) -> None:
     from openpyxl import Workbook
 
-    monkeypatch.setattr(xlsx, "MAX_ROWS", 5)
     monkeypatch.setattr(delimited, "MAX_ROWS", 5)
     workbook = Workbook()
     workbook.active.append(["Item", "Count"])

@@ -62,6 +62,19 @@ class TableRows:
         self.data_rows += 1
         return table_row_text(self.headers, list(cells))
 
+    def add(self, collector: Collector, cells: Sequence[str], at: Citation, title: str | None = None) -> bool:
+        """Add the row cited `at` as a passage (empty and header rows add nothing); False, with the
+        rest recorded as dropped, once the table holds more than `MAX_ROWS` data rows."""
+        text = self.text(cells, at)
+        if text is None:
+            return True
+        if self.data_rows > MAX_ROWS:
+            where = f"sheet {at.sheet}: " if at.sheet else ""
+            collector.drop(None, f"{where}rows from {at.row:,} on not read: more than {MAX_ROWS:,} rows", text)
+            return False
+        collector.add([text], None, title, at=at, keep=True)
+        return True
+
     def lone_header(self) -> tuple[str, Citation] | None:
         """The header row's text and place when no data row followed it (a one-row table is content)."""
         return self.header if self.data_rows == 0 else None
@@ -103,14 +116,8 @@ def parse_delimited(context: ParseContext, text: str) -> ParsedFile:
         for number, cells in enumerate(reader, 1):
             if number % ROW_BATCH == 0:
                 context.check_time()
-            at = Citation(source, row=number)
-            row_text = table.text(cells, at)
-            if row_text is None:
-                continue
-            if table.data_rows > MAX_ROWS:
-                collector.drop(None, f"rows from {number:,} on not read: more than {MAX_ROWS:,} rows", row_text)
+            if not table.add(collector, cells, Citation(source, row=number)):
                 break
-            collector.add([row_text], None, at=at, keep=True)
     except csv.Error as error:
         # A malformed record (an oversized field, a stray NUL) ends the readable part, not the file.
         collector.drop(None, f"rows from {number + 1:,} on not read: malformed CSV ({error})", "")

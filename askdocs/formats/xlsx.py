@@ -18,7 +18,7 @@ import warnings
 from typing import Any
 
 from askdocs.formats.base import Collector, ParseContext, ParsedFile, SkipFileError, guarded_zip_bytes
-from askdocs.formats.delimited import MAX_ROWS, ROW_BATCH, TableRows, add_lone_header
+from askdocs.formats.delimited import ROW_BATCH, TableRows, add_lone_header
 from askdocs.records import Citation
 
 # Decimal places a number format shows: the zeros after its point ("0.00", "#,##0.0%").
@@ -69,14 +69,8 @@ def _read_rows(context: ParseContext, collector: Collector, sheet: Any, name: st
         if number % ROW_BATCH == 0:
             context.check_time()
         cells = [cell_text(cell) for cell in row]
-        at = Citation(collector.source, sheet=name, row=_row_number(row, number))
-        text = table.text(cells, at)
-        if text is None:
-            continue
-        if table.data_rows > MAX_ROWS:
-            collector.drop(None, f"sheet {name}: rows from {at.row:,} on not read: more than {MAX_ROWS:,} rows", text)
+        if not table.add(collector, cells, Citation(collector.source, sheet=name, row=_row_number(row, number)), name):
             return
-        collector.add([text], None, name, at=at, keep=True)
 
 
 def _row_number(row: tuple[Any, ...], counted: int) -> int:
