@@ -32,6 +32,7 @@ from askdocs.index_format import (
     Manifest,
 )
 from askdocs.keyword import build_keyword_index
+from askdocs.library import library_settings, read_library_file
 from askdocs.prepare import Executor, LocalExecutor, PreparedBuild, prepare_build
 from askdocs.presentation import format_counts
 from askdocs.readers import CorpusFile, Document, SkippedFile, format_of, list_corpus
@@ -157,6 +158,7 @@ def build_index(
             return BuildSummary(index_dir, time.perf_counter() - started, up_to_date=True)
         if encoder is None or (encoder.name, encoder.kind) != (settings.model, settings.encoder):
             encoder = _choose_encoder(live, settings)
+        read_library_file(corpus_dir)  # a broken askdocs.toml stops the ingest before any work
         previous = load_previous(*live, settings) if live is not None else Previous()
         with (executor or local_executor(progress))(encoder) as runner:
             prepared = prepare_build(corpus_dir, settings, encoder, previous, runner)
@@ -217,6 +219,7 @@ def write_build(
             corpus_path=str(corpus_dir.resolve()),
             corpus_files=corpus_fingerprint(prepared.files, {d.source: d.sha256 for d in prepared.documents}),
             question_encoder=question_encoder,
+            library=library_settings(corpus_dir, prepared.deduped.passages).to_json(),
             built_at=datetime.now(UTC).isoformat(timespec="seconds"),
             build_seconds=round(time.perf_counter() - started, 2),
         )

@@ -13,20 +13,11 @@ from askdocs import store
 from askdocs.build import changed_files
 from askdocs.errors import AskdocsError
 from askdocs.index_format import Manifest
-from askdocs.presentation import MAX_QUESTION_CHARS, format_counts, marked_html, safe_html, safe_link
+from askdocs.library import LibrarySettings
+from askdocs.presentation import MAX_QUESTION_CHARS, format_counts, marked_html, safe_html, safe_link, safe_markdown
 from askdocs.records import Hit
 from askdocs.search import Searcher
 
-EXAMPLES = (
-    "When is imaging needed for low back pain?",
-    "What exercises help hip pain?",
-    "What is vertebroplasty?",
-    "How long does acute low back pain last?",
-)
-DISCLAIMER = (
-    "askdocs shows passages from its library as general information. It is not medical advice: "
-    "for a diagnosis or treatment, see a qualified health professional."
-)
 STYLE = """<style>
 mark { background: #fde68a; color: inherit; padding: 0 .1em; border-radius: .2em; }
 .askdocs-cite { font-size: .85rem; opacity: .8; }
@@ -140,28 +131,39 @@ def main() -> None:
     """Render the page."""
     st.set_page_config(page_title="askdocs", page_icon="🔎", layout="centered")
     st.markdown(STYLE, unsafe_allow_html=True)
-    st.title("askdocs")
-    st.caption(DISCLAIMER)
     index_dir = index_dir_from_args()
     token = store.current_token(Path(index_dir))
     try:
         searcher = load_searcher(index_dir, token)
     except AskdocsError as error:
+        st.title("askdocs")
         st.error(f"The index cannot be used: {error}")
         st.code(f"python ingest.py --index {index_dir}", language="bash")
         st.stop()
+    manifest = searcher.manifest
+    # The library's own words (askdocs.toml, or its folder's name): corpus text, so escaped.
+    library = LibrarySettings.from_json(manifest.library, Path(manifest.corpus_path).name or "askdocs")
+    st.markdown(f"# {safe_html(library.title)}", unsafe_allow_html=True)
+    if library.description:
+        st.markdown(safe_html(library.description), unsafe_allow_html=True)
+    if library.notice:
+        st.caption(safe_html(library.notice), unsafe_allow_html=True)
     k, sources = _sidebar(searcher, index_dir)
+    examples = library.examples
 
     if "question" not in st.session_state:
         st.session_state.question = st.query_params.get("q", "")
-    question = st.text_input("Ask a question", key="question", placeholder="e.g. " + EXAMPLES[0], max_chars=None)
-    columns = st.columns(len(EXAMPLES))
-    for column, example in zip(columns, EXAMPLES):
-        column.button(example, on_click=_choose_example, args=(example,), use_container_width=True)
+    placeholder = f"e.g. {examples[0]}" if examples else "Type a question"
+    question = st.text_input("Ask a question", key="question", placeholder=placeholder, max_chars=None)
+    if examples:
+        if library.derived_examples:
+            st.caption("Questions from the library itself:")
+        for column, example in zip(st.columns(len(examples)), examples):
+            column.button(safe_markdown(example), on_click=_choose_example, args=(example,), use_container_width=True)
 
     if not question.strip():
         st.query_params.clear()
-        st.info("Type a question and press Enter, or pick an example above.")
+        st.info("Type a question and press Enter" + (", or pick an example above." if examples else "."))
         return
     if len(question) > MAX_QUESTION_CHARS:
         st.warning(f"That question is long; only its first {MAX_QUESTION_CHARS} characters were used.")

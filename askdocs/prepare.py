@@ -24,6 +24,7 @@ from askdocs.dedup import (
 from askdocs.encoders import Encoder
 from askdocs.errors import EmptyCorpusError
 from askdocs.formats import ReadLimits
+from askdocs.library import SETTINGS_FILE
 from askdocs.ranking import passage_vectors
 from askdocs.readers import CorpusFile, Document, SkippedFile, list_corpus, read_file
 from askdocs.records import Chunk, Passage
@@ -103,7 +104,9 @@ def read_corpus(
         raise EmptyCorpusError(f"the corpus folder {corpus_dir} does not exist; create it and put documents in it")
     files, skipped = list_corpus(corpus_dir)
     documents: list[Document] = []
-    for result in executor.read(files, settings.read_limits()):
+    # askdocs.toml describes the library (library.py); it is fingerprinted with the corpus, not read as a document.
+    readable = [f for f in files if f.source != SETTINGS_FILE]
+    for result in executor.read(readable, settings.read_limits()):
         if isinstance(result, SkippedFile):
             skipped.append(result)
         else:

@@ -86,6 +86,14 @@ def safe_html(text: str) -> str:
     return "".join(ch if ch.isalnum() or ch == " " else f"&#{ord(ch)};" for ch in text)
 
 
+def safe_markdown(text: str) -> str:
+    """Text that Streamlit's markdown (button labels) shows literally: every ASCII punctuation mark escaped."""
+    return "".join(f"\\{ch}" if ch in _MARKDOWN_PUNCTUATION else ch for ch in text)
+
+
+_MARKDOWN_PUNCTUATION = frozenset("!\"#$%&'()*+,-./:;<=>?@[\\]^_`{|}~")
+
+
 def marked_html(text: str, span: tuple[int, int] | None) -> str:
     """Safe passage text with the answering span wrapped in <mark>."""
     if span is None:

@@ -116,3 +116,16 @@ def test_a_build_read_by_older_parsers_is_read_again(make_index: Callable[..., P
     with edited_manifest(index) as data:
         del data["readers_version"]
     assert not is_up_to_date(corpus, index, IndexSettings())
+
+
+def test_library_settings_are_kept_in_the_build_and_an_edit_rebuilds(tmp_path: Path, encoder: Encoder) -> None:
+    corpus = write_corpus(tmp_path / "c", {**SEED_LIKE, "askdocs.toml": 'title = "Joints"\nnotice = "Be careful."\n'})
+    summary = build_index(corpus, tmp_path / "index", IndexSettings(), encoder=encoder)
+    assert "askdocs.toml" not in {s.source for s in summary.skipped}
+    manifest = store.open_live(tmp_path / "index")[1]
+    assert (manifest.library["title"], manifest.library["notice"]) == ("Joints", "Be careful.")
+    assert is_up_to_date(corpus, tmp_path / "index", IndexSettings())
+    (corpus / "askdocs.toml").write_text('title = "Bones"\n', encoding="utf-8")
+    assert not is_up_to_date(corpus, tmp_path / "index", IndexSettings())
+    build_index(corpus, tmp_path / "index", IndexSettings(), encoder=encoder)
+    assert store.open_live(tmp_path / "index")[1].library["title"] == "Bones"

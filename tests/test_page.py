@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -60,8 +61,8 @@ def test_q_parameter_opens_with_the_answer_and_a_best_answer_box(seed_like_index
     text = all_text(page)
     assert "Best answer" in text
     assert "Sciatica is pain that radiates" in text
-    assert "not medical advice" in text
     assert "results in" in text
+    assert "medical advice" not in text  # a library without askdocs.toml has no notice
 
 
 def test_off_topic_question_shows_no_good_answer_with_weak_matches(seed_like_index: Path, monkeypatch) -> None:
@@ -130,3 +131,31 @@ def test_stale_index_is_flagged_and_a_rebuilt_index_is_served_without_restart(
     text = all_text(page)
     assert "Gout is arthritis caused by uric acid crystals" in text
     assert "changed after this index was built" not in text
+
+
+def test_the_seed_library_shows_its_own_title_examples_and_notice(seed_corpus_index, monkeypatch) -> None:
+    page = run_page(seed_corpus_index[1], monkeypatch)
+    assert not page.exception
+    assert "not medical advice" in all_text(page)
+    labels = [b.label for b in page.button]
+    assert any("vertebroplasty" in label for label in labels)
+
+
+def test_a_library_without_settings_shows_its_folder_and_questions_of_its_own(
+    make_index: Callable[..., Path], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    files = {
+        "guide.md": "# Setting up the router\n\nHow do I reset the router to factory settings? Hold the reset "
+        "button for ten seconds until the lights blink.\n\n## Changing the password\n\nOpen the admin page "
+        "and choose a new password of at least twelve characters.\n",
+    }
+    index = make_index(files, name="manuals")
+    page = run_page(index, monkeypatch)
+    assert not page.exception
+    text = all_text(page)
+    assert "manuals&#45;corpus" in text  # the folder's name, escaped like any corpus text
+    assert "medical advice" not in text and "vertebroplasty" not in text
+    labels = [b.label for b in page.button]
+    assert any("factory settings" in label for label in labels)
+    page.button[next(i for i, b in enumerate(page.button) if "factory settings" in b.label)].click().run()
+    assert "Hold the reset button" in all_text(page)

@@ -94,12 +94,15 @@ class Manifest:
     settings_problem: str = ""
     # The version of the format parsers that read the corpus; another means every file is read again.
     readers_version: int = READERS_VERSION
+    # `library.LibrarySettings.to_json()`: the title, description, examples and notice the page shows.
+    library: dict[str, Any] = field(default_factory=dict)
 
     def to_json(self) -> dict[str, Any]:
         """The manifest file's content."""
         return {
             "format_version": self.format_version,
             "readers_version": self.readers_version,
+            "library": self.library,
             "model": self.model,
             "dimension": self.dimension,
             "encoder": self.encoder,
@@ -141,6 +144,7 @@ class Manifest:
             records_encoder=data.get("encoder") != "int8" or "question_encoder" in data,
             settings_problem=problem,
             readers_version=data.get("readers_version", 1),
+            library=data.get("library", {}),
         )
 
     def index_settings(self, index_dir: Path) -> IndexSettings:

@@ -1,0 +1,127 @@
+"""A library's description of itself: `askdocs.toml` in the corpus folder, read at ingest and kept in the build.
+
+    title = "Back and hip pain"
+    description = "Articles about back and hip pain."
+    examples = ["What is vertebroplasty?", "What exercises help hip pain?"]
+    notice = "Not medical advice."
+
+Every key is optional. Without the file (or a key), the page shows the folder's name as the title,
+no notice, and example questions taken from the library itself: questions that occur in its text,
+else its section headings; or none. Never another library's.
+"""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from askdocs.errors import AskdocsError
+from askdocs.records import Passage
+
+SETTINGS_FILE = "askdocs.toml"
+MAX_EXAMPLES = 4
+_KEYS = {"title": str, "description": str, "examples": list, "notice": str}
+# A question in the text worth offering: 4 to 14 words ending in "?".
+_QUESTION = re.compile(r"(?:^|(?<=[.!?]\s))([A-Z][^.!?]{10,120}\?)")
+
+
+class LibrarySettingsError(AskdocsError):
+    """The corpus folder's askdocs.toml cannot be used."""
+
+
+@dataclass(frozen=True)
+class LibrarySettings:
+    """What the page shows about a library: its title, a description, example questions, a notice."""
+
+    title: str
+    description: str = ""
+    examples: tuple[str, ...] = ()
+    notice: str = ""
+    # True when the examples were taken from the library's text, not written in askdocs.toml.
+    derived_examples: bool = False
+
+    def to_json(self) -> dict[str, Any]:
+        """Plain dict for the manifest."""
+        return {
+            "title": self.title,
+            "description": self.description,
+            "examples": list(self.examples),
+            "notice": self.notice,
+            "derived_examples": self.derived_examples,
+        }
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any], default_title: str = "askdocs") -> LibrarySettings:
+        """Inverse of `to_json`; a build made before library settings gets a plain title and nothing else."""
+        return cls(
+            title=data.get("title") or default_title,
+            description=data.get("description", ""),
+            examples=tuple(data.get("examples", ())),
+            notice=data.get("notice", ""),
+            derived_examples=data.get("derived_examples", False),
+        )
+
+
+@dataclass(frozen=True)
+class LibraryFile:
+    """What askdocs.toml says, before examples are derived."""
+
+    values: dict[str, Any] = field(default_factory=dict)
+
+
+def read_library_file(corpus_dir: Path) -> LibraryFile:
+    """The corpus folder's askdocs.toml, checked; an empty one when there is none."""
+    path = Path(corpus_dir) / SETTINGS_FILE
+    if not path.is_file():
+        return LibraryFile()
+    try:
+        values = tomllib.loads(path.read_text(encoding="utf-8"))
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as error:
+        raise LibrarySettingsError(f"{path} is not valid TOML ({error}); fix it or remove it") from None
+    for key, value in values.items():
+        expected = _KEYS.get(key)
+        if expected is None:
+            raise LibrarySettingsError(f"{path}: unknown key '{key}'; the keys are {', '.join(_KEYS)}")
+        if not isinstance(value, expected) or (key == "examples" and not all(isinstance(v, str) for v in value)):
+            raise LibrarySettingsError(
+                f"{path}: '{key}' must be {'a list of strings' if expected is list else 'a string'}"
+            )
+    return LibraryFile(values)
+
+
+def library_settings(corpus_dir: Path, passages: list[Passage]) -> LibrarySettings:
+    """The library's settings: askdocs.toml's values, the folder's name as the default title, and
+    example questions from the library's own text when the file gives none."""
+    values = read_library_file(corpus_dir).values
+    examples = tuple(e.strip() for e in values.get("examples", []) if e.strip())[:MAX_EXAMPLES]
+    derived = not examples
+    if derived:
+        examples = examples_from(passages)
+    return LibrarySettings(
+        title=values.get("title") or Path(corpus_dir).resolve().name,
+        description=values.get("description", ""),
+        examples=examples,
+        notice=values.get("notice", ""),
+        derived_examples=derived and bool(examples),
+    )
+
+
+def examples_from(passages: list[Passage], limit: int = MAX_EXAMPLES) -> tuple[str, ...]:
+    """Questions that occur in the library's text, else its section headings, in reading order; at most `limit`."""
+    found: list[str] = []
+    for passage in passages:
+        for match in _QUESTION.finditer(passage.text):
+            question = match.group(1).strip()
+            if 4 <= len(question.split()) <= 14 and question not in found:
+                found.append(question)
+        if len(found) >= limit:
+            return tuple(found[:limit])
+    headings: list[str] = []
+    for passage in passages:
+        heading = (passage.title or "").split(" > ")[-1].strip()
+        if heading and 2 <= len(heading.split()) <= 10 and heading not in headings and heading not in found:
+            headings.append(heading)
+    return tuple((found + headings)[:limit])

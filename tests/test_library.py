@@ -1,0 +1,45 @@
+"""A library's askdocs.toml: read, checked, kept in the build; examples from the library's own text."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from askdocs.library import LibrarySettingsError, examples_from, library_settings, read_library_file
+from askdocs.records import Citation, Passage
+
+
+def passage(text: str, title: str | None = None) -> Passage:
+    return Passage(text, (Citation("a.md"),), title)
+
+
+def test_settings_file_values_and_defaults(tmp_path: Path) -> None:
+    (tmp_path / "askdocs.toml").write_text('title = "Router manuals"\nexamples = ["How do I reset it?"]\n')
+    settings = library_settings(tmp_path, [])
+    assert (settings.title, settings.examples, settings.notice) == ("Router manuals", ("How do I reset it?",), "")
+    assert not settings.derived_examples
+    (tmp_path / "askdocs.toml").unlink()
+    plain = library_settings(tmp_path, [passage("Nothing to ask here.")])
+    assert (plain.title, plain.examples, plain.notice) == (tmp_path.name, (), "")
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        ("title = ", "not valid TOML"),
+        ("colour = 'red'", "unknown key 'colour'"),
+        ("examples = 'one'", "list of strings"),
+    ],
+)
+def test_a_broken_settings_file_names_itself_and_the_fix(tmp_path: Path, content: str, message: str) -> None:
+    (tmp_path / "askdocs.toml").write_text(content)
+    with pytest.raises(LibrarySettingsError, match=message):
+        read_library_file(tmp_path)
+
+
+def test_examples_are_questions_in_the_text_else_section_headings() -> None:
+    asked = [passage("Routers forget settings. How do I reset the router to factory settings? Hold the button.")]
+    assert examples_from(asked) == ("How do I reset the router to factory settings?",)
+    titled = [passage("Text.", "Manual > Changing the password"), passage("More.", "Manual > Wi-Fi channels")]
+    assert examples_from(titled) == ("Changing the password", "Wi-Fi channels")
