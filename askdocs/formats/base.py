@@ -4,13 +4,17 @@ the collector that turns raw lines into passages under the drop rules."""
 from __future__ import annotations
 
 import io
+import re
 import time
 import zipfile
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field, replace
+from typing import TypeVar
 
 from askdocs.cleaning import drop_reason, normalize
 from askdocs.records import Citation, Passage
+
+T = TypeVar("T")
 
 
 class SkipFileError(Exception):
@@ -215,6 +219,21 @@ def open_zip(context: ParseContext, data: bytes) -> zipfile.ZipFile:
     if any(entry.flag_bits & 0x1 for entry in entries):
         raise SkipFileError("encrypted (password-protected)")
     return archive
+
+
+def open_office_package(
+    context: ParseContext, data: bytes, opener: Callable[[io.BytesIO], T], what: str, not_found: type[Exception]
+) -> T:
+    """An Office Open XML package (python-docx, python-pptx) opened after `open_zip`'s checks;
+    `SkipFileError` naming what the file really is when it is not `what`."""
+    try:
+        return opener(io.BytesIO(guarded_zip_bytes(context, data)))
+    except (not_found, KeyError) as error:
+        raise SkipFileError(f"not a {what} ({error})") from None
+    except ValueError as error:
+        # The library names the file by its repr; the main part's content type says what it is instead.
+        content = re.search(r"content type is '([^']+)'", str(error))
+        raise SkipFileError(f"not a {what} ({content.group(1) if content else error})") from None
 
 
 def guarded_zip_bytes(context: ParseContext, data: bytes) -> bytes:

@@ -17,7 +17,6 @@ tracked changes.
 
 from __future__ import annotations
 
-import io
 import re
 from collections.abc import Iterator
 from typing import Any
@@ -27,10 +26,9 @@ from askdocs.formats.base import (
     Collector,
     ParseContext,
     ParsedFile,
-    SkipFileError,
-    guarded_zip_bytes,
     heading_path,
     open_heading,
+    open_office_package,
 )
 from askdocs.formats.delimited import TableRows, add_lone_header, is_empty
 from askdocs.records import Citation
@@ -57,14 +55,7 @@ def parse(context: ParseContext, data: bytes) -> ParsedFile:
     import docx
     from docx.opc.exceptions import PackageNotFoundError
 
-    try:
-        document = docx.Document(io.BytesIO(guarded_zip_bytes(context, data)))
-    except (PackageNotFoundError, KeyError) as error:
-        raise SkipFileError(f"not a Word document ({error})") from None
-    except ValueError as error:
-        # The library names the file by its repr; the main part's content type says what it is instead.
-        content = re.search(r"content type is '([^']+)'", str(error))
-        raise SkipFileError(f"not a Word document ({content.group(1) if content else error})") from None
+    document = open_office_package(context, data, docx.Document, "Word document", PackageNotFoundError)
     collector = Collector(context.source)
     _drop_headers_and_footers(document, collector)
     levels, names = _paragraph_styles(document)

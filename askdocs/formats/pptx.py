@@ -15,13 +15,11 @@ and slide-number placeholders are recorded as dropped; pictures, charts and Smar
 
 from __future__ import annotations
 
-import io
-import re
 from collections.abc import Iterator
 from typing import Any
 
 from askdocs.cleaning import drop_reason, normalize
-from askdocs.formats.base import Collector, ParseContext, ParsedFile, SkipFileError, guarded_zip_bytes
+from askdocs.formats.base import Collector, ParseContext, ParsedFile, open_office_package
 from askdocs.formats.delimited import TableRows, add_lone_header
 from askdocs.records import Citation
 
@@ -33,14 +31,7 @@ def parse(context: ParseContext, data: bytes) -> ParsedFile:
     from pptx import Presentation
     from pptx.exc import PackageNotFoundError
 
-    try:
-        presentation = Presentation(io.BytesIO(guarded_zip_bytes(context, data)))
-    except (PackageNotFoundError, KeyError) as error:
-        raise SkipFileError(f"not a PowerPoint presentation ({error})") from None
-    except ValueError as error:
-        # The library names the file by its repr; the main part's content type says what it is instead.
-        content = re.search(r"content type is '([^']+)'", str(error))
-        raise SkipFileError(f"not a PowerPoint presentation ({content.group(1) if content else error})") from None
+    presentation = open_office_package(context, data, Presentation, "PowerPoint presentation", PackageNotFoundError)
     collector = Collector(context.source)
     for number, slide in enumerate(presentation.slides, 1):
         context.check_time()
