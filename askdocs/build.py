@@ -32,7 +32,7 @@ from askdocs.index_format import (
     Manifest,
 )
 from askdocs.keyword import build_keyword_index
-from askdocs.library import library_settings, read_library_file
+from askdocs.library import library_settings
 from askdocs.prepare import Executor, LocalExecutor, PreparedBuild, prepare_build
 from askdocs.presentation import format_counts
 from askdocs.readers import CorpusFile, Document, SkippedFile, format_of, list_corpus
@@ -158,7 +158,6 @@ def build_index(
             return BuildSummary(index_dir, time.perf_counter() - started, up_to_date=True)
         if encoder is None or (encoder.name, encoder.kind) != (settings.model, settings.encoder):
             encoder = _choose_encoder(live, settings)
-        read_library_file(corpus_dir)  # a broken askdocs.toml stops the ingest before any work
         previous = load_previous(*live, settings) if live is not None else Previous()
         with (executor or local_executor(progress))(encoder) as runner:
             prepared = prepare_build(corpus_dir, settings, encoder, previous, runner)
@@ -207,29 +206,30 @@ def write_build(
     # Lookups the searcher would otherwise rebuild by parsing every row at load.
     writer.lookups([c.passage_id for c in prepared.chunks], (p.citations for p in passages))
     question_encoder = encoder.record(writer.path(TOKENIZER))
-    writer.report(_report(prepared))
+    counts = _counts(prepared)
+    writer.report(_report(prepared, counts))
     return writer.finish(
         Manifest(
             model=settings.model,
             dimension=encoder.dimension,
             encoder=encoder.kind,
             settings=settings,
-            counts=_counts(prepared),
+            counts=counts,
             vector_index=vector_index.describe(),
             corpus_path=str(corpus_dir.resolve()),
             corpus_files=corpus_fingerprint(prepared.files, {d.source: d.sha256 for d in prepared.documents}),
             question_encoder=question_encoder,
-            library=library_settings(corpus_dir, prepared.deduped.passages).to_json(),
+            library=library_settings(corpus_dir, prepared.library, prepared.deduped.passages).to_json(),
             built_at=datetime.now(UTC).isoformat(timespec="seconds"),
             build_seconds=round(time.perf_counter() - started, 2),
         )
     )
 
 
-def _report(prepared: PreparedBuild) -> dict[str, Any]:
-    """The build's report for people: files skipped, lines dropped, duplicate groups."""
+def _report(prepared: PreparedBuild, counts: BuildCounts) -> dict[str, Any]:
+    """The build's report for people: files by format, files skipped, lines dropped, duplicate groups."""
     return {
-        "files_by_format": files_by_format(prepared.documents, prepared.skipped),
+        "files_by_format": counts.formats,
         "skipped": [vars(s) for s in prepared.skipped],
         "dropped": [vars(d) for doc in prepared.documents for d in doc.dropped],
         "duplicate_groups": [

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import re
 import tomllib
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -65,18 +65,11 @@ class LibrarySettings:
         )
 
 
-@dataclass(frozen=True)
-class LibraryFile:
-    """What askdocs.toml says, before examples are derived."""
-
-    values: dict[str, Any] = field(default_factory=dict)
-
-
-def read_library_file(corpus_dir: Path) -> LibraryFile:
-    """The corpus folder's askdocs.toml, checked; an empty one when there is none."""
+def read_library_file(corpus_dir: Path) -> dict[str, Any]:
+    """What the corpus folder's askdocs.toml says, checked; nothing when there is none."""
     path = Path(corpus_dir) / SETTINGS_FILE
     if not path.is_file():
-        return LibraryFile()
+        return {}
     try:
         values = tomllib.loads(path.read_text(encoding="utf-8"))
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as error:
@@ -89,13 +82,12 @@ def read_library_file(corpus_dir: Path) -> LibraryFile:
             raise LibrarySettingsError(
                 f"{path}: '{key}' must be {'a list of strings' if expected is list else 'a string'}"
             )
-    return LibraryFile(values)
+    return values
 
 
-def library_settings(corpus_dir: Path, passages: list[Passage]) -> LibrarySettings:
-    """The library's settings: askdocs.toml's values, the folder's name as the default title, and
-    example questions from the library's own text when the file gives none."""
-    values = read_library_file(corpus_dir).values
+def library_settings(corpus_dir: Path, values: dict[str, Any], passages: list[Passage]) -> LibrarySettings:
+    """The library's settings: askdocs.toml's `values` (`read_library_file`), the folder's name as the
+    default title, and example questions from the library's own text when the file gives none."""
     examples = tuple(e.strip() for e in values.get("examples", []) if e.strip())[:MAX_EXAMPLES]
     derived = not examples
     if derived:

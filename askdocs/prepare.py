@@ -8,6 +8,7 @@ from __future__ import annotations
 from abc import ABC, abstractmethod
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -24,7 +25,7 @@ from askdocs.dedup import (
 from askdocs.encoders import Encoder
 from askdocs.errors import EmptyCorpusError
 from askdocs.formats import ReadLimits
-from askdocs.library import SETTINGS_FILE
+from askdocs.library import SETTINGS_FILE, read_library_file
 from askdocs.ranking import passage_vectors
 from askdocs.readers import CorpusFile, Document, SkippedFile, list_corpus, read_file
 from askdocs.records import Chunk, Passage
@@ -37,6 +38,7 @@ class PreparedBuild:
     """Everything a build holds, computed; written to a build folder by `build.write_build`."""
 
     files: list[CorpusFile]
+    library: dict[str, Any]  # what the corpus folder's askdocs.toml says (library.read_library_file)
     documents: list[Document]
     skipped: list[SkippedFile]
     passages_read: int
@@ -121,6 +123,7 @@ def prepare_build(
 
     `encoder` names the vectors (cache keys) and their size; `executor` does the per-item work.
     """
+    library = read_library_file(corpus_dir)  # first: a broken askdocs.toml stops the ingest before any work
     files, documents, skipped = read_corpus(corpus_dir, settings, executor)
     passages = [p for d in documents for p in d.passages]
     if not passages:
@@ -142,6 +145,7 @@ def prepare_build(
     merged_away = sorted(set(range(len(hashes))) - set(rows))
     return PreparedBuild(
         files=files,
+        library=library,
         documents=documents,
         skipped=skipped,
         passages_read=len(passages),

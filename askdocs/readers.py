@@ -82,10 +82,8 @@ def format_of(source: str) -> str:
     return Path(source).suffix.lower() or "(none)"
 
 
-def read_file(file: CorpusFile, limits: ReadLimits | int) -> Document | SkippedFile:
+def read_file(file: CorpusFile, limits: ReadLimits) -> Document | SkippedFile:
     """Read and parse one corpus file, or say why it was skipped."""
-    if isinstance(limits, int):
-        limits = ReadLimits(max_bytes=limits)
     suffix = file.path.suffix.lower()
     fmt = FORMATS.get(suffix)
     if fmt is None:

@@ -14,7 +14,7 @@ import pytest
 
 from askdocs import Searcher
 from askdocs.formats import epub, rtf
-from askdocs.formats.base import ParseContext, ParsedFile, SkipFileError
+from askdocs.formats.base import ParseContext, ParsedFile, ReadLimits, SkipFileError
 from askdocs.presentation import citation_label
 from askdocs.readers import SkippedFile, list_corpus, read_file
 from tests.conftest import write_corpus
@@ -188,7 +188,7 @@ def test_rtf_pictures_are_passed_over_quickly() -> None:
 def test_corrupt_epub_and_rtf_files_are_skipped_with_reason(tmp_path: Path, suffix: str) -> None:
     corpus = write_corpus(tmp_path / "c", {f"random{suffix}": os.urandom(4096)})
     (file,), _ = list_corpus(corpus)
-    result = read_file(file, 10**7)
+    result = read_file(file, ReadLimits(max_bytes=10**7))
     assert isinstance(result, SkippedFile)
     expected = "not a valid zip-based document" if suffix == ".epub" else "not an RTF file"
     assert result.reason.startswith(expected)

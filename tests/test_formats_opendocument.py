@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from askdocs.formats import opendocument
-from askdocs.formats.base import ParseContext, ParsedFile, SkipFileError
+from askdocs.formats.base import ParseContext, ParsedFile, ReadLimits, SkipFileError
 from askdocs.readers import Document, SkippedFile, list_corpus, read_file
 from tests.conftest import write_corpus
 
@@ -339,7 +339,7 @@ def test_corrupt_opendocument_files_are_skipped_with_reason(tmp_path: Path, suff
     files, _ = list_corpus(corpus)
     reasons = {}
     for file in files:
-        result = read_file(file, 10**7)
+        result = read_file(file, ReadLimits(max_bytes=10**7))
         assert isinstance(result, SkippedFile)
         reasons[result.source] = result.reason
     assert reasons[f"random{suffix}"].startswith("not a valid zip-based document")
@@ -349,6 +349,6 @@ def test_corrupt_opendocument_files_are_skipped_with_reason(tmp_path: Path, suff
 def test_suffix_does_not_decide_how_an_opendocument_is_read(tmp_path: Path) -> None:
     corpus = write_corpus(tmp_path / "c", {"misnamed.odt": make_ods()})
     (file,), _ = list_corpus(corpus)
-    result = read_file(file, 10**7)
+    result = read_file(file, ReadLimits(max_bytes=10**7))
     assert isinstance(result, Document)
     assert result.passages[0].citations[0].sheet == "Staff"

@@ -16,11 +16,11 @@ def passage(text: str, title: str | None = None) -> Passage:
 
 def test_settings_file_values_and_defaults(tmp_path: Path) -> None:
     (tmp_path / "askdocs.toml").write_text('title = "Router manuals"\nexamples = ["How do I reset it?"]\n')
-    settings = library_settings(tmp_path, [])
+    settings = library_settings(tmp_path, read_library_file(tmp_path), [])
     assert (settings.title, settings.examples, settings.notice) == ("Router manuals", ("How do I reset it?",), "")
     assert not settings.derived_examples
     (tmp_path / "askdocs.toml").unlink()
-    plain = library_settings(tmp_path, [passage("Nothing to ask here.")])
+    plain = library_settings(tmp_path, read_library_file(tmp_path), [passage("Nothing to ask here.")])
     assert (plain.title, plain.examples, plain.notice) == (tmp_path.name, (), "")
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from askdocs.formats import parse_html, parse_jsonl, parse_markdown, parse_text
+from askdocs.formats import ReadLimits, parse_html, parse_jsonl, parse_markdown, parse_text
 from askdocs.readers import Document, SkippedFile, decode, list_corpus, read_file
 from tests.conftest import make_pdf, write_corpus
 
@@ -14,7 +14,7 @@ def read_all(folder: Path, max_bytes: int = 10**7) -> tuple[dict[str, Document],
     documents: dict[str, Document] = {}
     reasons = {s.source: s.reason for s in skipped}
     for file in files:
-        result = read_file(file, max_bytes)
+        result = read_file(file, ReadLimits(max_bytes=max_bytes))
         if isinstance(result, SkippedFile):
             reasons[result.source] = result.reason
         else:

@@ -91,15 +91,15 @@ class Collector:
         lines: Iterable[str],
         first_line: int | None,
         title: str | None = None,
-        page: int | None = None,
         *,
         at: Citation | None = None,
         keep: bool = False,
     ) -> None:
         """Normalise a paragraph's lines and keep it, or record why it was dropped.
 
-        `at` is the citation for formats that cite a place other than a line or page (a slide, a
-        sheet row, a heading path); `keep` skips the drop rules (code, table rows, headings' text).
+        `at` is the citation for formats that cite a place other than a line (a page, a slide, a sheet
+        row, a heading path); with `first_line` it gains the line. `keep` skips the drop rules (code,
+        table rows, headings' text).
         """
         parts: list[str] = []
         starts: list[int] = []
@@ -118,20 +118,15 @@ class Collector:
         if reason:
             self.dropped.append(DroppedLine(self.source, first_line, reason, joined))
             return
-        if at is not None and first_line is None:
-            self.passages.append(Passage(joined, (replace(at, source=self.source),), title))
-            return
-        if page is not None or first_line is None:
-            citation = Citation(source=self.source, page=page)
-            self.passages.append(Passage(joined, (citation,), title))
+        cited = replace(at, source=self.source) if at is not None else Citation(source=self.source)
+        if first_line is None:
+            self.passages.append(Passage(joined, (cited,), title))
             return
         # Leading blank lines (a fence's opening line) do not hold the text.
         skip = 0
         while skip + 1 < len(starts) and starts[skip + 1] == 0:
             skip += 1
-        base = replace(at, source=self.source) if at is not None else Citation(source=self.source)
-        citation = replace(base, line=first_line + skip)
-        self.passages.append(Passage(joined, (citation,), title, tuple(starts[skip:])))
+        self.passages.append(Passage(joined, (replace(cited, line=first_line + skip),), title, tuple(starts[skip:])))
 
     def drop(self, line: int | None, reason: str, text: str) -> None:
         """Record text left out on purpose (speaker notes off, an empty record)."""

@@ -49,12 +49,16 @@ class TableRows:
         self.header: tuple[str, Citation] | None = None
         self.data_rows = 0
 
-    def text(self, cells: Sequence[str], at: Citation) -> str | None:
-        """The passage text of the row cited `at`, or None for an empty row or the header row."""
+    def text(self, cells: Sequence[str], at: Citation, declared_header: bool = False) -> str | None:
+        """The passage text of the row cited `at`, or None for an empty row or the header row.
+
+        `declared_header`: the table marks this row as its header (ODF header rows, HTML <thead>),
+        so it names the columns when none are named yet, whatever it looks like.
+        """
         if is_empty(cells):
             return None
         if self.headers is None:
-            if looks_like_header(cells):
+            if declared_header or looks_like_header(cells):
                 self.headers = list(cells)
                 self.header = (table_row_text([], list(cells)), at)
                 return None

@@ -31,9 +31,8 @@ from askdocs.formats.base import (
     heading_path,
     open_heading,
     open_zip,
-    table_row_text,
 )
-from askdocs.formats.delimited import TableRows, add_lone_header, is_empty
+from askdocs.formats.delimited import TableRows, add_lone_header
 from askdocs.records import Citation
 
 _SKIP = ["script", "style", "noscript", "template", "nav", "svg", "math"]
@@ -148,12 +147,7 @@ def _add_table(collector: Collector, table: Any, title: str | None, at: Citation
     rows = TableRows()
     for tr in _rows(table):
         header, cells = _row_cells(tr)
-        if header and rows.headers is None and not is_empty(cells):
-            # The table marks its header row.
-            rows.headers = cells
-            rows.header = (table_row_text([], cells), at)
-            continue
-        text = rows.text(cells, at)
+        text = rows.text(cells, at, declared_header=header)
         if text is not None:
             collector.add([text], None, title, at=at, keep=True)
     add_lone_header(collector, rows, title)

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from askdocs.cleaning import normalize
-from askdocs.formats.base import Collector, ParseContext, ParsedFile, table_row_text
+from askdocs.formats.base import Collector, ParseContext, ParsedFile
 from askdocs.formats.delimited import MAX_ROWS, ROW_BATCH, TableRows, add_lone_header
 from askdocs.formats.opendocument import OFFICE, TABLE, attribute, elements, frame_lines
 from askdocs.records import Citation
@@ -98,13 +98,7 @@ def row_cells(row: Row) -> list[str]:
 
 def row_text(table: TableRows, row: Row, at: Citation) -> str | None:
     """A row's passage text under the table's header (None for empty and header rows)."""
-    cells = row_cells(row)
-    if row.header and table.headers is None and cells:
-        # The table says which rows are its header.
-        table.headers = cells
-        table.header = (table_row_text([], cells), at)
-        return None
-    return table.text(cells, at)
+    return table.text(row_cells(row), at, declared_header=row.header)
 
 
 def read_spreadsheet(context: ParseContext, body: Any) -> ParsedFile:

@@ -59,7 +59,7 @@ def parse(context: ParseContext, data: bytes) -> ParsedFile:
                     if scans.read(collector, number):
                         continue
             for _, block in blocks(text.splitlines()):
-                collector.add(block, None, page=number)
+                collector.add(block, None, at=Citation(context.source, page=number))
     finally:
         scans.close()
     return collector.result()
