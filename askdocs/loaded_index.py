@@ -69,13 +69,22 @@ class LoadedIndex:
             allowed[self.source_passages(name)] = True
         return allowed
 
-    def passage_cosines(self, query: np.ndarray, passages: np.ndarray) -> np.ndarray:
-        """Each passage's cosine to the question (`ranking.passage_vectors`, from the stored chunk vectors)."""
+    def chunks_citing(self, sources: Collection[str]) -> np.ndarray:
+        """The ids of the chunks whose passage cites any of the named sources, ascending."""
+        rows, _ = self._chunk_rows(np.flatnonzero(self.passages_citing(sources)))
+        return rows
+
+    def _chunk_rows(self, passages: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """The rows of the passages' chunks, passage after passage, and how many rows each passage has."""
         # A passage's chunks are stored next to each other, in passage order (checked at load).
         starts = np.searchsorted(self.chunk_passages, passages, side="left")
         lengths = np.searchsorted(self.chunk_passages, passages, side="right") - starts
         firsts = np.cumsum(lengths) - lengths
-        rows = np.arange(int(lengths.sum())) + np.repeat(starts - firsts, lengths)
+        return np.arange(int(lengths.sum())) + np.repeat(starts - firsts, lengths), lengths
+
+    def passage_cosines(self, query: np.ndarray, passages: np.ndarray) -> np.ndarray:
+        """Each passage's cosine to the question (`ranking.passage_vectors`, from the stored chunk vectors)."""
+        rows, lengths = self._chunk_rows(passages)
         owners = np.repeat(np.arange(passages.size), lengths)
         return passage_vectors(np.asarray(self.chunk_vectors[rows], dtype=np.float32), owners, passages.size) @ query
 

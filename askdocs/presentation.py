@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import re
 import textwrap
-from dataclasses import asdict
+from dataclasses import asdict, dataclass
 from typing import Any
 
+from askdocs.cleaning import normalize
+from askdocs.keyword import tokenize
 from askdocs.records import Citation, Hit
 
 # The longest question the page cuts to and the HTTP API accepts, in characters.
@@ -94,12 +97,65 @@ def safe_markdown(text: str) -> str:
 _MARKDOWN_PUNCTUATION = frozenset("!\"#$%&'()*+,-./:;<=>?@[\\]^_`{|}~")
 
 
-def marked_html(text: str, span: tuple[int, int] | None) -> str:
-    """Safe passage text with the answering span wrapped in <mark>."""
+# The words BM25 indexes: bm25s's default token pattern (two or more word characters).
+_WORD = re.compile(r"(?u)\b\w\w+\b")
+# Words emphasised in one passage at most, so a long passage repeating a question word stays readable.
+MAX_TERM_SPANS = 300
+
+
+@dataclass(frozen=True)
+class QuestionTerms:
+    """A question's words as BM25 matches them (lower-cased, stemmed, stopwords dropped), to find in passages."""
+
+    stems: frozenset[str]
+    stopwords: str  # the bm25s stopword list the index was built with (IndexSettings.keyword_stopwords)
+
+    @classmethod
+    def of(cls, question: str, stopwords: str) -> QuestionTerms:
+        """The terms of a question, normalised as the search normalises it."""
+        words = tokenize([normalize(question)], return_ids=False, stopwords=stopwords)[0]  # type: ignore[index]
+        return cls(frozenset(words), stopwords)
+
+    def spans(self, text: str) -> list[tuple[int, int]]:
+        """The spans of the whole words of `text` that BM25 counts as a question word, in order (at most MAX_TERM_SPANS)."""
+        if not self.stems:
+            return []
+        words = [(found.start(), found.end(), found.group().lower()) for found in _WORD.finditer(text)]
+        distinct = sorted({word for _, _, word in words})
+        if not distinct:
+            return []
+        # Each word through BM25's own tokenizer, so stemming and stopwords are exactly the index's.
+        stems = tokenize(distinct, return_ids=False, stopwords=self.stopwords)
+        matched = {word for word, stem in zip(distinct, stems) if self.stems.intersection(stem)}  # type: ignore[arg-type]
+        return [(start, end) for start, end, word in words if word in matched][:MAX_TERM_SPANS]
+
+
+def marked_html(text: str, span: tuple[int, int] | None, terms: QuestionTerms | None = None) -> str:
+    """Safe passage text with the answering span wrapped in <mark> and the question's words in
+    <strong class="askdocs-term">, inside the mark as outside."""
+    words = terms.spans(text) if terms is not None else []
     if span is None:
-        return safe_html(text)
+        return _emphasised(text, 0, len(text), words)
     start, end = span
-    return f"{safe_html(text[:start])}<mark>{safe_html(text[start:end])}</mark>{safe_html(text[end:])}"
+    return (
+        f"{_emphasised(text, 0, start, words)}<mark>{_emphasised(text, start, end, words)}</mark>"
+        f"{_emphasised(text, end, len(text), words)}"
+    )
+
+
+def _emphasised(text: str, start: int, end: int, words: list[tuple[int, int]]) -> str:
+    """Safe `text[start:end]` with the parts of the word spans inside it in <strong class="askdocs-term">."""
+    out, at = [], start
+    for word_start, word_end in words:
+        # A word across the mark's edge is cut there, so the tags nest.
+        word_start, word_end = max(word_start, start), min(word_end, end)
+        if word_start >= word_end:
+            continue
+        out.append(safe_html(text[at:word_start]))
+        out.append(f'<strong class="askdocs-term">{safe_html(text[word_start:word_end])}</strong>')
+        at = word_end
+    out.append(safe_html(text[at:end]))
+    return "".join(out)
 
 
 def safe_link(citation: Citation) -> str:

@@ -114,7 +114,7 @@ class Searcher:
     ) -> list[Hit]:
         """The `k` best passages for a question, best first (one hit per passage).
 
-        `sources`, when given, keeps only passages cited from those corpus files. `mode` is
+        `sources`, when given, searches only the passages cited from those corpus files. `mode` is
         "hybrid" (the shipped ranking), "dense" or "keyword", the latter two for comparison.
         `highlight=False` skips marking the answering sentence (for bulk evaluation). `ranking`
         overrides the searcher's ranking settings for this question.
@@ -125,11 +125,13 @@ class Searcher:
         question, _ = self.prepare_question(question)
         if not question or k <= 0 or not len(self.index.chunks):
             return []
+        # Chosen files are searched within, not filtered after: their passages need not be among the
+        # candidates from the whole index.
+        within = None if sources is None else self.index.chunks_citing(sources)
+        if within is not None and not within.size:
+            return []
         query = self.encoder.encode_question(question)
-        found = retrieve(self.index, question, query, max(ranking.candidates, k * 4), strategy)
-        if sources is not None:
-            # A chunk cites the sources its passage cites, so the reading-order table answers this.
-            found = found.where(self.index.passages_citing(sources)[self.index.chunk_passages[found.chunks]])
+        found = retrieve(self.index, question, query, max(ranking.candidates, k * 4), strategy, within)
         ranked, scores = strategy.rank(self.index, question, query, found, ranking)
         ranked, scores = ranked[:k], scores[:k]
         score_of = {passage: float(score) for (passage, _), score in zip(ranked, scores)}

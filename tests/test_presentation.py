@@ -8,8 +8,18 @@ import re
 
 import pytest
 
-from askdocs.presentation import citation_label, format_counts, hit_to_json, marked_html, safe_html, safe_link
+from askdocs.presentation import (
+    MAX_TERM_SPANS,
+    QuestionTerms,
+    citation_label,
+    format_counts,
+    hit_to_json,
+    marked_html,
+    safe_html,
+    safe_link,
+)
 from askdocs.records import Citation, Hit
+from askdocs.settings import IndexSettings
 
 
 @pytest.mark.parametrize(
@@ -104,3 +114,57 @@ def test_hit_to_json_round_trips_citations() -> None:
         False,
         0.4,
     )
+
+
+TERM = '<strong class="askdocs-term">'
+
+
+def terms(question: str) -> QuestionTerms:
+    return QuestionTerms.of(question, IndexSettings().keyword_stopwords)
+
+
+def emphasised(html_text: str) -> list[str]:
+    return [html.unescape(word) for word in re.findall(f"{TERM}(.*?)</strong>", html_text)]
+
+
+def test_question_words_are_found_as_bm25_matches_them() -> None:
+    question = terms("What does the injection of cement do for fractures?")
+    assert question.stems == {"inject", "cement", "fractur"}  # stemmed; "what", "does", "the" are stopwords
+    text = "Cement injected into fractured bones: the injector does it. Injections help; subcement and inject_x do not."
+    words = [text[start:end] for start, end in question.spans(text)]
+    # Whole words whose stem is a question's: "injector" stems to itself, "inject_x" is one word.
+    assert words == ["Cement", "injected", "fractured", "Injections"]
+    assert emphasised(marked_html(text, None, question)) == words
+
+
+def test_stopwords_are_not_emphasised() -> None:
+    text = "What is the treatment? The treatment is rest."
+    assert emphasised(marked_html(text, None, terms("what is the treatment"))) == ["treatment", "treatment"]
+    only_stopwords = terms("what is it?")
+    assert not only_stopwords.stems and only_stopwords.spans(text) == []
+    assert marked_html(text, (0, 22), only_stopwords) == marked_html(text, (0, 22))
+
+
+def test_terms_are_emphasised_inside_and_outside_the_mark_and_nest_at_its_edge() -> None:
+    question = terms("injection")
+    assert marked_html("Injection, then injection.", (11, 26), question) == (
+        f"{TERM}Injection</strong>&#44; <mark>then {TERM}injection</strong>&#46;</mark>"
+    )
+    # A word the mark's edge cuts is emphasised on both sides, each part inside one element.
+    assert marked_html("injection", (0, 3), question) == f"<mark>{TERM}inj</strong></mark>{TERM}ection</strong>"
+
+
+def test_emphasis_leaves_hostile_text_escaped() -> None:
+    text = "<script>inject</script> &inject; [inject](javascript:x) *inject* inject_ $inject$ :inject: a<inject>&b"
+    out = marked_html(text, (text.index("&"), text.index(" *")), terms("inject"))
+    assert emphasised(out) == ["inject"] * 7
+    bare = re.sub(f"{TERM}|</strong>|<mark>|</mark>", "", out)
+    assert not re.search(r"[<>\[\]():$*_`]", bare)
+    assert html.unescape(bare) == text and "<script" not in out
+
+
+def test_a_passage_repeating_a_question_word_emphasises_a_bounded_number() -> None:
+    text = "pain " * (MAX_TERM_SPANS + 50)
+    spans = terms("pain").spans(text)
+    assert len(spans) == MAX_TERM_SPANS and spans[0] == (0, 4)
+    assert marked_html(text, None, terms("pain")).count(TERM) == MAX_TERM_SPANS

@@ -5,8 +5,8 @@ from pathlib import Path
 
 import pytest
 
-from askdocs import Citation, Hit, IndexMismatchError, Searcher
-from askdocs.query import MODES
+from askdocs import Citation, Hit, IndexMismatchError, Searcher, query
+from askdocs.query import MODES, retrieve
 from askdocs.settings import IndexSettings, RankingSettings
 
 
@@ -123,7 +123,11 @@ def test_sources_filter_keeps_passages_citing_those_files(searcher: Searcher) ->
         assert hits and all(source in {c.source for c in hit.citations} for hit in hits)
         # The vertebroplasty passage is in both files, so either filter keeps it first.
         assert hits[0].text.startswith("Vertebroplasty")
-    assert len(searcher.search(question, k=10, sources=["hips.txt", "back.txt"])) == len(searcher.search(question))
+    # Every file chosen: every chunk is searched, as without a filter, so the ranking is the same.
+    assert searcher.search(question, k=10, sources=["hips.txt", "back.txt"]) == searcher.search(question)
+    assert searcher.search(question, sources=["missing.txt", "hips.txt"]) == searcher.search(
+        question, sources=["hips.txt"]
+    )
     assert searcher.search(question, sources=["missing.txt"]) == []
     assert searcher.search(question, sources=[]) == []
 
@@ -168,3 +172,28 @@ def test_every_mode_finds_the_passage_and_an_unknown_mode_is_refused(searcher: S
     assert all(h.score == h.similarity for h in searcher.search("what is sciatica?", k=3, mode="dense"))
     with pytest.raises(ValueError, match=r"'hybrid', 'dense', 'keyword'.*'fancy'"):
         searcher.search("what is sciatica?", mode="fancy")
+
+
+def test_choosing_a_file_searches_within_it(make_index: Callable[..., Path], monkeypatch: pytest.MonkeyPatch) -> None:
+    # a.txt's 150 passages all match closer than b.txt's one, in meaning and in keywords, so b's
+    # passage is not among the candidates taken from the whole index.
+    question = "How often should I water tomato plants?"
+    near = [
+        f"Water tomato plants every {i % 7 + 1} days, tip {i}: tomato plants need watering at the roots."
+        for i in range(150)
+    ]
+    far = "Tomatoes grown in pots dry out quickly in hot weather and need a drink most mornings."
+    searcher = Searcher.load(make_index({"a.txt": "\n\n".join(near) + "\n", "b.txt": far + "\n"}))
+    b_chunks = searcher.index.chunks_citing(["b.txt"])
+    assert b_chunks.size == 1 and searcher.index.chunks_citing(["a.txt"]).size == 150
+    query_vector = searcher.encoder.encode_question(question)
+    for mode in MODES.values():
+        whole = retrieve(searcher.index, question, query_vector, RankingSettings().candidates, mode)
+        assert b_chunks[0] not in whole.chunks, mode.name
+    for mode in MODES:
+        assert [hit.text for hit in searcher.search(question, k=5, sources=["b.txt"], mode=mode)] == [far], mode
+    both = searcher.search(question, k=20, sources=["a.txt", "b.txt"])
+    assert len(both) == 20 and far not in {hit.text for hit in both}
+    # A subset larger than one block of vectors is scored block by block, to the same result.
+    monkeypatch.setattr(query, "SUBSET_BLOCK", 16)
+    assert searcher.search(question, k=20, sources=["a.txt", "b.txt"]) == both
