@@ -141,16 +141,21 @@ def build_index(
     progress: bool = False,
     encoder: Encoder | None = None,
     executor: Callable[[Encoder], AbstractContextManager[Executor]] | None = None,
+    lock_wait: float = 0,
+    on_stage: Callable[[str], None] | None = None,
 ) -> BuildSummary:
     """Build (or refresh) the index for a corpus folder; the old index stays live until the new one is complete.
 
     `executor`, given the encoder, opens where the per-item work runs (default: this process;
-    `distributed.ray_executor` for a Ray cluster).
+    `distributed.ray_executor` for a Ray cluster). `lock_wait`: seconds to wait for another ingest
+    of the same index to finish (the watcher and the page's uploads queue behind each other).
+    `on_stage` hears each stage's name as it starts, for a progress display.
     """
+    stage = on_stage or (lambda name: None)
     started = time.perf_counter()
     settings = settings or IndexSettings()
     corpus_dir, index_dir = Path(corpus_dir), Path(index_dir)
-    with store.ingest_lock(index_dir):
+    with store.ingest_lock(index_dir, wait=lock_wait):
         store.remove_stale_builds(index_dir)
         # Read and verified once: whether anything changed, and what the new build may reuse.
         live = store.intact_live(index_dir)
@@ -159,12 +164,15 @@ def build_index(
         if encoder is None or (encoder.name, encoder.kind) != (settings.model, settings.encoder):
             encoder = _choose_encoder(live, settings)
         previous = load_previous(*live, settings) if live is not None else Previous()
+        stage("reading and embedding the documents")
         with (executor or local_executor(progress))(encoder) as runner:
             prepared = prepare_build(corpus_dir, settings, encoder, previous, runner)
+        stage("writing the index")
         writer = BuildWriter(store.new_build_dir(index_dir))
         manifest = write_build(prepared, writer, encoder, settings, corpus_dir, started)
         # The writer hashed the files as they lie on disk, so reading them back again here would
         # only repeat that I/O; Searcher.load verifies them against these checksums.
+        stage("publishing")
         store.publish(index_dir, writer.build)
         logger.info("published %s", writer.build)
         return BuildSummary(

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import argparse
-import os
 import time
 from pathlib import Path
 
@@ -13,13 +11,24 @@ from askdocs import store
 from askdocs.build import changed_files
 from askdocs.errors import AskdocsError
 from askdocs.index_format import Manifest
+from askdocs.libraries import ALL, Library, find_library
 from askdocs.library import LibrarySettings
-from askdocs.presentation import MAX_QUESTION_CHARS, format_counts, marked_html, safe_html, safe_link, safe_markdown
+from askdocs.page_library import PageOptions, load_all, manage_documents, page_options, pick_library, served_libraries
+from askdocs.presentation import (
+    MAX_QUESTION_CHARS,
+    QuestionTerms,
+    format_counts,
+    marked_html,
+    safe_html,
+    safe_link,
+    safe_markdown,
+)
 from askdocs.records import Hit
 from askdocs.search import Searcher
 
 STYLE = """<style>
 mark { background: #fde68a; color: inherit; padding: 0 .1em; border-radius: .2em; }
+.askdocs-term { font-weight: 600; text-decoration: underline dotted; }
 .askdocs-cite { font-size: .85rem; opacity: .8; }
 .askdocs-passage { line-height: 1.55; overflow-wrap: anywhere; }
 .askdocs-bar { display: inline-block; width: 6rem; height: .5rem; background: #e5e7eb; border-radius: .25rem; vertical-align: middle; }
@@ -29,15 +38,7 @@ mark { background: #fde68a; color: inherit; padding: 0 .1em; border-radius: .2em
 </style>"""
 
 
-def index_dir_from_args() -> str:
-    """The index folder: `streamlit run app.py -- --index DIR`, else $ASKDOCS_INDEX, else `index`."""
-    parser = argparse.ArgumentParser(add_help=False)
-    parser.add_argument("--index", default=os.environ.get("ASKDOCS_INDEX", "index"))
-    args, _ = parser.parse_known_args()
-    return args.index
-
-
-@st.cache_resource(max_entries=2, show_spinner="Loading the index and the model…")
+@st.cache_resource(max_entries=32, show_spinner="Loading the index and the model…")
 def load_searcher(index_dir: str, build_token: str | None) -> Searcher:
     """The searcher for one published build; a new build (new token) loads afresh."""
     return Searcher.load(index_dir)
@@ -54,7 +55,7 @@ def _choose_example(question: str) -> None:
     st.session_state.question = question
 
 
-def _sidebar(searcher: Searcher, index_dir: str) -> tuple[int, list[str]]:
+def _sidebar(searcher: Searcher, fix: str) -> tuple[int, list[str]]:
     manifest = searcher.manifest
     counts = manifest.counts
     with st.sidebar:
@@ -75,18 +76,19 @@ def _sidebar(searcher: Searcher, index_dir: str) -> tuple[int, list[str]]:
         if changed:
             st.warning(
                 f"{len(changed)} corpus file(s) changed after this index was built. "
-                f"Run `python ingest.py --index {index_dir}` to update it."
+                f"Run `{fix}` to update it, or keep `--watch` running."
             )
             # File names come from the corpus folder: escaped like any corpus text.
             st.markdown(safe_html(", ".join(changed[:5])), unsafe_allow_html=True)
     return k, sources
 
 
-def _citations_html(hit: Hit) -> str:
-    return f'<div class="askdocs-cite">Source: {safe_link(hit.citations[0])}</div>'
+def _citations_html(hit: Hit, library: str = "") -> str:
+    named = f"Library: {safe_html(library)} · " if library else ""
+    return f'<div class="askdocs-cite">{named}Source: {safe_link(hit.citations[0])}</div>'
 
 
-def _card(searcher: Searcher, hit: Hit, rank: int) -> None:
+def _card(searcher: Searcher, hit: Hit, rank: int, question: str, library: str = "") -> None:
     with st.container(border=True):
         # The bar shows closeness in meaning, the measure `confident` is decided on, so a weak
         # match listed below an answer never carries the longer bar (the ranking score, which
@@ -101,10 +103,12 @@ def _card(searcher: Searcher, hit: Hit, rank: int) -> None:
             f" · score {hit.score:.2f}</span>",
             unsafe_allow_html=True,
         )
+        # The question's words, as the keyword index matched them: why the passage was found.
+        terms = QuestionTerms.of(question, searcher.index_settings.keyword_stopwords)
         st.markdown(
-            f'<div class="askdocs-passage">{marked_html(hit.text, hit.highlight)}</div>', unsafe_allow_html=True
+            f'<div class="askdocs-passage">{marked_html(hit.text, hit.highlight, terms)}</div>', unsafe_allow_html=True
         )
-        st.markdown(_citations_html(hit), unsafe_allow_html=True)
+        st.markdown(_citations_html(hit, library), unsafe_allow_html=True)
         if len(hit.citations) > 1:
             with st.expander(f"Also in {len(hit.citations) - 1} other place(s)"):
                 for citation in hit.citations[1:]:
@@ -117,73 +121,139 @@ def _card(searcher: Searcher, hit: Hit, rank: int) -> None:
                     st.markdown(f'<div class="askdocs-passage">{body}</div>', unsafe_allow_html=True)
 
 
-def _best_answer(hit: Hit) -> None:
+def _best_answer(searcher: Searcher, hit: Hit, question: str) -> None:
     start, end = hit.highlight or (0, len(hit.text))
+    terms = QuestionTerms.of(question, searcher.index_settings.keyword_stopwords)
     with st.container(border=True):
         st.markdown("**Best answer**")
         st.markdown(
-            f'<div class="askdocs-answer">{safe_html(hit.text[start:end])}</div>{_citations_html(hit)}',
+            f'<div class="askdocs-answer">{marked_html(hit.text[start:end], None, terms)}</div>{_citations_html(hit)}',
             unsafe_allow_html=True,
         )
+
+
+def _load_or_stop(index_dir: Path, fix: str) -> Searcher:
+    """The live build's searcher, or the error and the command that fixes it."""
+    try:
+        return load_searcher(str(index_dir), store.current_token(index_dir))
+    except AskdocsError as error:
+        st.error(f"The index cannot be used: {error}")
+        st.code(fix, language="bash")
+        st.stop()
+        raise  # st.stop() ends the run; this line only tells type checkers so
+
+
+def _header(library: LibrarySettings) -> None:
+    # The library's own words (askdocs.toml, or its folder's name): corpus text, so escaped.
+    st.markdown(f"# {safe_html(library.title)}", unsafe_allow_html=True)
+    if library.description:
+        st.markdown(safe_html(library.description), unsafe_allow_html=True)
+    if library.notice:
+        st.caption(safe_html(library.notice), unsafe_allow_html=True)
+
+
+def _question(examples: list[str], derived: bool) -> str | None:
+    """The question box and example buttons; the question (cut to length), or None when empty."""
+    if "question" not in st.session_state:
+        st.session_state.question = st.query_params.get("q", "")
+    placeholder = f"e.g. {examples[0]}" if examples else "Type a question"
+    question = st.text_input("Ask a question", key="question", placeholder=placeholder, max_chars=None)
+    if examples:
+        if derived:
+            st.caption("Questions from the library itself:")
+        for column, example in zip(st.columns(len(examples)), examples):
+            column.button(safe_markdown(example), on_click=_choose_example, args=(example,), use_container_width=True)
+    if not question.strip():
+        st.query_params.pop("q", None)
+        st.info("Type a question and press Enter" + (", or pick an example above." if examples else "."))
+        return None
+    if len(question) > MAX_QUESTION_CHARS:
+        st.warning(f"That question is long; only its first {MAX_QUESTION_CHARS} characters were used.")
+        question = question[:MAX_QUESTION_CHARS]
+    st.query_params["q"] = question
+    return question
+
+
+def _show_hits(hits: list[tuple[Searcher, Hit, str]], elapsed: float, question: str) -> None:
+    """The best answer and the result cards; each hit with its searcher and, when several are served, its library."""
+    if not hits:
+        st.info("No passages matched. Try other words, or clear the file filter.")
+    elif any(hit.confident for _, hit, _ in hits):
+        _best_answer(*next((searcher, hit) for searcher, hit, _ in hits if hit.confident), question)
+        for rank, (searcher, hit, library) in enumerate(hits, 1):
+            _card(searcher, hit, rank, question, library)
+    else:
+        st.warning("Nothing in the library answers this well. The nearest passages are below, marked as weak.")
+        with st.expander(f"{len(hits)} weak matches"):
+            for rank, (searcher, hit, library) in enumerate(hits, 1):
+                _card(searcher, hit, rank, question, library)
+    st.caption(f"{len(hits)} results in {elapsed * 1000:.0f} ms")
+
+
+def _serve_one(library: Library, searcher: Searcher, options: PageOptions, fix: str) -> None:
+    """The page for one library: its header, sidebar, documents panel, question and answers."""
+    settings = LibrarySettings.from_json(searcher.manifest.library, library.name)
+    _header(settings)
+    k, sources = _sidebar(searcher, fix)
+    manage_documents(library, searcher, options.read_only)
+    question = _question(settings.examples, settings.derived_examples)
+    if question is None:
+        return
+    _, note = searcher.prepare_question(question)
+    if note:
+        st.caption(note)
+    started = time.perf_counter()
+    hits = searcher.search(question, k=k, sources=sources or None)
+    _show_hits([(searcher, hit, "") for hit in hits], time.perf_counter() - started, question)
+
+
+def _serve_all(libraries: list[Library], fix: str) -> None:
+    """Every library at once, chosen as "All libraries": the hits of each, merged."""
+    searchers, problems = load_all(libraries, load_searcher)
+    st.markdown("# All libraries")
+    for library in libraries:
+        if library.name in searchers:
+            notice = LibrarySettings.from_json(searchers[library.name].manifest.library, library.name).notice
+            if notice:
+                st.caption(safe_html(f"{library.name}: {notice}"), unsafe_allow_html=True)
+    for problem in problems:
+        st.warning(f"Not searched: {problem}")
+    with st.sidebar:
+        k = st.slider("Number of results", 1, 20, 5)
+    if problems:
+        st.code(fix, language="bash")
+    question = _question([], False)
+    if question is None or not searchers:
+        return
+    started = time.perf_counter()
+    found = [(searcher, hit, name) for name, searcher in searchers.items() for hit in searcher.search(question, k=k)]
+    # Answers before weak matches, as within one library; then by score (each library's own scale).
+    found.sort(key=lambda item: (not item[1].confident, -item[1].score))
+    _show_hits(found[:k], time.perf_counter() - started, question)
 
 
 def main() -> None:
     """Render the page."""
     st.set_page_config(page_title="askdocs", page_icon="🔎", layout="centered")
     st.markdown(STYLE, unsafe_allow_html=True)
-    index_dir = index_dir_from_args()
-    token = store.current_token(Path(index_dir))
+    options = page_options()
     try:
-        searcher = load_searcher(index_dir, token)
+        libraries = served_libraries(options)
     except AskdocsError as error:
         st.title("askdocs")
-        st.error(f"The index cannot be used: {error}")
-        st.code(f"python ingest.py --index {index_dir}", language="bash")
+        st.error(str(error))
         st.stop()
-    manifest = searcher.manifest
-    # The library's own words (askdocs.toml, or its folder's name): corpus text, so escaped.
-    library = LibrarySettings.from_json(manifest.library, Path(manifest.corpus_path).name or "askdocs")
-    st.markdown(f"# {safe_html(library.title)}", unsafe_allow_html=True)
-    if library.description:
-        st.markdown(safe_html(library.description), unsafe_allow_html=True)
-    if library.notice:
-        st.caption(safe_html(library.notice), unsafe_allow_html=True)
-    k, sources = _sidebar(searcher, index_dir)
-    examples = library.examples
-
-    if "question" not in st.session_state:
-        st.session_state.question = st.query_params.get("q", "")
-    placeholder = f"e.g. {examples[0]}" if examples else "Type a question"
-    question = st.text_input("Ask a question", key="question", placeholder=placeholder, max_chars=None)
-    if examples:
-        if library.derived_examples:
-            st.caption("Questions from the library itself:")
-        for column, example in zip(st.columns(len(examples)), examples):
-            column.button(safe_markdown(example), on_click=_choose_example, args=(example,), use_container_width=True)
-
-    if not question.strip():
-        st.query_params.clear()
-        st.info("Type a question and press Enter" + (", or pick an example above." if examples else "."))
         return
-    if len(question) > MAX_QUESTION_CHARS:
-        st.warning(f"That question is long; only its first {MAX_QUESTION_CHARS} characters were used.")
-        question = question[:MAX_QUESTION_CHARS]
-    st.query_params["q"] = question
-    _, note = searcher.prepare_question(question)
-    if note:
-        st.caption(note)
-    started = time.perf_counter()
-    hits = searcher.search(question, k=k, sources=sources or None)
-    elapsed = time.perf_counter() - started
-    if not hits:
-        st.info("No passages matched. Try other words, or clear the file filter.")
-    elif any(hit.confident for hit in hits):
-        _best_answer(next(hit for hit in hits if hit.confident))
-        for rank, hit in enumerate(hits, 1):
-            _card(searcher, hit, rank)
-    else:
-        st.warning("Nothing in the library answers this well. The nearest passages are below, marked as weak.")
-        with st.expander(f"{len(hits)} weak matches"):
-            for rank, hit in enumerate(hits, 1):
-                _card(searcher, hit, rank)
-    st.caption(f"{len(hits)} results in {elapsed * 1000:.0f} ms")
+    if libraries is None:
+        fix = f"python ingest.py --index {options.index}"
+        searcher = _load_or_stop(Path(options.index), fix)
+        corpus = Path(searcher.manifest.corpus_path)
+        _serve_one(Library(corpus.name or "askdocs", corpus, Path(options.index)), searcher, options, fix)
+        return
+    fix = f"python ingest.py --libraries {options.libraries}"
+    chosen = pick_library(libraries)
+    if chosen == ALL:
+        _serve_all(libraries, fix)
+        return
+    library = find_library(libraries, chosen)
+    _serve_one(library, _load_or_stop(library.index_dir, fix), options, fix)

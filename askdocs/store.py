@@ -22,14 +22,14 @@ logger = logging.getLogger(__name__)
 
 
 @contextmanager
-def ingest_lock(index_dir: Path) -> Iterator[None]:
-    """Hold the index's write lock, or fail at once when another ingest holds it."""
+def ingest_lock(index_dir: Path, wait: float = 0) -> Iterator[None]:
+    """Hold the index's write lock, waiting up to `wait` seconds for another ingest to release it, else fail."""
     from filelock import FileLock, Timeout
 
     index_dir.mkdir(parents=True, exist_ok=True)
     lock = FileLock(index_dir / LOCK)
     try:
-        lock.acquire(timeout=0)
+        lock.acquire(timeout=wait)
     except Timeout as error:
         raise IngestLockedError(
             f"another ingest is writing {index_dir} right now; wait for it to finish, then try again"

@@ -11,6 +11,7 @@ import sys
 import time
 import urllib.request
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from urllib.parse import quote
 
@@ -37,15 +38,9 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
-@pytest.fixture(scope="module")
-def server(tmp_path_factory: pytest.TempPathFactory, encoder: Encoder) -> Iterator[str]:
-    from askdocs.build import build_index
-    from askdocs.settings import IndexSettings
-    from tests.conftest import write_corpus
-
-    root = tmp_path_factory.mktemp("browser")
-    corpus = write_corpus(root / "corpus", {**SEED_LIKE, "evil.txt": EVIL})
-    build_index(corpus, root / "index", IndexSettings(), encoder=encoder)
+@contextmanager
+def page_server(*page_args: str) -> Iterator[str]:
+    """`streamlit run app.py -- PAGE_ARGS` on a free loopback port; its URL, until the block ends."""
     port = free_port()
     process = subprocess.Popen(
         [
@@ -61,8 +56,7 @@ def server(tmp_path_factory: pytest.TempPathFactory, encoder: Encoder) -> Iterat
             "--browser.gatherUsageStats",
             "false",
             "--",
-            "--index",
-            str(root / "index"),
+            *page_args,
         ],
         cwd=ROOT,
         stdout=subprocess.PIPE,
@@ -80,9 +74,24 @@ def server(tmp_path_factory: pytest.TempPathFactory, encoder: Encoder) -> Iterat
     else:
         process.kill()
         pytest.fail(f"streamlit did not start: {process.stdout.read().decode()[-2000:]}")
-    yield url
-    process.terminate()
-    process.wait(timeout=20)
+    try:
+        yield url
+    finally:
+        process.terminate()
+        process.wait(timeout=20)
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory, encoder: Encoder) -> Iterator[str]:
+    from askdocs.build import build_index
+    from askdocs.settings import IndexSettings
+    from tests.conftest import write_corpus
+
+    root = tmp_path_factory.mktemp("browser")
+    corpus = write_corpus(root / "corpus", {**SEED_LIKE, "evil.txt": EVIL})
+    build_index(corpus, root / "index", IndexSettings(), encoder=encoder)
+    with page_server("--index", str(root / "index")) as url:
+        yield url
 
 
 @pytest.fixture(scope="module")
@@ -157,3 +166,66 @@ def test_narrow_phone_window_still_answers(server: str, browser) -> None:
     width = page.evaluate("document.documentElement.scrollWidth")
     assert width <= 400
     context.close()
+
+
+MANUAL = (
+    "# Setting up the router\n\nHow do I reset the router to factory settings? Hold the reset button for ten "
+    "seconds until the lights blink.\n"
+)
+
+
+@pytest.fixture(scope="module")
+def libraries_server(tmp_path_factory: pytest.TempPathFactory, encoder: Encoder) -> Iterator[tuple[str, Path]]:
+    """A folder of two libraries: `health` (with askdocs.toml and its notice) and `manuals` (no settings)."""
+    from askdocs.build import build_index
+    from askdocs.libraries import INDEX_FOLDER
+    from askdocs.settings import IndexSettings
+    from tests.conftest import write_corpus
+
+    root = tmp_path_factory.mktemp("libraries")
+    write_corpus(root / "health", {**SEED_LIKE, "askdocs.toml": 'notice = "Not medical advice."\n'})
+    write_corpus(root / "manuals", {"router.md": MANUAL})
+    for name in ("health", "manuals"):
+        build_index(root / name, root / INDEX_FOLDER / name, IndexSettings(), encoder=encoder)
+    with page_server("--libraries", str(root)) as url:
+        yield url, root
+
+
+def test_lib_link_and_picker_switch_libraries(libraries_server: tuple[str, Path], page) -> None:
+    url, _ = libraries_server
+    page.goto(f"{url}/?lib=manuals&q={quote('how do I reset the router')}")
+    page.get_by_text("Hold the reset button", exact=False).first.wait_for()
+    # A library without settings: its folder's name, no notice, nothing from the other library.
+    page.get_by_role("heading", name="manuals").wait_for()
+    assert page.get_by_text("Not medical advice").count() == 0
+    assert page.get_by_text("hips.txt").count() == 0
+    page.get_by_label("Library").first.click()
+    page.get_by_role("option", name="health").click()
+    expect(page).to_have_url(re.compile(r"lib=health"), timeout=60_000)
+    page.get_by_text("Not medical advice", exact=False).first.wait_for()
+    ask(page, "what is sciatica?")
+    page.get_by_text("hips.txt, line 4").first.wait_for()
+    # Until the rerun ends, the previous library's results may still be on screen, faded.
+    expect(page.get_by_text("router.md")).to_have_count(0, timeout=30_000)
+
+
+def test_upload_then_ask_cites_the_new_file(libraries_server: tuple[str, Path], page, tmp_path: Path) -> None:
+    url, root = libraries_server
+    upload = tmp_path / "kites.txt"
+    upload.write_text("Box kites fly best in steady winds of fifteen knots.\n", encoding="utf-8")
+    page.goto(f"{url}/?lib=manuals")
+    page.get_by_text("Add or remove documents").click()
+    started = time.perf_counter()
+    page.locator("input[type=file]").set_input_files(str(upload))
+    page.get_by_role("button", name="Add to the library").click()
+    page.get_by_text("Added kites.txt", exact=False).first.wait_for()
+    # The page reloads itself when the background ingest publishes; then the new file answers.
+    page.get_by_text("The library is up to date", exact=False).first.wait_for(timeout=120_000)
+    ask(page, "what wind do box kites need")
+    page.get_by_text("kites.txt, line 1").first.wait_for()
+    seconds = time.perf_counter() - started
+    assert (root / "manuals" / "kites.txt").read_text(encoding="utf-8").startswith("Box kites")
+    ARTIFACTS.mkdir(exist_ok=True)
+    (ARTIFACTS / "upload-to-answer.txt").write_text(f"{seconds:.2f} s from the file chooser to the cited answer\n")
+    print(f"upload -> cited answer: {seconds:.2f} s")
+    page.screenshot(path=str(ARTIFACTS / "upload.png"), full_page=True)

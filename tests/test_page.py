@@ -159,3 +159,16 @@ def test_a_library_without_settings_shows_its_folder_and_questions_of_its_own(
     assert any("factory settings" in label for label in labels)
     page.button[next(i for i, b in enumerate(page.button) if "factory settings" in b.label)].click().run()
     assert "Hold the reset button" in all_text(page)
+
+
+def test_question_words_are_emphasised_in_the_answer_and_the_cards(seed_like_index: Path, monkeypatch) -> None:
+    page = run_page(seed_like_index, monkeypatch, question="what is sciatica pain?")
+    assert not page.exception
+    shown = [str(m.value) for m in page.markdown]
+    best = next(m for m in shown if 'class="askdocs-answer"' in m)
+    card = next(m for m in shown if 'class="askdocs-passage"' in m and "radiates" in m)
+    for html_text in (best, card):
+        assert '<strong class="askdocs-term">Sciatica</strong>' in html_text
+        assert '<strong class="askdocs-term">pain</strong>' in html_text
+        assert "Sciatica</strong> is <strong" in html_text  # "is", a stopword, is not emphasised
+    assert "<mark>" in card

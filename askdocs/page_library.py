@@ -1,0 +1,168 @@
+"""The page's library controls: which libraries it serves, the picker, and adding or removing documents.
+
+The page serves one index (`-- --index DIR`) or a folder of libraries (`-- --libraries DIR`,
+libraries.py); `-- --read-only` hides uploading and removal for a shared deployment. Uploads are
+saved by uploads.py and ingested by one BackgroundIngest per library, shared by every session.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import streamlit as st
+
+from askdocs import store
+from askdocs.background import BackgroundIngest
+from askdocs.errors import AskdocsError
+from askdocs.libraries import ALL, Library, libraries_in
+from askdocs.presentation import safe_html
+from askdocs.readers import SUPPORTED
+from askdocs.search import Searcher
+from askdocs.uploads import UploadLimits, UploadRefusedError, remove_file, save_uploads
+
+UPLOAD_LIMITS = UploadLimits()
+# How long the page shows what the last ingest did.
+DONE_SHOWN_SECONDS = 60.0
+
+
+@dataclass(frozen=True)
+class PageOptions:
+    """How the page was started: `streamlit run app.py -- [--index DIR | --libraries DIR] [--read-only]`."""
+
+    index: str
+    libraries: str | None
+    read_only: bool
+
+
+def page_options() -> PageOptions:
+    """The page's options from its command line, else $ASKDOCS_INDEX / $ASKDOCS_LIBRARIES / $ASKDOCS_READ_ONLY."""
+    parser = argparse.ArgumentParser(add_help=False)
+    parser.add_argument("--index", default=os.environ.get("ASKDOCS_INDEX"))
+    parser.add_argument("--libraries", default=os.environ.get("ASKDOCS_LIBRARIES"))
+    parser.add_argument("--read-only", action="store_true", default=os.environ.get("ASKDOCS_READ_ONLY") == "1")
+    args, _ = parser.parse_known_args()
+    return PageOptions(args.index or "index", args.libraries, args.read_only)
+
+
+def served_libraries(options: PageOptions) -> list[Library] | None:
+    """The libraries of a folder of libraries; None when the page serves one index."""
+    if options.libraries is None:
+        return None
+    index_root = Path(os.environ["ASKDOCS_INDEX"]) if os.environ.get("ASKDOCS_INDEX") else None
+    return libraries_in(Path(options.libraries), index_root)
+
+
+def pick_library(libraries: list[Library]) -> str:
+    """The sidebar's library picker, opened at `?lib=NAME`; returns a library's name or ALL."""
+    names = [library.name for library in libraries]
+    choices = [*names, ALL] if len(names) > 1 else names
+    if "library" not in st.session_state:
+        wanted = st.query_params.get("lib", names[0])
+        st.session_state.library = wanted if wanted in choices else names[0]
+    label = {ALL: "All libraries"}
+    with st.sidebar:
+        chosen = st.selectbox("Library", choices, key="library", format_func=lambda name: label.get(name, name))
+    st.query_params["lib"] = chosen
+    return chosen
+
+
+@st.cache_resource(max_entries=64)
+def background_ingest(name: str, corpus_dir: str, index_dir: str) -> BackgroundIngest:
+    """The one background ingest of a library, shared by every session of this server."""
+    return BackgroundIngest(Library(name, Path(corpus_dir), Path(index_dir)))
+
+
+def _ingest_of(library: Library) -> BackgroundIngest:
+    return background_ingest(library.name, str(library.corpus_dir), str(library.index_dir))
+
+
+def manage_documents(library: Library, searcher: Searcher, read_only: bool) -> None:
+    """The sidebar's "Add documents" form, removal, and the background ingest's progress."""
+    if read_only:
+        return
+    with st.sidebar:
+        with st.expander("Add or remove documents"):
+            _upload_form(library, searcher)
+            _removal(library, searcher)
+        _ingest_progress(library, store.current_token(library.index_dir))
+
+
+def _upload_form(library: Library, searcher: Searcher) -> None:
+    with st.form("upload", clear_on_submit=True, border=False):
+        files = st.file_uploader(
+            "Drop files here",
+            type=[suffix.lstrip(".") for suffix in SUPPORTED],
+            accept_multiple_files=True,
+            max_upload_size=UPLOAD_LIMITS.max_file_bytes // 1_000_000,
+        )
+        submitted = st.form_submit_button("Add to the library")
+    if not (submitted and files):
+        return
+    try:
+        results = save_uploads(
+            library.corpus_dir,
+            [(file.name, file.getvalue()) for file in files],
+            UPLOAD_LIMITS,
+            searcher.manifest.corpus_files,
+        )
+    except (UploadRefusedError, OSError) as error:
+        st.error(str(error))
+        return
+    # Names come from the uploader's computer: escaped like corpus text.
+    for result in results:
+        if result.status == "saved":
+            st.success(safe_html(f"Added {result.saved_as}"))
+        elif result.status == "duplicate":
+            st.info(safe_html(f"{result.name} is already in the library as {result.saved_as}"))
+        else:
+            st.error(safe_html(result.reason))
+    if any(result.status == "saved" for result in results):
+        _ingest_of(library).request()
+
+
+def _removal(library: Library, searcher: Searcher) -> None:
+    sources = searcher.sources()
+    if not sources:
+        return
+    chosen = st.selectbox("Remove a document", sources, index=None, placeholder="Choose a file", key="remove_choice")
+    if chosen and st.button("Remove it from the library", key="remove"):
+        try:
+            remove_file(library.corpus_dir, chosen)
+        except UploadRefusedError as error:
+            st.error(safe_html(str(error)))
+            return
+        st.success(safe_html(f"Removed {chosen}"))
+        _ingest_of(library).request()
+
+
+@st.fragment(run_every=1.0)
+def _ingest_progress(library: Library, shown_token: str | None) -> None:
+    """The ingest's stage while it runs; a new build (from here or the watcher) reloads the page."""
+    status = _ingest_of(library).status()
+    if status.running:
+        st.info(safe_html(f"Updating the library: {status.stage} ({time.time() - status.started:.0f} s)"))
+    elif status.error:
+        st.error(safe_html(f"The last update failed; the library is unchanged. {status.error}"))
+    elif status.runs and time.time() - status.finished < DONE_SHOWN_SECONDS:
+        st.success("The library is up to date.")
+    if store.current_token(library.index_dir) != shown_token:
+        st.rerun(scope="app")
+
+
+def load_all(
+    libraries: list[Library], load: Callable[[str, str | None], Searcher]
+) -> tuple[dict[str, Searcher], list[str]]:
+    """A searcher for every library that has a usable index, and a line for each that has not."""
+    searchers: dict[str, Searcher] = {}
+    problems: list[str] = []
+    for library in libraries:
+        try:
+            searchers[library.name] = load(str(library.index_dir), store.current_token(library.index_dir))
+        except AskdocsError as error:
+            problems.append(f"{library.name}: {error}")
+    return searchers, problems
