@@ -245,12 +245,13 @@ def main() -> None:
         st.stop()
         return
     if libraries is None:
-        fix = f"python ingest.py --index {options.index}"
-        searcher = _load_or_stop(Path(options.index), fix)
+        index = Path(options.index or "index")
+        fix = f"python ingest.py --index {index}"
+        searcher = _load_or_stop(index, fix)
         corpus = Path(searcher.manifest.corpus_path)
-        _serve_one(Library(corpus.name or "askdocs", corpus, Path(options.index)), searcher, options, fix)
+        _serve_one(Library(corpus.name or "askdocs", corpus, index), searcher, options, fix)
         return
-    fix = f"python ingest.py --libraries {options.libraries}"
+    fix = f"python ingest.py --libraries {options.libraries}" + (f" --index {options.index}" if options.index else "")
     chosen = pick_library(libraries)
     if chosen == ALL:
         _serve_all(libraries, fix)

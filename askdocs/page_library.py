@@ -32,9 +32,12 @@ DONE_SHOWN_SECONDS = 60.0
 
 @dataclass(frozen=True)
 class PageOptions:
-    """How the page was started: `streamlit run app.py -- [--index DIR | --libraries DIR] [--read-only]`."""
+    """How the page was started: `streamlit run app.py -- [--index DIR] [--libraries DIR] [--read-only]`.
 
-    index: str
+    `index` is the index folder, or with `libraries` the folder holding their indexes (None: the default).
+    """
+
+    index: str | None
     libraries: str | None
     read_only: bool
 
@@ -46,15 +49,14 @@ def page_options() -> PageOptions:
     parser.add_argument("--libraries", default=os.environ.get("ASKDOCS_LIBRARIES"))
     parser.add_argument("--read-only", action="store_true", default=os.environ.get("ASKDOCS_READ_ONLY") == "1")
     args, _ = parser.parse_known_args()
-    return PageOptions(args.index or "index", args.libraries, args.read_only)
+    return PageOptions(args.index, args.libraries, args.read_only)
 
 
 def served_libraries(options: PageOptions) -> list[Library] | None:
     """The libraries of a folder of libraries; None when the page serves one index."""
     if options.libraries is None:
         return None
-    index_root = Path(os.environ["ASKDOCS_INDEX"]) if os.environ.get("ASKDOCS_INDEX") else None
-    return libraries_in(Path(options.libraries), index_root)
+    return libraries_in(Path(options.libraries), Path(options.index) if options.index else None)
 
 
 def pick_library(libraries: list[Library]) -> str:
