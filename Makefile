@@ -1,4 +1,5 @@
-# make run   - set up .venv, build index/ from corpus/ if missing or stale, serve the page
+# make run   - set up .venv, build index/ from corpus/ if missing or stale, serve the page while
+#              `ingest.py --watch` keeps the index fresh; `make run LIBRARIES=dir` for a folder of libraries
 # make test  - set up .venv (and headless Chromium), run the test suite
 # make check - ruff lint and format check
 PYTHON ?= python3.11
@@ -8,6 +9,15 @@ STAMP := $(VENV)/.installed-requirements
 CORPUS ?= corpus
 INDEX ?= index
 PORT ?= 8501
+# A folder of libraries (one subfolder each) instead of CORPUS/INDEX: `make run LIBRARIES=libraries`.
+LIBRARIES ?=
+ifneq ($(LIBRARIES),)
+SOURCE := --libraries $(LIBRARIES)
+PAGE_SOURCE := --libraries $(LIBRARIES)
+else
+SOURCE := --corpus $(CORPUS) --index $(INDEX)
+PAGE_SOURCE := --index $(INDEX)
+endif
 
 .PHONY: run test check format index browser bench clean
 
@@ -18,11 +28,15 @@ $(STAMP): requirements.txt requirements-ocr.txt
 	touch $(STAMP)
 
 index: $(STAMP)
-	$(PY) ingest.py --corpus $(CORPUS) --index $(INDEX)
+	$(PY) ingest.py $(SOURCE)
 
+# The watcher runs in the background while the page serves, and is stopped (SIGTERM) when the page
+# stops; a background job ignores Ctrl-C, which reaches the page.
 run: index
+	$(PY) ingest.py $(SOURCE) --watch & watcher=$$!; \
+	trap 'kill $$watcher 2>/dev/null; wait $$watcher' EXIT; trap 'exit 130' INT TERM; \
 	$(PY) -m streamlit run app.py --server.address localhost --server.port $(PORT) \
-		--server.headless true --browser.gatherUsageStats false -- --index $(INDEX)
+		--server.headless true --browser.gatherUsageStats false -- $(PAGE_SOURCE)
 
 browser:
 	@command -v chromium >/dev/null 2>&1 || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; }

@@ -111,6 +111,11 @@ def is_up_to_date(corpus_dir: Path, index_dir: Path, settings: IndexSettings) ->
     return live is not None and _is_current(corpus_dir, live[1], settings)
 
 
+def ingest_encoder(index_dir: Path, settings: IndexSettings) -> Encoder:
+    """The encoder an ingest of this index would load (the live build's recorded int8 model when it can)."""
+    return _choose_encoder(store.intact_live(Path(index_dir)), settings)
+
+
 def _choose_encoder(live: tuple[BuildReader, Manifest] | None, settings: IndexSettings) -> Encoder:
     """The live build's recorded int8 model when it can embed this build's new chunks, else the full model.
 

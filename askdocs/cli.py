@@ -8,8 +8,10 @@ import logging
 import sys
 from dataclasses import replace
 from pathlib import Path
+from typing import Any
 
 from askdocs.errors import AskdocsError
+from askdocs.libraries import INDEX_FOLDER, Library, libraries_in, single_library
 from askdocs.settings import DEFAULT_MODEL, ENCODERS, IndexSettings
 
 
@@ -25,7 +27,16 @@ def ingest_main(argv: list[str] | None = None) -> int:
         prog="ingest.py", description="Build the askdocs index from a folder of documents."
     )
     parser.add_argument("--corpus", default="corpus", help="folder of documents (default: corpus/)")
-    parser.add_argument("--index", default="index", help="index folder to write (default: index/)")
+    parser.add_argument(
+        "--libraries",
+        metavar="DIR",
+        help="a folder of libraries: build every subfolder as a library of its own (instead of --corpus)",
+    )
+    parser.add_argument(
+        "--index",
+        help="index folder to write (default: index/); with --libraries, the folder holding their indexes "
+        f"(default: DIR/{INDEX_FOLDER})",
+    )
     parser.add_argument(
         "--model",
         default=DEFAULT_MODEL,
@@ -58,6 +69,11 @@ def ingest_main(argv: list[str] | None = None) -> int:
     parser.add_argument("--force", action="store_true", help="rebuild even when the index is up to date")
     parser.add_argument("--quiet", action="store_true", help="no progress bars")
     parser.add_argument("--verbose", action="store_true", help="log each step")
+    parser.add_argument(
+        "--watch",
+        action="store_true",
+        help="keep running: re-ingest whenever files in the corpus folder(s) change, until Ctrl-C",
+    )
     args = parser.parse_args(argv)
     _setup_logging(args.verbose)
     from askdocs.build import build_index
@@ -71,22 +87,61 @@ def ingest_main(argv: list[str] | None = None) -> int:
         encoder=args.encoder,
     )
     try:
+        libraries = _libraries(args)
         executor = None
         if args.ray is not None:
             from askdocs.distributed import parse_spec, ray_executor
 
             parse_spec(args.ray)  # a bad spec fails before any work
             executor = ray_executor(args.ray, progress=not args.quiet)
-        summary = build_index(
-            Path(args.corpus), Path(args.index), settings, force=args.force, progress=not args.quiet, executor=executor
-        )
     except AskdocsError as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
-    except KeyboardInterrupt:
-        print("interrupted: the previous index, if any, is unchanged", file=sys.stderr)
-        return 130
-    print("\n".join(summary.lines()))
+    if args.watch:
+        return _watch(libraries, settings, executor)
+    failed = 0
+    for library in libraries:
+        if len(libraries) > 1:
+            print(f"library {library.name}:")
+        try:
+            summary = build_index(
+                library.corpus_dir,
+                library.index_dir,
+                settings,
+                force=args.force,
+                progress=not args.quiet,
+                executor=executor,
+            )
+        except AskdocsError as error:
+            # One broken library does not stop the others; the exit code still says something failed.
+            print(f"error: {error}", file=sys.stderr)
+            failed += 1
+            continue
+        except KeyboardInterrupt:
+            print("interrupted: the previous index, if any, is unchanged", file=sys.stderr)
+            return 130
+        print("\n".join(summary.lines()))
+    return 2 if failed else 0
+
+
+def _libraries(args: argparse.Namespace) -> list[Library]:
+    """The libraries an ingest command names: every one in --libraries DIR, or the one --corpus."""
+    if args.libraries is not None:
+        return libraries_in(Path(args.libraries), Path(args.index) if args.index else None)
+    return [single_library(Path(args.corpus), Path(args.index or "index"))]
+
+
+def _watch(libraries: list[Library], settings: IndexSettings, executor: Any) -> int:
+    """`ingest.py --watch`: ingest what is stale, then keep the indexes fresh until Ctrl-C or SIGTERM."""
+    from askdocs.watch import watch_until_signalled
+
+    logging.getLogger("askdocs.watch").setLevel(logging.INFO)  # one line per ingest, even without --verbose
+    try:
+        watcher = watch_until_signalled(libraries, settings, executor)
+    except AskdocsError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
+    print(f"stopped watching after {watcher.ingests} ingests ({watcher.failures} failed)", file=sys.stderr)
     return 0
 
 

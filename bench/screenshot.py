@@ -1,6 +1,9 @@
-"""Render docs/screenshot.png: the real page answering a seed question in headless Chromium.
+"""Render docs/screenshot.png: the real page answering a question in headless Chromium.
 
-python bench/screenshot.py [--question "..."]
+python bench/screenshot.py [--question "..."] [--corpus DIR --index DIR] [--out FILE]
+
+Without --corpus, the seed corpus; with it, any folder (e.g. a copy of a Debian documentation
+package), built into --index first. An empty --question shows the page as it opens.
 """
 
 from __future__ import annotations
@@ -26,9 +29,11 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--question", default="When is imaging needed for low back pain?")
     parser.add_argument("--out", type=Path, default=ROOT / "docs" / "screenshot.png")
+    parser.add_argument("--corpus", type=Path, default=ROOT / "corpus")
+    parser.add_argument("--index", type=Path, default=ROOT / "bench" / ".cache" / "seeds" / "index")
     args = parser.parse_args()
-    index = ROOT / "bench" / ".cache" / "seeds" / "index"
-    build_index(ROOT / "corpus", index)
+    index = args.index
+    print("\n".join(build_index(args.corpus, index, progress=True).lines()))
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         port = sock.getsockname()[1]
@@ -51,8 +56,12 @@ def main() -> None:
                 args=["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update"],
             )
             page = browser.new_page(viewport={"width": 1200, "height": 1500})
-            page.goto(f"http://localhost:{port}/?q={quote(args.question)}")
-            page.get_by_text("Best answer").first.wait_for(timeout=120_000)
+            if args.question:
+                page.goto(f"http://localhost:{port}/?q={quote(args.question)}")
+                page.get_by_text("results in").first.wait_for(timeout=120_000)
+            else:
+                page.goto(f"http://localhost:{port}/")
+                page.get_by_label("Ask a question").wait_for(timeout=120_000)
             time.sleep(1)
             args.out.parent.mkdir(exist_ok=True)
             page.screenshot(path=str(args.out))
