@@ -60,7 +60,8 @@ class BuildSummary:
             return [f"index at {self.index_dir} is up to date with the corpus; nothing to do ({self.seconds:.1f} s)"]
         c = self.counts
         out = [
-            f"files read: {c.files}, skipped: {len(self.skipped)}",
+            f"files read: {c.files}, skipped: {len(self.skipped)}"
+            + (f" ({c.documents_reused} unchanged, not parsed again)" if c.documents_reused else ""),
             f"passages: {c.passages} ({c.duplicates_merged} duplicates merged: "
             f"{c.exact_groups} exact groups, {c.near_groups} near groups), chunks: {c.chunks}",
             "files by format: " + format_counts(c.formats),
@@ -216,6 +217,7 @@ def write_build(
     )
     passages = prepared.deduped.passages
     writer.rows(passages, rows)
+    writer.documents(prepared.documents)
     # Lookups the searcher would otherwise rebuild by parsing every row at load.
     writer.lookups([c.passage_id for c in prepared.chunks], (p.citations for p in passages))
     question_encoder = encoder.record(writer.path(TOKENIZER))
@@ -265,6 +267,7 @@ def _counts(prepared: PreparedBuild) -> BuildCounts:
         dropped_lines=sum(len(doc.dropped) for doc in prepared.documents),
         chunks_embedded=prepared.chunks_embedded,
         chunks_reused=prepared.chunks_reused,
+        documents_reused=prepared.documents_reused,
         formats=files_by_format(prepared.documents, prepared.skipped),
     )
 

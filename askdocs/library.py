@@ -15,6 +15,7 @@ from __future__ import annotations
 import re
 import tomllib
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -26,6 +27,10 @@ MAX_EXAMPLES = 4
 _KEYS = {"title": str, "description": str, "examples": list, "notice": str}
 # A question in the text worth offering: 4 to 14 words ending in "?".
 _QUESTION = re.compile(r"(?:^|(?<=[.!?]\s))([A-Z][^.!?]{10,120}\?)")
+_ASKING = re.compile(r"(What|How|Why|When|Where|Which|Who|Can|Could|Do|Does|Is|Are|Should|Will|Would)\b")
+_HOW_TO = re.compile(r"How (to|do|can)\b", re.IGNORECASE)
+# Words that lean on text before the question ("How does it work?"): such a question is not an example.
+_POINTING = {"it", "its", "this", "that", "these", "those", "they", "them", "their", "he", "she", "above", "below"}
 
 
 class LibrarySettingsError(AskdocsError):
@@ -102,18 +107,57 @@ def library_settings(corpus_dir: Path, values: dict[str, Any], passages: list[Pa
 
 
 def examples_from(passages: list[Passage], limit: int = MAX_EXAMPLES) -> tuple[str, ...]:
-    """Questions that occur in the library's text, else its section headings, in reading order; at most `limit`."""
-    found: list[str] = []
+    """Example questions from the library's own text, at most `limit`, one per document where it can.
+
+    First questions that stand on their own (they open with a question word and point at nothing
+    earlier: no "it", "this", "they"), then "How to ..." headings, then other section headings, the
+    ones over the most passages first (a manual's main topics, not its "-q; --quiet" entries).
+    """
+    questions: dict[str, str] = {}
+    headings: dict[str, tuple[str, int]] = {}
     for passage in passages:
+        document = _document_of(passage)
         for match in _QUESTION.finditer(passage.text):
             question = match.group(1).strip()
-            if 4 <= len(question.split()) <= 14 and question not in found:
-                found.append(question)
-        if len(found) >= limit:
-            return tuple(found[:limit])
-    headings: list[str] = []
-    for passage in passages:
+            if _stands_alone(question):
+                questions.setdefault(question, document)
         heading = (passage.title or "").split(" > ")[-1].strip()
-        if heading and 2 <= len(heading.split()) <= 10 and heading not in headings and heading not in found:
-            headings.append(heading)
-    return tuple((found + headings)[:limit])
+        if _topic_like(heading):
+            first_document, count = headings.get(heading, (document, 0))
+            headings[heading] = (first_document, count + 1)
+    by_size = sorted(headings.items(), key=lambda item: -item[1][1])
+    how_to = [(h, d) for h, (d, _) in by_size if _HOW_TO.match(h)]
+    other = [(h, d) for h, (d, _) in by_size if not _HOW_TO.match(h)]
+    candidates = list(questions.items()) + how_to + other
+    chosen: list[str] = []
+    for one_per_document in (True, False):
+        used = {document for text, document in candidates if text in chosen}
+        for text, document in candidates:
+            if len(chosen) < limit and text not in chosen and not (one_per_document and document in used):
+                chosen.append(text)
+                used.add(document)
+    return tuple(chosen)
+
+
+def _document_of(passage: Passage) -> str:
+    """The passage's first document without its suffix, so a manual's .html and .txt copies count as one."""
+    return Path(passage.citations[0].source).with_suffix("").as_posix() if passage.citations else ""
+
+
+def _stands_alone(question: str) -> bool:
+    words = [w.strip("?,.;:!\"'()").lower() for w in question.split()]
+    # Two words that are not stopwords: "What are you trying to do?" asks about nothing in particular.
+    content = [w for w in words if w and w not in _stopwords()]
+    return 4 <= len(words) <= 14 and bool(_ASKING.match(question)) and not _POINTING & set(words) and len(content) >= 2
+
+
+@lru_cache(maxsize=1)
+def _stopwords() -> frozenset[str]:
+    from bm25s.stopwords import STOPWORDS_EN_PLUS
+
+    return frozenset(STOPWORDS_EN_PLUS)
+
+
+def _topic_like(heading: str) -> bool:
+    words = heading.split()
+    return 2 <= len(words) <= 10 and heading[:1].isalpha() and not heading.isupper()

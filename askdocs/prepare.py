@@ -54,6 +54,7 @@ class PreparedBuild:
     minhashes: np.ndarray
     chunks_embedded: int  # of every chunk, before near-duplicates were merged
     chunks_reused: int  # ... taken from the previous build instead
+    documents_reused: int = 0  # files not parsed again: unchanged since the previous build
 
 
 class Executor(ABC):
@@ -99,21 +100,28 @@ class LocalExecutor(Executor):
 
 
 def read_corpus(
-    corpus_dir: Path, settings: IndexSettings, executor: Executor
-) -> tuple[list[CorpusFile], list[Document], list[SkippedFile]]:
-    """Read every corpus file; broken ones are skipped, never fatal."""
+    corpus_dir: Path, settings: IndexSettings, executor: Executor, previous: Previous | None = None
+) -> tuple[list[CorpusFile], list[Document], list[SkippedFile], int]:
+    """Read every corpus file (an unchanged one as `previous` read it); broken ones are skipped, never fatal.
+
+    Returns the files, the documents and skipped files in corpus order, and how many documents were reused.
+    """
     if not corpus_dir.is_dir():
         raise EmptyCorpusError(f"the corpus folder {corpus_dir} does not exist; create it and put documents in it")
     files, skipped = list_corpus(corpus_dir)
-    documents: list[Document] = []
+    limits = settings.read_limits()
     # askdocs.toml describes the library (library.py); it is fingerprinted with the corpus, not read as a document.
     readable = [f for f in files if f.source != SETTINGS_FILE]
-    for result in executor.read(readable, settings.read_limits()):
+    known = {f.source: previous.document_for(f, limits) for f in readable} if previous is not None else {}
+    fresh = iter(executor.read([f for f in readable if known.get(f.source) is None], limits))
+    documents: list[Document] = []
+    for file in readable:
+        result = known.get(file.source) or next(fresh)
         if isinstance(result, SkippedFile):
             skipped.append(result)
         else:
             documents.append(result)
-    return files, documents, skipped
+    return files, documents, skipped, sum(1 for d in known.values() if d is not None)
 
 
 def prepare_build(
@@ -124,7 +132,7 @@ def prepare_build(
     `encoder` names the vectors (cache keys) and their size; `executor` does the per-item work.
     """
     library = read_library_file(corpus_dir)  # first: a broken askdocs.toml stops the ingest before any work
-    files, documents, skipped = read_corpus(corpus_dir, settings, executor)
+    files, documents, skipped, documents_reused = read_corpus(corpus_dir, settings, executor, previous)
     passages = [p for d in documents for p in d.passages]
     if not passages:
         reasons = "; ".join(f"{s.source}: {s.reason}" for s in skipped[:5]) or "it is empty"
@@ -161,6 +169,7 @@ def prepare_build(
         minhashes=signatures,
         chunks_embedded=embedded,
         chunks_reused=len(chunks) - embedded,
+        documents_reused=documents_reused,
     )
 
 

@@ -5,8 +5,9 @@ from __future__ import annotations
 import hashlib
 import logging
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import Any
 
 from askdocs.formats import FORMATS, DroppedLine, ParseContext, ReadLimits, SkipFileError, decode_text
 from askdocs.records import Passage
@@ -33,6 +34,26 @@ class Document:
     size: int
     passages: list[Passage]
     dropped: list[DroppedLine]
+
+    def to_json(self) -> dict[str, Any]:
+        """The document as a stored row, so the next build need not parse an unchanged file again."""
+        return {
+            "source": self.source,
+            "sha256": self.sha256,
+            "size": self.size,
+            # line_starts too: chunking cites lines through them.
+            "passages": [{**p.to_json(), "line_starts": list(p.line_starts)} for p in self.passages],
+            "dropped": [[d.line, d.reason, d.text] for d in self.dropped],
+        }
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> Document:
+        """Inverse of `to_json`."""
+        passages = [
+            replace(Passage.from_json(p), line_starts=tuple(p.get("line_starts", (0,)))) for p in data["passages"]
+        ]
+        dropped = [DroppedLine(data["source"], line, reason, text) for line, reason, text in data["dropped"]]
+        return cls(data["source"], data["sha256"], data["size"], passages, dropped)
 
 
 @dataclass(frozen=True)

@@ -1,4 +1,7 @@
-"""What a build reuses from the live one: chunk embeddings, chunk plans and MinHash signatures, by content hash.
+"""What a build reuses from the live one: files as read, chunk embeddings, chunk plans and MinHash signatures.
+
+A file whose content (SHA-256) and name are unchanged is not parsed again: its passages come from
+the live build, provided the same readers (`READERS_VERSION`) and read limits made them.
 
 A chunk's key is the hash of (model, the exact text the model reads), so re-running ingest on an
 unchanged corpus embeds nothing and editing a file re-embeds only its changed chunks. A passage's
@@ -11,12 +14,16 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 
 from askdocs.chunking import ChunkPlan, sentences_in_embed_text
 from askdocs.dedup import NUM_PERM, content_hash
-from askdocs.index_format import BuildReader, Manifest
+from askdocs.fileio import file_sha256
+from askdocs.formats import ReadLimits
+from askdocs.index_format import READERS_VERSION, BuildReader, Manifest
+from askdocs.readers import CorpusFile, Document
 from askdocs.records import Chunk
 from askdocs.settings import IndexSettings
 
@@ -39,6 +46,21 @@ class Previous:
     plans: dict[str, ChunkPlan] = field(default_factory=dict)
     # MinHash signatures by content hash of the passage text (near-duplicate detection).
     minhashes: dict[str, np.ndarray] = field(default_factory=dict)
+    # Each file as read, by its name in the corpus, and what the build recorded of it (size, mtime, sha256).
+    documents: dict[str, Document] = field(default_factory=dict)
+    files: dict[str, dict[str, Any]] = field(default_factory=dict)
+
+    def document_for(self, file: CorpusFile, limits: ReadLimits) -> Document | None:
+        """The live build's reading of this file when its content is unchanged; None to read it again."""
+        document = self.documents.get(file.source)
+        if document is None or file.size != document.size or file.size > limits.max_bytes:
+            return None
+        recorded = self.files.get(file.source) or {}
+        if (recorded.get("size"), recorded.get("mtime_ns")) == (file.size, file.mtime_ns):
+            same = recorded.get("sha256") == document.sha256
+        else:  # touched or copied over: the content decides, hashing is far cheaper than parsing
+            same = file_sha256(file.path) == document.sha256
+        return document if same else None
 
 
 def chunk_key(model: str, chunk: Chunk) -> str:
@@ -62,10 +84,19 @@ def _minhashes(build: BuildReader) -> dict[str, np.ndarray]:
     return dict(zip(keys, signatures))
 
 
+def _documents(build: BuildReader, manifest: Manifest, settings: IndexSettings) -> dict[str, Document]:
+    """The build's files as read, when the same readers and read limits would read them the same way."""
+    before = manifest.settings
+    if manifest.readers_version != READERS_VERSION or before is None or before.read_limits() != settings.read_limits():
+        return {}
+    return {row["source"]: Document.from_json(row) for row in build.documents()}
+
+
 def load_previous(build: BuildReader, manifest: Manifest, settings: IndexSettings) -> Previous:
-    """A verified build's embeddings (same model), chunk plans (same model and chunk settings) and MinHashes."""
+    """A verified build's files as read, embeddings (same model), chunk plans (same model and chunk settings) and MinHashes."""
+    documents, files = _documents(build, manifest, settings), manifest.corpus_files
     if manifest.model != settings.model:
-        return Previous(minhashes=_minhashes(build))
+        return Previous(minhashes=_minhashes(build), documents=documents, files=files)
     cache = _embeddings(build, build.chunk_hashes(), merged=False)
     cache.update(_embeddings(build, build.merged_hashes(), merged=True))
     before = manifest.settings
@@ -73,7 +104,7 @@ def load_previous(build: BuildReader, manifest: Manifest, settings: IndexSetting
         settings.chunk_tokens,
         settings.overlap_sentences,
     )
-    return Previous(cache, build.plans() if same_chunking else {}, _minhashes(build))
+    return Previous(cache, build.plans() if same_chunking else {}, _minhashes(build), documents, files)
 
 
 # Texts and each text's sentence spans in, their unit vectors and each span's vector out.

@@ -342,7 +342,7 @@ def baseline_figures(corpus: Path, index: Path, pdf: bytes, edited_pdf: bytes) -
 
     # What every incremental ingest spends re-reading files that did not change.
     started = time.perf_counter()
-    files, _, _ = read_corpus(corpus, settings, LocalExecutor(encoder))
+    files, _, _, _ = read_corpus(corpus, settings, LocalExecutor(encoder))
     out["read_all_files_seconds"] = round(time.perf_counter() - started, 3)
     out["corpus_files"] = len(files)
     pdf_file = next(f for f in list_corpus(corpus)[0] if f.source == "handbook.pdf")

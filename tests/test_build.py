@@ -9,7 +9,7 @@ from pathlib import Path
 from askdocs import Searcher, store
 from askdocs.build import build_index, changed_files, is_up_to_date
 from askdocs.encoders import Encoder
-from askdocs.index_format import CHUNKS, MINHASH_KEYS, MINHASHES, PASSAGES, PLANS, BuildReader
+from askdocs.index_format import CHUNKS, DOCUMENTS, MINHASH_KEYS, MINHASHES, PASSAGES, PLANS, BuildReader
 from askdocs.settings import IndexSettings
 from tests.conftest import SEED_LIKE, edited_manifest, write_corpus
 
@@ -73,7 +73,8 @@ def test_chunk_plans_reused_after_an_edit_match_a_fresh_build(tmp_path: Path, en
     build_index(corpus, index, IndexSettings(), encoder=encoder)
     fresh = tmp_path / "fresh"
     build_index(corpus, fresh, IndexSettings(), encoder=encoder)
-    for name in (CHUNKS, PASSAGES, PLANS, MINHASHES, MINHASH_KEYS):
+    # The unchanged files' passages come from the live build, the edited one's from the file: as a fresh build.
+    for name in (CHUNKS, PASSAGES, PLANS, MINHASHES, MINHASH_KEYS, DOCUMENTS):
         assert (live(index) / name).read_bytes() == (live(fresh) / name).read_bytes(), name
     assert len(BuildReader(live(index)).minhashes()[0]) == 7
     # Other chunk settings: the plans are made again, not reused.
@@ -81,6 +82,28 @@ def test_chunk_plans_reused_after_an_edit_match_a_fresh_build(tmp_path: Path, en
     build_index(corpus, index, small, encoder=encoder)
     build_index(corpus, tmp_path / "small", small, encoder=encoder)
     assert (live(index) / CHUNKS).read_bytes() == (live(tmp_path / "small") / CHUNKS).read_bytes()
+
+
+def test_only_new_or_changed_files_are_parsed_again(tmp_path: Path, encoder: Encoder) -> None:
+    import os
+
+    corpus = write_corpus(tmp_path / "corpus", {**SEED_LIKE, "notes.md": "# Gout\n\nGout is caused by uric acid.\n"})
+    index = tmp_path / "index"
+    assert build_index(corpus, index, IndexSettings(), encoder=encoder).counts.documents_reused == 0
+    (corpus / "notes.md").write_text("# Gout\n\nGout is caused by uric acid crystals.\n")
+    os.utime(corpus / "hips.txt")  # touched, same content: still reused
+    summary = build_index(corpus, index, IndexSettings(), encoder=encoder)
+    assert summary.counts.documents_reused == 2
+    assert "files read: 3, skipped: 0 (2 unchanged, not parsed again)" in summary.lines()
+    assert "crystals" in Searcher.load(index).search("what causes gout", k=1)[0].text
+    # Renamed: read again, so its citations carry the new name.
+    (corpus / "back.txt").rename(corpus / "spine.txt")
+    summary = build_index(corpus, index, IndexSettings(), encoder=encoder)
+    assert summary.counts.documents_reused == 2
+    assert Searcher.load(index).search("chronic back pain twelve weeks", k=1)[0].citations[0].source == "spine.txt"
+    # Other read limits (here OCR off) read every file again.
+    no_ocr = replace(IndexSettings(), ocr=False)
+    assert build_index(corpus, index, no_ocr, encoder=encoder).counts.documents_reused == 0
 
 
 def test_damaged_index_is_rebuilt_by_a_plain_ingest(

@@ -43,3 +43,22 @@ def test_examples_are_questions_in_the_text_else_section_headings() -> None:
     assert examples_from(asked) == ("How do I reset the router to factory settings?",)
     titled = [passage("Text.", "Manual > Changing the password"), passage("More.", "Manual > Wi-Fi channels")]
     assert examples_from(titled) == ("Changing the password", "Wi-Fi channels")
+
+
+def test_examples_stand_alone_and_come_from_different_documents() -> None:
+    def cited(text: str, source: str, title: str | None = None) -> Passage:
+        return Passage(text, (Citation(source),), title)
+
+    passages = [
+        cited("So how does it work? And what are you trying to do? How does the merge work?", "guide.html"),
+        cited("How does the merge work? Why do merges create commits?", "guide.txt"),  # the same manual as .txt
+        *[cited("Options.", "git-add.html", "git-add > OPTIONS")] * 5,  # shouting headings are not topics
+        *[cited("Steps.", "howto/revert.html", "Howto > How to revert a faulty merge")] * 2,
+        *[cited("Text.", "manual.html", "Manual > Populating a repository")] * 3,
+    ]
+    assert examples_from(passages) == (
+        "How does the merge work?",  # "how does it work" points at earlier text; "trying to do" asks nothing
+        "How to revert a faulty merge",
+        "Populating a repository",
+        "Why do merges create commits?",  # a second one from the guide only once every document has one
+    )

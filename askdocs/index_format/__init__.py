@@ -16,6 +16,7 @@ arrays (never pickled) and the files FAISS and bm25s write in their own formats:
 | `chunk_passages.npy`, `sources.json`, `source_order.npy` | `Lookups` |
 | `merged_*` | embeddings of chunks of passages merged away as near-duplicates, kept for the next build |
 | `chunk_plans.json`, `minhashes.npy`, `minhash_keys.npy` | chunk plans and MinHash signatures, reused by the next build |
+| `documents.jsonl` | one `readers.Document.to_json()` row per file read (passages with their line starts, dropped lines), so the next build parses only new or changed files |
 | `tokenizer.json` | the int8 encoder's tokenizer (int8 builds), so questions are encoded without PyTorch |
 | `report.json` | files skipped, lines dropped and duplicate groups, for people |
 
@@ -30,6 +31,7 @@ from askdocs.index_format.names import (
     CHUNK_PASSAGES,
     CHUNKS,
     CURRENT,
+    DOCUMENTS,
     EMBEDDINGS,
     FORMAT_VERSION,
     KEYWORD_DIR,
@@ -57,6 +59,7 @@ __all__ = [
     "CHUNKS",
     "CHUNK_PASSAGES",
     "CURRENT",
+    "DOCUMENTS",
     "EMBEDDINGS",
     "FORMAT_VERSION",
     "KEYWORD_DIR",

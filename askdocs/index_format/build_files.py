@@ -15,6 +15,7 @@ from askdocs.fileio import JsonlRows, file_sha256, read_jsonl, write_json, write
 from askdocs.index_format.names import (
     CHUNK_PASSAGES,
     CHUNKS,
+    DOCUMENTS,
     EMBEDDINGS,
     FORMAT_VERSION,
     MANIFEST,
@@ -70,6 +71,10 @@ class BuildWriter:
         write_json(self.build / PLANS, {key: [p.titled, [list(span) for span in p.spans]] for key, p in plans.items()})
         np.save(self.build / MINHASHES, minhashes.astype(np.uint32), allow_pickle=False)
         np.save(self.build / MINHASH_KEYS, np.array(list(minhash_keys), dtype="S64"), allow_pickle=False)
+
+    def documents(self, documents: Iterable[Any]) -> None:
+        """Each file as read (`readers.Document.to_json` rows), so the next build re-reads only changed files."""
+        write_jsonl(self.build / DOCUMENTS, (d.to_json() for d in documents))
 
     def lookups(self, chunk_passages: Sequence[int], citations: Iterable[Sequence[Citation]]) -> None:
         """The lookups (`citations`: each passage's citations, by passage id)."""
@@ -177,6 +182,12 @@ class BuildReader:
             return [], np.zeros((0, 0), np.uint32)
         keys = np.load(self.build / MINHASH_KEYS, allow_pickle=False)
         return [key.decode() for key in keys.tolist()], np.load(self.build / MINHASHES, allow_pickle=False)
+
+    def documents(self) -> list[dict[str, Any]]:
+        """The files as read, as stored rows; none for builds made before they were kept."""
+        if not (self.build / DOCUMENTS).is_file():
+            return []
+        return read_jsonl(self.build / DOCUMENTS)
 
     def lookups(self) -> Lookups | None:
         """The stored lookups, or None for a build made before they were stored."""

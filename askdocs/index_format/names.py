@@ -13,6 +13,7 @@ BUILD_PREFIX = "build-"
 # A build's files.
 MANIFEST = "manifest.json"
 PASSAGES = "passages.jsonl"
+DOCUMENTS = "documents.jsonl"
 CHUNKS = "chunks.jsonl"
 KEYWORD_DIR = "bm25"
 VECTOR_INDEX_STEM = "vectors"

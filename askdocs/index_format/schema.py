@@ -64,6 +64,8 @@ class BuildCounts:
     # Chunks (before near-duplicates were merged) embedded by the model, and taken from the previous build.
     chunks_embedded: int = 0
     chunks_reused: int = 0
+    # Files parsed again and files taken, unchanged, from the previous build.
+    documents_reused: int = 0
     # Files by format (suffix): {".pdf": {"read": 3, "skipped": 1}}.
     formats: dict[str, dict[str, int]] = field(default_factory=dict)
 
