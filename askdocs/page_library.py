@@ -84,14 +84,13 @@ def _ingest_of(library: Library) -> BackgroundIngest:
 
 
 def manage_documents(library: Library, searcher: Searcher, read_only: bool) -> None:
-    """The sidebar's "Add documents" form, removal, and the background ingest's progress."""
-    if read_only:
-        return
+    """The sidebar's "Add documents" form, removal, and the background ingest's progress (not when read-only)."""
     with st.sidebar:
-        with st.expander("Add or remove documents"):
-            _upload_form(library, searcher)
-            _removal(library, searcher)
-        _ingest_progress(library, store.current_token(library.index_dir))
+        if not read_only:
+            with st.expander("Add or remove documents"):
+                _upload_form(library, searcher)
+                _removal(library, searcher)
+        _follow_builds(library, store.current_token(library.index_dir), read_only)
 
 
 def _upload_form(library: Library, searcher: Searcher) -> None:
@@ -143,8 +142,12 @@ def _removal(library: Library, searcher: Searcher) -> None:
 
 
 @st.fragment(run_every=1.0)
-def _ingest_progress(library: Library, shown_token: str | None) -> None:
-    """The ingest's stage while it runs; a new build (from here or the watcher) reloads the page."""
+def _follow_builds(library: Library, shown_token: str | None, read_only: bool) -> None:
+    """A new build (from the page's ingest, the watcher or a terminal) reloads the page; the page's ingest's stage."""
+    if store.current_token(library.index_dir) != shown_token:
+        st.rerun(scope="app")
+    if read_only:
+        return
     status = _ingest_of(library).status()
     if status.running:
         st.info(safe_html(f"Updating the library: {status.stage} ({time.time() - status.started:.0f} s)"))
@@ -152,8 +155,6 @@ def _ingest_progress(library: Library, shown_token: str | None) -> None:
         st.error(safe_html(f"The last update failed; the library is unchanged. {status.error}"))
     elif status.runs and time.time() - status.finished < DONE_SHOWN_SECONDS:
         st.success("The library is up to date.")
-    if store.current_token(library.index_dir) != shown_token:
-        st.rerun(scope="app")
 
 
 def load_all(

@@ -9,6 +9,7 @@ package), built into --index first. An empty --question shows the page as it ope
 from __future__ import annotations
 
 import argparse
+import re
 import socket
 import subprocess
 import sys
@@ -31,9 +32,10 @@ def main() -> None:
     parser.add_argument("--out", type=Path, default=ROOT / "docs" / "screenshot.png")
     parser.add_argument("--corpus", type=Path, default=ROOT / "corpus")
     parser.add_argument("--index", type=Path, default=ROOT / "bench" / ".cache" / "seeds" / "index")
+    parser.add_argument("--force", action="store_true", help="rebuild the index even when it is up to date")
     args = parser.parse_args()
     index = args.index
-    print("\n".join(build_index(args.corpus, index, progress=True).lines()))
+    print("\n".join(build_index(args.corpus, index, progress=True, force=args.force).lines()))
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         port = sock.getsockname()[1]
@@ -58,7 +60,7 @@ def main() -> None:
             page = browser.new_page(viewport={"width": 1200, "height": 1500})
             if args.question:
                 page.goto(f"http://localhost:{port}/?q={quote(args.question)}")
-                page.get_by_text("results in").first.wait_for(timeout=120_000)
+                page.get_by_text(re.compile(r"^\d+ results in \d+ ms$")).first.wait_for(timeout=120_000)
             else:
                 page.goto(f"http://localhost:{port}/")
                 page.get_by_label("Ask a question").wait_for(timeout=120_000)

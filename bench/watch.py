@@ -126,7 +126,8 @@ class WatchProcess:
         return [line for line in self.log.read_text().splitlines() if "askdocs.watch:" in line]
 
     def stop(self) -> str:
-        self.process.send_signal(signal.SIGINT)
+        # SIGTERM, as `make run` stops it: a process started in the background may ignore SIGINT.
+        self.process.send_signal(signal.SIGTERM)
         try:
             self.process.wait(60)
         finally:
