@@ -1,4 +1,4 @@
-"""The askdocs page: `streamlit run app.py [-- --index DIR]` (or set ASKDOCS_INDEX)."""
+"""The askdocs page: `streamlit run app.py [-- --index DIR | --libraries DIR] [--read-only]` (or $ASKDOCS_INDEX)."""
 
 from askdocs.page import main
 

@@ -153,8 +153,8 @@ def until(check: Callable[[], bool], started: float) -> float:
     raise TimeoutError("the change never showed")
 
 
-def fresh_answer(index: Path, question: str, source: str, page: int | None = None) -> Callable[[], bool]:
-    """A check: a Searcher loaded from each newly published build cites `source` first."""
+def on_new_build(index: Path, holds: Callable[[Searcher], bool]) -> Callable[[], bool]:
+    """A check: `holds` is true of a Searcher loaded from a build published since this check was made."""
     seen = {"token": store.current_token(index)}
 
     def check() -> bool:
@@ -162,23 +162,24 @@ def fresh_answer(index: Path, question: str, source: str, page: int | None = Non
         if token == seen["token"]:
             return False
         seen["token"] = token
-        citation = Searcher.load(index).search(question, k=3)[0].citations[0]
-        return citation.source == source and (page is None or citation.page == page)
+        return holds(Searcher.load(index))
 
     return check
+
+
+def fresh_answer(index: Path, question: str, source: str, page: int | None = None) -> Callable[[], bool]:
+    """A check: a newly published build cites `source` (at `page`) first for the question."""
+
+    def cited(searcher: Searcher) -> bool:
+        citation = searcher.search(question, k=3)[0].citations[0]
+        return citation.source == source and (page is None or citation.page == page)
+
+    return on_new_build(index, cited)
 
 
 def gone(index: Path, source: str) -> Callable[[], bool]:
-    seen = {"token": store.current_token(index)}
-
-    def check() -> bool:
-        token = store.current_token(index)
-        if token == seen["token"]:
-            return False
-        seen["token"] = token
-        return source not in Searcher.load(index).sources()
-
-    return check
+    """A check: a newly published build no longer cites `source`."""
+    return on_new_build(index, lambda searcher: source not in searcher.sources())
 
 
 def live_sizes(index: Path, prefix: str) -> dict[str, int]:
