@@ -132,10 +132,11 @@ def _best_answer(searcher: Searcher, hit: Hit, question: str) -> None:
         )
 
 
-def _load_or_stop(index_dir: Path, fix: str) -> Searcher:
-    """The live build's searcher, or the error and the command that fixes it."""
+def _load_or_stop(index_dir: Path, fix: str) -> tuple[Searcher, str | None]:
+    """The live build's searcher and its build token, or the error and the command that fixes it."""
+    token = store.current_token(index_dir)
     try:
-        return load_searcher(str(index_dir), store.current_token(index_dir))
+        return load_searcher(str(index_dir), token), token
     except AskdocsError as error:
         st.error(f"The index cannot be used: {error}")
         st.code(fix, language="bash")
@@ -190,12 +191,13 @@ def _show_hits(hits: list[tuple[Searcher, Hit, str]], elapsed: float, question: 
     st.caption(f"{len(hits)} results in {elapsed * 1000:.0f} ms")
 
 
-def _serve_one(library: Library, searcher: Searcher, options: PageOptions, fix: str) -> None:
-    """The page for one library: its header, sidebar, documents panel, question and answers."""
+def _serve_one(library: Library, loaded: tuple[Searcher, str | None], options: PageOptions, fix: str) -> None:
+    """The page for one library (its searcher and build token): header, sidebar, documents panel, answers."""
+    searcher, token = loaded
     settings = LibrarySettings.from_json(searcher.manifest.library, library.name)
     _header(settings)
     k, sources = _sidebar(searcher, fix)
-    manage_documents(library, searcher, options.read_only)
+    manage_documents(library, searcher, token, options.read_only)
     question = _question(settings.examples, settings.derived_examples)
     if question is None:
         return
@@ -247,9 +249,9 @@ def main() -> None:
     if libraries is None:
         index = Path(options.index or "index")
         fix = f"python ingest.py --index {index}"
-        searcher = _load_or_stop(index, fix)
-        corpus = Path(searcher.manifest.corpus_path)
-        _serve_one(Library(corpus.name or "askdocs", corpus, index), searcher, options, fix)
+        loaded = _load_or_stop(index, fix)
+        corpus = Path(loaded[0].manifest.corpus_path)
+        _serve_one(Library(corpus.name or "askdocs", corpus, index), loaded, options, fix)
         return
     fix = f"python ingest.py --libraries {options.libraries}" + (f" --index {options.index}" if options.index else "")
     chosen = pick_library(libraries)

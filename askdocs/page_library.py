@@ -83,14 +83,14 @@ def _ingest_of(library: Library) -> BackgroundIngest:
     return background_ingest(library.name, str(library.corpus_dir), str(library.index_dir))
 
 
-def manage_documents(library: Library, searcher: Searcher, read_only: bool) -> None:
+def manage_documents(library: Library, searcher: Searcher, shown_token: str | None, read_only: bool) -> None:
     """The sidebar's "Add documents" form, removal, and the background ingest's progress (not when read-only)."""
     with st.sidebar:
         if not read_only:
             with st.expander("Add or remove documents"):
                 _upload_form(library, searcher)
                 _removal(library, searcher)
-        _follow_builds(library, store.current_token(library.index_dir), read_only)
+        _follow_builds(library, shown_token, read_only)
 
 
 def _upload_form(library: Library, searcher: Searcher) -> None:
