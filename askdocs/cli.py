@@ -98,7 +98,7 @@ def ingest_main(argv: list[str] | None = None) -> int:
         print(f"error: {error}", file=sys.stderr)
         return 2
     if args.watch:
-        return _watch(libraries, settings, executor)
+        return _watch(libraries, settings, executor, args)
     failed = 0
     for library in libraries:
         if len(libraries) > 1:
@@ -131,13 +131,15 @@ def _libraries(args: argparse.Namespace) -> list[Library]:
     return [single_library(Path(args.corpus), Path(args.index or "index"))]
 
 
-def _watch(libraries: list[Library], settings: IndexSettings, executor: Any) -> int:
+def _watch(libraries: list[Library], settings: IndexSettings, executor: Any, args: argparse.Namespace) -> int:
     """`ingest.py --watch`: ingest what is stale, then keep the indexes fresh until Ctrl-C or SIGTERM."""
     from askdocs.watch import watch_until_signalled
 
     logging.getLogger("askdocs.watch").setLevel(logging.INFO)  # one line per ingest, even without --verbose
+    # With --libraries, the folder is watched as a whole: a library created meanwhile is built too.
+    folder = Path(args.libraries) if args.libraries is not None else None
     try:
-        watcher = watch_until_signalled(libraries, settings, executor)
+        watcher = watch_until_signalled(libraries, settings, executor, folder, lambda: _libraries(args))
     except AskdocsError as error:
         print(f"error: {error}", file=sys.stderr)
         return 2

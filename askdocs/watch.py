@@ -7,7 +7,9 @@ half-written, and a burst of changes becomes one ingest. A listener thread keeps
 while the watcher waits and while an ingest runs. An ingest that fails leaves the last good build
 live (build_index publishes atomically); the library is retried on its next change, or after a
 backoff. Hidden paths (names starting with ".", like the page's upload temp files) and index folders
-are ignored. On a filesystem without inotify (some network mounts), set WATCHFILES_FORCE_POLLING=1.
+are ignored. Over a folder of libraries (`--libraries DIR`) the folder is watched as a whole, so a
+library folder created meanwhile is found and built. On a filesystem without inotify (some network
+mounts), set WATCHFILES_FORCE_POLLING=1.
 """
 
 from __future__ import annotations
@@ -84,8 +86,13 @@ class Watcher:
         encoder: Encoder | None = None,
         executor: Callable[[Encoder], AbstractContextManager[Executor]] | None = None,
         on_ingest: Callable[[IngestRecord], None] | None = None,
+        folder: Path | None = None,
+        discover: Callable[[], list[Library]] | None = None,
     ) -> None:
         self.libraries = list(libraries)
+        # A folder of libraries (`--libraries DIR`): watched as a whole, so a library folder created
+        # while the watcher runs is found (`discover` lists them again) and built.
+        self.folder, self.discover = (Path(folder).resolve() if folder else None), discover
         for library in self.libraries:
             if not Path(library.corpus_dir).is_dir():
                 raise EmptyCorpusError(
@@ -94,11 +101,7 @@ class Watcher:
         self.settings = settings or IndexSettings()
         self.watch_settings = watch_settings or WatchSettings()
         self.encoder, self.executor, self.on_ingest = encoder, executor, on_ingest
-        # Longest root first, so a library nested in another's folder gets its own events.
-        self._roots = sorted(
-            ((Path(lib.corpus_dir).resolve(), lib) for lib in self.libraries), key=lambda r: -len(r[0].parts)
-        )
-        self._index_dirs = [Path(lib.index_dir).resolve() for lib in self.libraries]
+        self._map_libraries()
         self.ingests = 0
         self.failures = 0
         self.started = threading.Event()  # set once the initial ingests are done
@@ -133,6 +136,34 @@ class Watcher:
             self._stop.set()
             listener.join(timeout=10)
 
+    def _map_libraries(self) -> None:
+        # Longest root first, so a library nested in another's folder gets its own events.
+        self._roots = sorted(
+            ((Path(lib.corpus_dir).resolve(), lib) for lib in self.libraries), key=lambda r: -len(r[0].parts)
+        )
+        self._index_dirs = [Path(lib.index_dir).resolve() for lib in self.libraries]
+
+    def _may_be_new_library(self, path: str) -> bool:
+        """True for a path in the folder of libraries outside every library known: perhaps a new one."""
+        if self.folder is None or not Path(path).is_relative_to(self.folder) or Path(path) == self.folder:
+            return False
+        return not Path(path).relative_to(self.folder).parts[0].startswith(".")
+
+    def _add_new_libraries(self) -> None:
+        """List the folder of libraries again; each new one is ingested once its files settle."""
+        try:
+            found = self.discover() if self.discover is not None else []
+        except AskdocsError as error:
+            logger.error("listing the libraries again failed: %s", error)
+            return
+        known = {library.name for library in self.libraries}
+        for library in found:
+            if library.name not in known:
+                logger.info("%s: a new library", library.name)
+                self.libraries.append(library)
+                self._pending[library.name] = _Pending(changes={".": _ADDED}, since=time.monotonic())
+        self._map_libraries()
+
     def _listen(self) -> None:
         import watchfiles
 
@@ -140,8 +171,8 @@ class Watcher:
         try:
             # yield_on_timeout: the first (empty) batch says the folders are being watched.
             for changes in watchfiles.watch(
-                *(root for root, _ in self._roots),
-                watch_filter=lambda _change, path: self._library_of(path) is not None,
+                *([self.folder] if self.folder is not None else [root for root, _ in self._roots]),
+                watch_filter=lambda _change, path: self._library_of(path) is not None or self._may_be_new_library(path),
                 debounce=ws.debounce_ms,
                 step=ws.step_ms,
                 stop_event=self._stop,
@@ -179,6 +210,7 @@ class Watcher:
         while not self._events.empty():
             batches.append(self._events.get_nowait())
         now = time.monotonic()
+        unknown = False
         for batch in batches:
             for change, path in batch:
                 found = self._library_of(path)
@@ -186,6 +218,10 @@ class Watcher:
                     pending = self._pending.setdefault(found[0].name, _Pending())
                     pending.changes[found[1]] = int(change)
                     pending.since = now
+                else:
+                    unknown = unknown or self._may_be_new_library(path)
+        if unknown:
+            self._add_new_libraries()
 
     def _ingest_due(self) -> None:
         """Ingest each pending library whose changed files have settled, and each failed one due a retry."""
@@ -293,9 +329,14 @@ def watch_until_signalled(
     libraries: list[Library],
     settings: IndexSettings,
     executor: Callable[[Encoder], AbstractContextManager[Executor]] | None = None,
+    folder: Path | None = None,
+    discover: Callable[[], list[Library]] | None = None,
 ) -> Watcher:
-    """Run a watcher in this (main) thread until Ctrl-C or SIGTERM; returns it for its counts."""
-    watcher = Watcher(libraries, settings, executor=executor)
+    """Run a watcher in this (main) thread until Ctrl-C or SIGTERM; returns it for its counts.
+
+    `folder` and `discover`: a folder of libraries, watched for new ones (see `Watcher`).
+    """
+    watcher = Watcher(libraries, settings, executor=executor, folder=folder, discover=discover)
 
     def interrupt(_signum: int, _frame: FrameType | None) -> None:
         # As Ctrl-C: an ingest under way is abandoned (its build folder is never published).

@@ -199,3 +199,33 @@ def test_cli_watch_picks_up_a_file_and_stops_on_ctrl_c(tmp_path: Path, encoder: 
     assert re.search(r"stopped watching after \d+ ingests \(0 failed\)", stderr)
     assert "ingested in" in stderr and "1 added (gout.txt)" in stderr and "Traceback" not in stderr
     assert top_source(index, "What causes gout?") == "gout.txt"
+
+
+def test_a_library_created_while_watching_is_built(tmp_path: Path, encoder: Encoder) -> None:
+    from askdocs.libraries import libraries_in
+
+    root = tmp_path / "libraries"
+    write_corpus(root / "health", SEED_LIKE)
+    records: list[IngestRecord] = []
+    watcher = Watcher(
+        libraries_in(root),
+        IndexSettings(),
+        FAST,
+        encoder=encoder,
+        on_ingest=records.append,
+        folder=root,
+        discover=lambda: libraries_in(root),
+    )
+    thread = threading.Thread(target=watcher.run, daemon=True)
+    thread.start()
+    try:
+        assert watcher.started.wait(WAIT)
+        write_corpus(root / "gout", {"gout.txt": GOUT})
+        gout_index = root / ".askdocs-index" / "gout"
+        wait_for(lambda: store.current_token(gout_index))
+        assert top_source(gout_index, "what causes gout") == "gout.txt"
+        assert "gout.txt" not in live_files(root / ".askdocs-index" / "health")
+        assert [r.library for r in records] == ["health", "gout"]
+    finally:
+        watcher.stop()
+        thread.join(WAIT)
