@@ -1,4 +1,7 @@
-"""The HTTP API (`python -m askdocs serve`): FastAPI + uvicorn; AskdocsErrors become HTTP errors here."""
+"""The HTTP API (`python -m askdocs serve`): FastAPI + uvicorn; AskdocsErrors become HTTP errors here.
+
+One index (`--index DIR`, this module) or a folder of libraries (`--libraries DIR`, api_libraries.py).
+"""
 
 from __future__ import annotations
 
@@ -22,7 +25,9 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from askdocs import __version__, store
 from askdocs.errors import AskdocsError, UnsafeBindError
+from askdocs.libraries import libraries_in
 from askdocs.presentation import MAX_QUESTION_CHARS, hit_to_json
+from askdocs.records import Hit
 from askdocs.search import Searcher
 
 logger = logging.getLogger(__name__)
@@ -30,6 +35,7 @@ logger = logging.getLogger(__name__)
 # uvicorn's worker processes import the app by name, so `serve` hands them its settings here.
 INDEX_ENV = "ASKDOCS_INDEX"
 TOKEN_ENV = "ASKDOCS_TOKEN"
+LIBRARIES_ENV = "ASKDOCS_LIBRARIES"
 MAX_K = 100
 # The keys of query.MODES, spelled out so the OpenAPI schema lists them (a test checks they agree).
 SearchMode = Literal["hybrid", "dense", "keyword"]
@@ -57,6 +63,12 @@ ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
     422: {"model": ErrorBody, "description": "A missing or invalid query parameter"},
     503: {"model": ErrorBody, "description": "No usable index; the message names the command that fixes it"},
 }
+
+# /search's parameters, shared by the one-index and the libraries app.
+Question = Annotated[str, Query(max_length=MAX_QUESTION_CHARS, description="The question, in plain words.")]
+Count = Annotated[int, Query(ge=1, le=MAX_K, description="How many passages to return.")]
+Sources = Annotated[list[str] | None, Query(description="Only passages cited from this corpus file (repeatable).")]
+Mode = Annotated[SearchMode, Query(description="hybrid (the shipped ranking), dense or keyword.")]
 
 
 class LiveSearcher:
@@ -143,7 +155,8 @@ async def _on_validation_error(request: Request, error: RequestValidationError) 
 
 async def _on_http_error(request: Request, error: StarletteHTTPException) -> JSONResponse:
     message = str(error.detail)
-    if error.status_code == 404:
+    # No "endpoint" in the scope: no route matched. An endpoint's own 404 (an unknown library) keeps its message.
+    if error.status_code == 404 and "endpoint" not in request.scope:
         message = f"no endpoint at {request.url.path}: the endpoints are listed at /docs"
     return _error(error.status_code, message, dict(error.headers or {}))
 
@@ -153,21 +166,8 @@ async def _on_index_error(request: Request, error: AskdocsError) -> JSONResponse
     return _error(503, str(error))
 
 
-def create_app(index_dir: Path, token: str | None = None) -> FastAPI:
-    """The API answering from the index at `index_dir`; with a token, every endpoint but /health needs it."""
-    index_dir = Path(index_dir)
-    live = LiveSearcher(index_dir)
-
-    @asynccontextmanager
-    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        # Load before taking requests, so the first question does not wait for the model; a
-        # missing index is not fatal: /health reports it and the next request loads a new build.
-        try:
-            live.get()
-        except AskdocsError as error:
-            logger.warning("no usable index yet: %s", error)
-        yield
-
+def base_app(token: str | None, lifespan: Callable[[FastAPI], Any]) -> FastAPI:
+    """A FastAPI app with askdocs's error bodies and, with a token, every endpoint but /health guarded."""
     app = FastAPI(
         title="askdocs",
         version=__version__,
@@ -192,24 +192,46 @@ def create_app(index_dir: Path, token: str | None = None) -> FastAPI:
             logger.exception("unexpected error answering %s %s", request.method, request.url.path)
             return _error(500, "internal error; the server's log has the details")
 
+    return app
+
+
+def check_question(q: str) -> None:
+    """A 422 for a question with no words in it."""
+    if not q.strip():
+        raise HTTPException(422, "query parameter 'q' is blank: ask a question with words in it")
+
+
+def timed_search(searcher: Searcher, q: str, k: int, sources: list[str] | None, mode: str) -> tuple[list[Hit], float]:
+    """The searcher's hits and the milliseconds they took."""
+    started = time.perf_counter()
+    hits = searcher.search(q, k=k, sources=sources, mode=mode)
+    return hits, (time.perf_counter() - started) * 1000
+
+
+def create_app(index_dir: Path, token: str | None = None) -> FastAPI:
+    """The API answering from the index at `index_dir`; with a token, every endpoint but /health needs it."""
+    index_dir = Path(index_dir)
+    live = LiveSearcher(index_dir)
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        # Load before taking requests, so the first question does not wait for the model; a
+        # missing index is not fatal: /health reports it and the next request loads a new build.
+        try:
+            live.get()
+        except AskdocsError as error:
+            logger.warning("no usable index yet: %s", error)
+        yield
+
+    app = base_app(token, lifespan)
+
     # Plain `def` endpoints: FastAPI runs them in its thread pool, so the CPU-bound search
     # (numpy, onnxruntime, FAISS) never blocks the event loop.
     @app.get("/search", responses=ERROR_RESPONSES)
-    def search(
-        q: Annotated[str, Query(max_length=MAX_QUESTION_CHARS, description="The question, in plain words.")],
-        k: Annotated[int, Query(ge=1, le=MAX_K, description="How many passages to return.")] = 5,
-        source: Annotated[
-            list[str] | None, Query(description="Only passages cited from this corpus file (repeatable).")
-        ] = None,
-        mode: Annotated[SearchMode, Query(description="hybrid (the shipped ranking), dense or keyword.")] = "hybrid",
-    ) -> dict[str, Any]:
+    def search(q: Question, k: Count = 5, source: Sources = None, mode: Mode = "hybrid") -> dict[str, Any]:
         """The best passages for a question, best first, each as `python -m askdocs ask --json` prints it."""
-        if not q.strip():
-            raise HTTPException(422, "query parameter 'q' is blank: ask a question with words in it")
-        searcher = live.get()
-        started = time.perf_counter()
-        hits = searcher.search(q, k=k, sources=source, mode=mode)
-        took_ms = (time.perf_counter() - started) * 1000
+        check_question(q)
+        hits, took_ms = timed_search(live.get(), q, k, source, mode)
         return {"question": q, "hits": [hit_to_json(hit) for hit in hits], "took_ms": round(took_ms, 3)}
 
     @app.get("/health", responses={503: ERROR_RESPONSES[503]})
@@ -229,28 +251,54 @@ def create_app(index_dir: Path, token: str | None = None) -> FastAPI:
 
 
 def app_from_env() -> FastAPI:
-    """The app for uvicorn's workers: the index folder from $ASKDOCS_INDEX, the token from $ASKDOCS_TOKEN."""
-    return create_app(Path(os.environ.get(INDEX_ENV, "index")), os.environ.get(TOKEN_ENV) or None)
+    """The app for uvicorn's workers: $ASKDOCS_LIBRARIES (a folder of libraries) or else the index folder
+    $ASKDOCS_INDEX; with libraries, $ASKDOCS_INDEX is the folder of their indexes. The token from $ASKDOCS_TOKEN."""
+    token = os.environ.get(TOKEN_ENV) or None
+    index = os.environ.get(INDEX_ENV)
+    libraries = os.environ.get(LIBRARIES_ENV)
+    if libraries:
+        from askdocs.api_libraries import create_libraries_app
+
+        return create_libraries_app(Path(libraries), Path(index) if index else None, token)
+    return create_app(Path(index or "index"), token)
+
+
+def _set_env(name: str, value: object | None) -> None:
+    if value:
+        os.environ[name] = str(value)
+    else:
+        os.environ.pop(name, None)  # nothing from the caller's environment changes what is served
 
 
 def serve(
-    index_dir: Path, host: str = "127.0.0.1", port: int = 8000, token: str | None = None, workers: int = 1
+    index_dir: Path | None,
+    host: str = "127.0.0.1",
+    port: int = 8000,
+    token: str | None = None,
+    workers: int = 1,
+    libraries: Path | None = None,
 ) -> None:
-    """Serve the API with uvicorn until interrupted; the token defaults to $ASKDOCS_TOKEN."""
+    """Serve the API with uvicorn until interrupted: the index at `index_dir` (default index/), or every
+    library in the folder `libraries` (their indexes under `index_dir`, default DIR/.askdocs-index).
+    The token defaults to $ASKDOCS_TOKEN."""
     token = token or os.environ.get(TOKEN_ENV) or None
     check_bind(host, token)
     if workers < 1:
         raise AskdocsError(f"--workers must be 1 or more, not {workers}")
     if not 0 < port < 65536:
         raise AskdocsError(f"--port must be between 1 and 65535, not {port}")
+    if libraries is not None:
+        # A mistyped or empty folder fails now, as `ingest.py --libraries` does; a library without an
+        # index yet is not fatal (a 503 names the command that builds it).
+        libraries_in(libraries, index_dir)
+    elif index_dir is None:
+        index_dir = Path("index")
     import uvicorn
     from uvicorn.config import LOGGING_CONFIG
 
-    os.environ[INDEX_ENV] = str(index_dir)
-    if token:
-        os.environ[TOKEN_ENV] = token
-    else:
-        os.environ.pop(TOKEN_ENV, None)
+    _set_env(INDEX_ENV, index_dir)
+    _set_env(LIBRARIES_ENV, libraries)
+    _set_env(TOKEN_ENV, token)
     # uvicorn sets up logging in every worker: askdocs's messages (a new build served, errors) go
     # where uvicorn's own go.
     log_config = copy.deepcopy(LOGGING_CONFIG)

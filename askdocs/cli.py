@@ -157,7 +157,15 @@ def ask_main(argv: list[str] | None = None) -> int:
     ask.add_argument("--k", type=int, default=5, help="number of passages (default: 5)")
     ask.add_argument("--json", action="store_true", help="print the hits as JSON")
     serve = commands.add_parser("serve", help="answer questions over HTTP (GET /search, /health, /docs)")
-    serve.add_argument("--index", default="index", help="index folder (default: index/)")
+    serve.add_argument(
+        "--libraries",
+        metavar="DIR",
+        help="serve every library in this folder of libraries (GET /search?lib=NAME or lib=all, /libraries)",
+    )
+    serve.add_argument(
+        "--index",
+        help=f"index folder (default: index/); with --libraries, the folder holding their indexes (default: DIR/{INDEX_FOLDER})",
+    )
     serve.add_argument("--host", default="127.0.0.1", help="address to listen on (default: 127.0.0.1)")
     serve.add_argument("--port", type=int, default=8000, help="port (default: 8000)")
     serve.add_argument(
@@ -170,7 +178,14 @@ def ask_main(argv: list[str] | None = None) -> int:
         from askdocs.api import serve as serve_api
 
         try:
-            serve_api(Path(args.index), host=args.host, port=args.port, token=args.token, workers=args.workers)
+            serve_api(
+                Path(args.index) if args.index else None,
+                host=args.host,
+                port=args.port,
+                token=args.token,
+                workers=args.workers,
+                libraries=Path(args.libraries) if args.libraries else None,
+            )
         except AskdocsError as error:
             print(f"error: {error}", file=sys.stderr)
             return 2

@@ -22,7 +22,7 @@ import uvicorn
 from fastapi import FastAPI
 
 from askdocs import Searcher, store
-from askdocs.api import SearchMode, create_app, is_loopback
+from askdocs.api import INDEX_ENV, LIBRARIES_ENV, TOKEN_ENV, SearchMode, create_app, is_loopback
 from askdocs.build import build_index
 from askdocs.cli import ask_main
 from askdocs.encoders import Encoder
@@ -50,12 +50,13 @@ def free_port() -> int:
 
 
 @contextmanager
-def served(index: Path, log: Path, *options: str) -> Iterator[Server]:
-    """`python -m askdocs serve` on 127.0.0.1 and a free port, until the block ends."""
+def served(index: Path | None, log: Path, *options: str) -> Iterator[Server]:
+    """`python -m askdocs serve [--index INDEX]` on 127.0.0.1 and a free port, until the block ends."""
     port = free_port()
-    # The servers get only what the test passes: no token or index from the caller's environment.
-    env = {name: value for name, value in os.environ.items() if name not in ("ASKDOCS_TOKEN", "ASKDOCS_INDEX")}
-    command = [sys.executable, "-m", "askdocs", "serve", "--index", str(index), "--port", str(port), *options]
+    # The servers get only what the test passes: no token, index or libraries from the caller's environment.
+    env = {name: value for name, value in os.environ.items() if name not in (TOKEN_ENV, INDEX_ENV, LIBRARIES_ENV)}
+    where = ["--index", str(index)] if index is not None else []
+    command = [sys.executable, "-m", "askdocs", "serve", *where, "--port", str(port), *options]
     with log.open("wb") as out:
         process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT)
     server = Server(f"http://127.0.0.1:{port}", process, log)
@@ -285,9 +286,11 @@ def uvicorn_runs(monkeypatch: pytest.MonkeyPatch) -> list[dict[str, Any]]:
     """uvicorn.run replaced by a recorder: these tests never bind a socket, whatever the code does."""
     calls: list[dict[str, Any]] = []
     monkeypatch.setattr(uvicorn, "run", lambda app, **options: calls.append({"app": app, **options}))
-    # `serve` hands its settings to the workers in the environment; monkeypatch restores it.
-    monkeypatch.delenv("ASKDOCS_TOKEN", raising=False)
-    monkeypatch.delenv("ASKDOCS_INDEX", raising=False)
+    # `serve` hands its settings to the workers in the environment; monkeypatch restores it. Set
+    # first, because delenv records nothing for a variable that is not set, and `serve` may set it.
+    for name in (TOKEN_ENV, INDEX_ENV, LIBRARIES_ENV):
+        monkeypatch.setenv(name, "")
+        monkeypatch.delenv(name)
     return calls
 
 
