@@ -42,6 +42,10 @@ def free_port() -> int:
 def page_server(*page_args: str) -> Iterator[str]:
     """`streamlit run app.py -- PAGE_ARGS` on a free loopback port; its URL, until the block ends."""
     port = free_port()
+    # The server's output goes to a file: a pipe nobody reads fills up and stalls the server.
+    ARTIFACTS.mkdir(exist_ok=True)
+    log_path = ARTIFACTS / f"streamlit-{port}.log"
+    log = log_path.open("wb")
     process = subprocess.Popen(
         [
             sys.executable,
@@ -59,7 +63,7 @@ def page_server(*page_args: str) -> Iterator[str]:
             *page_args,
         ],
         cwd=ROOT,
-        stdout=subprocess.PIPE,
+        stdout=log,
         stderr=subprocess.STDOUT,
         env={**os.environ, "PYTHONUNBUFFERED": "1"},
     )
@@ -73,12 +77,18 @@ def page_server(*page_args: str) -> Iterator[str]:
             time.sleep(0.3)
     else:
         process.kill()
-        pytest.fail(f"streamlit did not start: {process.stdout.read().decode()[-2000:]}")
+        log.close()
+        pytest.fail(f"streamlit did not start: {log_path.read_text(errors='replace')[-2000:]}")
     try:
         yield url
     finally:
         process.terminate()
-        process.wait(timeout=20)
+        try:
+            process.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+        log.close()
 
 
 @pytest.fixture(scope="module")

@@ -183,7 +183,15 @@ def test_cli_watch_picks_up_a_file_and_stops_on_ctrl_c(tmp_path: Path, encoder: 
     corpus = write_corpus(tmp_path / "corpus", SEED_LIKE)
     index = tmp_path / "index"
     command = [sys.executable, "ingest.py", "--corpus", str(corpus), "--index", str(index), "--watch"]
-    process = subprocess.Popen(command, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    # Ctrl-C as a terminal delivers it, even when the tests run where SIGINT is ignored (a background job).
+    process = subprocess.Popen(
+        command,
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
+    )
     try:
         wait_for(lambda: store.current_token(index) or process.poll() is not None, timeout=300)
         assert process.poll() is None
