@@ -40,6 +40,8 @@ logger = logging.getLogger(__name__)
 _ADDED, _MODIFIED, _DELETED = 1, 2, 3  # watchfiles.Change values
 _VERBS = {_ADDED: "added", _MODIFIED: "changed", _DELETED: "removed"}
 _Stamp = tuple[tuple[str, Any], ...]
+# The change that stands for a whole library folder created while watching: its own path.
+NEW_LIBRARY = "."
 
 
 @dataclass(frozen=True)
@@ -161,7 +163,7 @@ class Watcher:
             if library.name not in known:
                 logger.info("%s: a new library", library.name)
                 self.libraries.append(library)
-                self._pending[library.name] = _Pending(changes={".": _ADDED}, since=time.monotonic())
+                self._pending[library.name] = _Pending(changes={NEW_LIBRARY: _ADDED}, since=time.monotonic())
         self._map_libraries()
 
     def _listen(self) -> None:
@@ -305,6 +307,8 @@ def _stat(path: Path) -> Any:
 
 def describe(changes: dict[str, int], names: int = 3) -> str:
     """What changed, for the log: '2 added, 1 removed (a.txt, b.txt, c.txt, ...)'."""
+    if NEW_LIBRARY in changes:
+        return "a new library"
     counts = {verb: sum(1 for c in changes.values() if _VERBS.get(c) == verb) for verb in _VERBS.values()}
     shown = sorted(changes)[:names]
     more = ", ..." if len(changes) > names else ""
