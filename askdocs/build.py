@@ -170,9 +170,8 @@ def build_index(
         if encoder is None or (encoder.name, encoder.kind) != (settings.model, settings.encoder):
             encoder = _choose_encoder(live, settings)
         previous = load_previous(*live, settings) if live is not None else Previous()
-        stage("reading and embedding the documents")
         with (executor or local_executor(progress))(encoder) as runner:
-            prepared = prepare_build(corpus_dir, settings, encoder, previous, runner)
+            prepared = prepare_build(corpus_dir, settings, encoder, previous, runner, stage)
         stage("writing the index")
         writer = BuildWriter(store.new_build_dir(index_dir))
         manifest = write_build(prepared, writer, encoder, settings, corpus_dir, started)

@@ -6,6 +6,7 @@ Nothing here touches the index folder; `build.py` writes the record as a build a
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -100,7 +101,11 @@ class LocalExecutor(Executor):
 
 
 def read_corpus(
-    corpus_dir: Path, settings: IndexSettings, executor: Executor, previous: Previous | None = None
+    corpus_dir: Path,
+    settings: IndexSettings,
+    executor: Executor,
+    previous: Previous | None = None,
+    on_stage: Callable[[str], None] = lambda stage: None,
 ) -> tuple[list[CorpusFile], list[Document], list[SkippedFile], int]:
     """Read every corpus file (an unchanged one as `previous` read it); broken ones are skipped, never fatal.
 
@@ -113,7 +118,9 @@ def read_corpus(
     # askdocs.toml describes the library (library.py); it is fingerprinted with the corpus, not read as a document.
     readable = [f for f in files if f.source != SETTINGS_FILE]
     known = {f.source: previous.document_for(f, limits) for f in readable} if previous is not None else {}
-    fresh = iter(executor.read([f for f in readable if known.get(f.source) is None], limits))
+    todo = [f for f in readable if known.get(f.source) is None]
+    on_stage(f"reading {len(todo):,} new or changed file(s)")
+    fresh = iter(executor.read(todo, limits))
     documents: list[Document] = []
     for file in readable:
         result = known.get(file.source) or next(fresh)
@@ -125,14 +132,20 @@ def read_corpus(
 
 
 def prepare_build(
-    corpus_dir: Path, settings: IndexSettings, encoder: Encoder, previous: Previous, executor: Executor
+    corpus_dir: Path,
+    settings: IndexSettings,
+    encoder: Encoder,
+    previous: Previous,
+    executor: Executor,
+    on_stage: Callable[[str], None] = lambda stage: None,
 ) -> PreparedBuild:
     """Read, merge exact duplicates, chunk, embed (reusing `previous`), then merge near-duplicates.
 
-    `encoder` names the vectors (cache keys) and their size; `executor` does the per-item work.
+    `encoder` names the vectors (cache keys) and their size; `executor` does the per-item work;
+    `on_stage` hears what is being done, with its size, for a progress display.
     """
     library = read_library_file(corpus_dir)  # first: a broken askdocs.toml stops the ingest before any work
-    files, documents, skipped, documents_reused = read_corpus(corpus_dir, settings, executor, previous)
+    files, documents, skipped, documents_reused = read_corpus(corpus_dir, settings, executor, previous, on_stage)
     passages = [p for d in documents for p in d.passages]
     if not passages:
         reasons = "; ".join(f"{s.source}: {s.reason}" for s in skipped[:5]) or "it is empty"
@@ -144,7 +157,12 @@ def prepare_build(
         return executor.plan(todo, chunk_tokens, settings.overlap_sentences)
 
     chunks, plans = chunk_with_planner(exact.passages, planner, known=previous.plans)
-    items, hashes, embedded = embed_chunks(chunks, encoder.cache_name, previous.embeddings, executor.embed)
+
+    def embed(texts: list[str], spans: list[list[tuple[int, int]]]) -> tuple[np.ndarray, list[np.ndarray]]:
+        on_stage(f"embedding {len(texts):,} new chunk(s) of text")
+        return executor.embed(texts, spans)
+
+    items, hashes, embedded = embed_chunks(chunks, encoder.cache_name, previous.embeddings, embed)
     vectors = np.stack([e.vector for e in items]) if items else np.zeros((0, encoder.dimension), np.float32)
     texts = [p.text for p in exact.passages]
     signatures = minhash_signatures(texts, previous.minhashes, executor.minhash)

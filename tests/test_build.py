@@ -101,6 +101,16 @@ def test_only_new_or_changed_files_are_parsed_again(tmp_path: Path, encoder: Enc
     summary = build_index(corpus, index, IndexSettings(), encoder=encoder)
     assert summary.counts.documents_reused == 2
     assert Searcher.load(index).search("chronic back pain twelve weeks", k=1)[0].citations[0].source == "spine.txt"
+    # The stages a progress display hears, with the size of the work left after reuse.
+    stages: list[str] = []
+    (corpus / "kites.txt").write_text("Box kites fly best in steady winds.\n")
+    build_index(corpus, index, IndexSettings(), encoder=encoder, on_stage=stages.append)
+    assert stages == [
+        "reading 1 new or changed file(s)",
+        "embedding 1 new chunk(s) of text",
+        "writing the index",
+        "publishing",
+    ]
     # Other read limits (here OCR off) read every file again.
     no_ocr = replace(IndexSettings(), ocr=False)
     assert build_index(corpus, index, no_ocr, encoder=encoder).counts.documents_reused == 0
