@@ -19,6 +19,7 @@ import streamlit as st
 from askdocs import store
 from askdocs.background import BackgroundIngest
 from askdocs.errors import AskdocsError
+from askdocs.index_format import BuildReader
 from askdocs.libraries import ALL, Library, libraries_in
 from askdocs.presentation import safe_html
 from askdocs.readers import SUPPORTED
@@ -87,10 +88,26 @@ def manage_documents(library: Library, searcher: Searcher, shown_token: str | No
     """The sidebar's "Add documents" form, removal, and the background ingest's progress (not when read-only)."""
     with st.sidebar:
         if not read_only:
+            _unreadable_uploads(searcher)
             with st.expander("Add or remove documents"):
                 _upload_form(library, searcher)
                 _removal(library, searcher)
         _follow_builds(library, shown_token, read_only)
+
+
+def _unreadable_uploads(searcher: Searcher) -> None:
+    """Once a build holds this session's uploads, say which of them it could not read and why, until removed."""
+    in_build = set(searcher.manifest.corpus_files)
+    waiting: set[str] = st.session_state.get("uploaded", set())
+    unreadable: dict[str, str] = st.session_state.get("unreadable", {})
+    if waiting & in_build:
+        skipped = {s["source"]: s["reason"] for s in BuildReader(searcher.build).report().get("skipped", [])}
+        unreadable |= {name: skipped[name] for name in waiting & in_build if name in skipped}
+        st.session_state.uploaded = waiting - in_build
+    st.session_state.unreadable = unreadable = {n: r for n, r in unreadable.items() if n in in_build}
+    for name, reason in sorted(unreadable.items()):
+        # Names and reasons come from the uploader's files: escaped like corpus text.
+        st.warning(safe_html(f"{name} was added but cannot be searched: {reason}"))
 
 
 def _upload_form(library: Library, searcher: Searcher) -> None:
@@ -122,7 +139,9 @@ def _upload_form(library: Library, searcher: Searcher) -> None:
             st.info(safe_html(f"{result.name} is already in the library as {result.saved_as}"))
         else:
             st.error(safe_html(result.reason))
-    if any(result.status == "saved" for result in results):
+    saved = {result.saved_as for result in results if result.status == "saved"}
+    if saved:
+        st.session_state.uploaded = st.session_state.get("uploaded", set()) | saved
         _ingest_of(library).request()
 
 

@@ -239,3 +239,19 @@ def test_upload_then_ask_cites_the_new_file(libraries_server: tuple[str, Path], 
     (ARTIFACTS / "upload-to-answer.txt").write_text(f"{seconds:.2f} s from the file chooser to the cited answer\n")
     print(f"upload -> cited answer: {seconds:.2f} s")
     page.screenshot(path=str(ARTIFACTS / "upload.png"), full_page=True)
+
+
+def test_upload_reports_duplicates_and_files_it_cannot_read(
+    libraries_server: tuple[str, Path], page, tmp_path: Path
+) -> None:
+    url, root = libraries_server
+    broken, copy = tmp_path / "scan.pdf", tmp_path / "router copy.md"
+    broken.write_bytes(b"%PDF-1.4 this is not really a PDF")
+    copy.write_text(MANUAL, encoding="utf-8")  # the same content as the library's router.md
+    page.goto(f"{url}/?lib=manuals")
+    page.get_by_text("Add or remove documents").click()
+    page.locator("input[type=file]").set_input_files([str(broken), str(copy)])
+    page.get_by_role("button", name="Add to the library").click()
+    page.get_by_text("router copy.md is already in the library as router.md", exact=False).first.wait_for()
+    page.get_by_text("scan.pdf was added but cannot be searched", exact=False).first.wait_for(timeout=120_000)
+    assert (root / "manuals" / "scan.pdf").exists() and not (root / "manuals" / "router copy.md").exists()
