@@ -29,7 +29,7 @@ from askdocs.encoders import Encoder
 from askdocs.presentation import MAX_QUESTION_CHARS, hit_to_json
 from askdocs.query import MODES
 from askdocs.settings import IndexSettings
-from tests.conftest import ROOT, SEED_LIKE, write_corpus
+from tests.conftest import ROOT, SEED_LIKE, stop_process, write_corpus
 
 SEED_QUESTIONS = [json.loads(line) for line in (ROOT / "bench" / "seed_questions.jsonl").read_text().splitlines()]
 TOKEN = "s3cret-token"
@@ -74,12 +74,7 @@ def served(index: Path | None, log: Path, *options: str) -> Iterator[Server]:
                 time.sleep(0.1)
         yield server
     finally:
-        process.terminate()
-        try:
-            process.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+        stop_process(process)
 
 
 @contextmanager

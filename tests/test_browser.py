@@ -19,7 +19,7 @@ import pytest
 from playwright.sync_api import expect
 
 from askdocs.encoders import Encoder
-from tests.conftest import ROOT, SEED_LIKE
+from tests.conftest import ROOT, SEED_LIKE, stop_process
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 ARTIFACTS = ROOT / "tests" / "artifacts"
@@ -82,12 +82,7 @@ def page_server(*page_args: str) -> Iterator[str]:
     try:
         yield url
     finally:
-        process.terminate()
-        try:
-            process.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+        stop_process(process)
         log.close()
 
 
