@@ -1,5 +1,6 @@
 # make run   - set up .venv, build index/ from corpus/ if missing or stale, serve the page while
-#              `ingest.py --watch` keeps the index fresh; `make run LIBRARIES=dir` for a folder of libraries
+#              `ingest.py --watch` keeps the index fresh; `make run LIBRARIES=dir` for a folder of libraries,
+#              `make run READ_ONLY=1` for a page without upload and removal
 # make test  - set up .venv (and headless Chromium), run the test suite
 # make check - ruff lint and format check
 PYTHON ?= python3.11
@@ -17,6 +18,10 @@ PAGE_SOURCE := --libraries $(LIBRARIES)
 else
 SOURCE := --corpus $(CORPUS) --index $(INDEX)
 PAGE_SOURCE := --index $(INDEX)
+endif
+# `make run READ_ONLY=1`: the page offers no upload or removal (a shared deployment).
+ifneq ($(READ_ONLY),)
+PAGE_SOURCE += --read-only
 endif
 
 .PHONY: run test check format index browser bench clean
