@@ -1,6 +1,7 @@
 """The HTTP API (`python -m askdocs serve`): FastAPI + uvicorn; AskdocsErrors become HTTP errors here.
 
-One index (`--index DIR`, this module) or a folder of libraries (`--libraries DIR`, api_libraries.py).
+One index (`--index DIR`, this module) or a folder of libraries (`--libraries DIR`, api_libraries.py);
+both add and remove documents (api_documents.py) unless `--read-only`.
 """
 
 from __future__ import annotations
@@ -36,6 +37,7 @@ logger = logging.getLogger(__name__)
 INDEX_ENV = "ASKDOCS_INDEX"
 TOKEN_ENV = "ASKDOCS_TOKEN"
 LIBRARIES_ENV = "ASKDOCS_LIBRARIES"
+READ_ONLY_ENV = "ASKDOCS_READ_ONLY"
 MAX_K = 100
 # The keys of query.MODES, spelled out so the OpenAPI schema lists them (a test checks they agree).
 SearchMode = Literal["hybrid", "dense", "keyword"]
@@ -208,8 +210,11 @@ def timed_search(searcher: Searcher, q: str, k: int, sources: list[str] | None, 
     return hits, (time.perf_counter() - started) * 1000
 
 
-def create_app(index_dir: Path, token: str | None = None) -> FastAPI:
-    """The API answering from the index at `index_dir`; with a token, every endpoint but /health needs it."""
+def create_app(index_dir: Path, token: str | None = None, read_only: bool = False) -> FastAPI:
+    """The API answering from the index at `index_dir`; with a token, every endpoint but /health needs it;
+    `read_only`: documents cannot be added or removed."""
+    from askdocs.api_documents import documents_router, index_target
+
     index_dir = Path(index_dir)
     live = LiveSearcher(index_dir)
 
@@ -247,20 +252,23 @@ def create_app(index_dir: Path, token: str | None = None) -> FastAPI:
             "passages": counts.passages,
         }
 
+    app.include_router(documents_router(lambda: index_target(live.get()), read_only))
     return app
 
 
 def app_from_env() -> FastAPI:
     """The app for uvicorn's workers: $ASKDOCS_LIBRARIES (a folder of libraries) or else the index folder
-    $ASKDOCS_INDEX; with libraries, $ASKDOCS_INDEX is the folder of their indexes. The token from $ASKDOCS_TOKEN."""
+    $ASKDOCS_INDEX; with libraries, $ASKDOCS_INDEX is the folder of their indexes. The token from $ASKDOCS_TOKEN,
+    read-only when $ASKDOCS_READ_ONLY is 1."""
     token = os.environ.get(TOKEN_ENV) or None
     index = os.environ.get(INDEX_ENV)
     libraries = os.environ.get(LIBRARIES_ENV)
+    read_only = os.environ.get(READ_ONLY_ENV) == "1"
     if libraries:
         from askdocs.api_libraries import create_libraries_app
 
-        return create_libraries_app(Path(libraries), Path(index) if index else None, token)
-    return create_app(Path(index or "index"), token)
+        return create_libraries_app(Path(libraries), Path(index) if index else None, token, read_only)
+    return create_app(Path(index or "index"), token, read_only)
 
 
 def _set_env(name: str, value: object | None) -> None:
@@ -277,11 +285,13 @@ def serve(
     token: str | None = None,
     workers: int = 1,
     libraries: Path | None = None,
+    read_only: bool = False,
 ) -> None:
     """Serve the API with uvicorn until interrupted: the index at `index_dir` (default index/), or every
     library in the folder `libraries` (their indexes under `index_dir`, default DIR/.askdocs-index).
-    The token defaults to $ASKDOCS_TOKEN."""
+    The token defaults to $ASKDOCS_TOKEN; $ASKDOCS_READ_ONLY=1 (as for the page) also makes it read-only."""
     token = token or os.environ.get(TOKEN_ENV) or None
+    read_only = read_only or os.environ.get(READ_ONLY_ENV) == "1"
     check_bind(host, token)
     if workers < 1:
         raise AskdocsError(f"--workers must be 1 or more, not {workers}")
@@ -299,6 +309,7 @@ def serve(
     _set_env(INDEX_ENV, index_dir)
     _set_env(LIBRARIES_ENV, libraries)
     _set_env(TOKEN_ENV, token)
+    _set_env(READ_ONLY_ENV, "1" if read_only else None)
     # uvicorn sets up logging in every worker: askdocs's messages (a new build served, errors) go
     # where uvicorn's own go.
     log_config = copy.deepcopy(LOGGING_CONFIG)

@@ -4,7 +4,8 @@
 `lib` may be left out only while the folder holds a single library, so that a client never gets
 answers from a library it did not choose (which one is "first" changes as libraries are added).
 `GET /libraries` lists them. The folder is listed again whenever it changes, so a library added
-after the server started is served once it has an index.
+after the server started is served once it has an index. Documents are added to and removed from
+one library at a time (api_documents.py): `lib=all` is refused there.
 """
 
 from __future__ import annotations
@@ -31,6 +32,7 @@ from askdocs.api import (
     check_question,
     timed_search,
 )
+from askdocs.api_documents import DocumentTarget, documents_router
 from askdocs.errors import AskdocsError, rebuild_hint
 from askdocs.libraries import ALL, Library, LibraryNotFoundError, find_library, libraries_in
 from askdocs.library import LibrarySettings
@@ -50,6 +52,10 @@ Lib = Annotated[
         description=f"A library's name (see /libraries), or '{ALL}' for every library, merged. "
         "Required when more than one library is served."
     ),
+]
+OneLib = Annotated[
+    str | None,
+    Query(description="A library's name (see /libraries). Required when more than one library is served."),
 ]
 
 
@@ -136,7 +142,7 @@ def labelled(hit: Hit, library: str) -> dict[str, Any]:
     return {**hit_to_json(hit), "library": library}
 
 
-def _chosen(live: LiveLibraries, lib: str | None) -> str:
+def _chosen(live: LiveLibraries, lib: str | None, allow_all: bool = True) -> str:
     """The library a request names; the only one when it names none, else a 422 listing them."""
     if lib is not None:
         return lib
@@ -144,9 +150,19 @@ def _chosen(live: LiveLibraries, lib: str | None) -> str:
     if len(libraries) == 1:
         return libraries[0].name
     names = ", ".join(library.name for library in libraries)
+    also = f", or '{ALL}'" if allow_all else ""
     raise HTTPException(
-        422, f"query parameter 'lib' is missing: several libraries are served; name one of {names}, or '{ALL}'"
+        422, f"query parameter 'lib' is missing: several libraries are served; name one of {names}{also}"
     )
+
+
+def _document_target(live: LiveLibraries, lib: str | None) -> DocumentTarget:
+    """The one library a documents request is about; `lib=all` is a 422."""
+    name = _chosen(live, lib, allow_all=False)
+    if name == ALL:
+        raise HTTPException(422, f"documents are added to or removed from one library: pass lib=NAME, not lib={ALL}")
+    library = live.find(name)
+    return DocumentTarget(library, live.searcher(library))
 
 
 def _search_all(live: LiveLibraries, q: str, k: int, mode: str) -> dict[str, Any]:
@@ -198,9 +214,12 @@ def _health(live: LiveLibraries, library: Library) -> dict[str, Any]:
     return {"status": "ok", "build": searcher.build.name, "chunks": counts.chunks, "passages": counts.passages}
 
 
-def create_libraries_app(root: Path, index_root: Path | None = None, token: str | None = None) -> FastAPI:
+def create_libraries_app(
+    root: Path, index_root: Path | None = None, token: str | None = None, read_only: bool = False
+) -> FastAPI:
     """The API answering from every library in the folder `root`, their indexes under `index_root`
-    (default ROOT/.askdocs-index); with a token, every endpoint but /health needs it."""
+    (default ROOT/.askdocs-index); with a token, every endpoint but /health needs it; `read_only`:
+    documents cannot be added or removed."""
     live = LiveLibraries(Path(root), Path(index_root) if index_root else None)
 
     @asynccontextmanager
@@ -256,4 +275,8 @@ def create_libraries_app(root: Path, index_root: Path | None = None, token: str 
             raise LibraryUnusableError("; ".join(problems))
         return {"status": "degraded" if problems else "ok", "folder": str(live.root), "libraries": status}
 
+    def documents_target(lib: OneLib = None) -> DocumentTarget:
+        return _document_target(live, lib)
+
+    app.include_router(documents_router(documents_target, read_only))
     return app

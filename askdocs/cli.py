@@ -156,7 +156,9 @@ def ask_main(argv: list[str] | None = None) -> int:
     ask.add_argument("--index", default="index", help="index folder (default: index/)")
     ask.add_argument("--k", type=int, default=5, help="number of passages (default: 5)")
     ask.add_argument("--json", action="store_true", help="print the hits as JSON")
-    serve = commands.add_parser("serve", help="answer questions over HTTP (GET /search, /health, /docs)")
+    serve = commands.add_parser(
+        "serve", help="answer questions over HTTP (GET /search, /health, /docs); add or remove documents (/documents)"
+    )
     serve.add_argument(
         "--libraries",
         metavar="DIR",
@@ -172,6 +174,9 @@ def ask_main(argv: list[str] | None = None) -> int:
         "--token", help="require `Authorization: Bearer TOKEN` (default: $ASKDOCS_TOKEN); needed beyond 127.0.0.1"
     )
     serve.add_argument("--workers", type=int, default=1, help="server processes (default: 1)")
+    serve.add_argument(
+        "--read-only", action="store_true", help="refuse to add or remove documents (POST and DELETE /documents)"
+    )
     args = parser.parse_args(argv)
     _setup_logging(False)
     if args.command == "serve":
@@ -185,6 +190,7 @@ def ask_main(argv: list[str] | None = None) -> int:
                 token=args.token,
                 workers=args.workers,
                 libraries=Path(args.libraries) if args.libraries else None,
+                read_only=args.read_only,
             )
         except AskdocsError as error:
             print(f"error: {error}", file=sys.stderr)
