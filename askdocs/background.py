@@ -86,7 +86,7 @@ class BackgroundIngest:
                     self._status = replace(self._status, running=False, stage="", finished=time.time())
                     return
                 self._pending = False
-            self._set(stage="waiting for another ingest of this library", started=time.time())
+            self._set(stage="starting (after any other ingest of this library)", started=time.time())
             try:
                 summary = build_index(
                     self.library.corpus_dir,
