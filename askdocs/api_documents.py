@@ -12,11 +12,10 @@ from __future__ import annotations
 
 import json
 import logging
-import threading
 from collections.abc import Callable, Coroutine
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from pathlib import Path, PurePosixPath
+from pathlib import Path
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, File, HTTPException, Request, Response, UploadFile
@@ -24,13 +23,19 @@ from fastapi.routing import APIRoute
 from pydantic import BaseModel
 
 from askdocs.api import ERROR_RESPONSES, ErrorBody
-from askdocs.background import BackgroundIngest, IngestStatus
+from askdocs.background import IngestStatus, ingest_of
 from askdocs.errors import AskdocsError
 from askdocs.index_format import BuildReader
 from askdocs.libraries import Library, single_library
-from askdocs.library import SETTINGS_FILE
 from askdocs.search import Searcher
-from askdocs.uploads import UploadLimits, UploadRefusedError, UploadResult, remove_file, save_uploads
+from askdocs.uploads import (
+    DocumentMissingError,
+    UploadLimits,
+    UploadRefusedError,
+    UploadResult,
+    remove_file,
+    save_uploads,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -126,21 +131,6 @@ class DocumentsStatus(BaseModel):
     unreadable: list[Unreadable]
 
 
-class Ingests:
-    """One BackgroundIngest per library in this process, made when first asked for."""
-
-    def __init__(self) -> None:
-        self._lock = threading.Lock()
-        self._by_library: dict[Library, BackgroundIngest] = {}
-
-    def of(self, library: Library) -> BackgroundIngest:
-        """The library's background ingest."""
-        with self._lock:
-            if library not in self._by_library:
-                self._by_library[library] = BackgroundIngest(library)
-            return self._by_library[library]
-
-
 def index_target(searcher: Searcher) -> DocumentTarget:
     """One index's library: the corpus folder its live build was made from (CorpusFolderMissingError if gone)."""
     corpus = searcher.manifest.corpus_path
@@ -173,10 +163,10 @@ def _when(stamp: float) -> datetime | None:
 def unreadable_files(searcher: Searcher) -> list[Unreadable]:
     """The files the live build skipped (could not read, too large, ...), from its report."""
     try:
-        skipped = BuildReader(searcher.build).report().get("skipped", [])
+        skipped = BuildReader(searcher.build).skipped_files()
     except (OSError, json.JSONDecodeError):
         return []  # a build without a readable report: nothing to say
-    return [Unreadable(source=entry["source"], reason=entry["reason"]) for entry in skipped]
+    return [Unreadable(source=source, reason=reason) for source, reason in skipped.items()]
 
 
 def read_uploads(files: list[UploadFile]) -> list[tuple[str, bytes]]:
@@ -187,17 +177,6 @@ def read_uploads(files: list[UploadFile]) -> list[tuple[str, bytes]]:
             413, f"{len(files)} files at once is more than the {UPLOAD_LIMITS.max_files} one upload may add"
         )
     return [(file.filename or "", file.file.read(UPLOAD_LIMITS.max_file_bytes + 1)) for file in files]
-
-
-def check_source(source: str) -> None:
-    """A 422 for a name that cannot be a document of the library: absolute, hidden, `..`, the settings file."""
-    parts = PurePosixPath(source).parts
-    if not parts or source.startswith("/") or any(part.startswith(".") for part in parts):
-        raise HTTPException(
-            422, f"'{source}' is not a document name: use the path inside the library, as citations give it"
-        )
-    if source == SETTINGS_FILE:
-        raise HTTPException(422, f"'{source}' is the library's settings file, not a document")
 
 
 def _write_route(read_only: bool) -> type[APIRoute]:
@@ -229,8 +208,6 @@ def _write_route(read_only: bool) -> type[APIRoute]:
 def documents_router(target: Callable[..., DocumentTarget], read_only: bool) -> APIRouter:
     """POST /documents, DELETE /documents/{source} and GET /documents/status; `target` is a FastAPI
     dependency naming the library a request is about (it declares `lib` when there are several)."""
-    # This process's ingests: with several workers each has its own, and they queue on the index's lock.
-    ingests = Ingests()
     the_library = Depends(target)
     router = APIRouter(tags=["documents"])
     writes = APIRouter(tags=["documents"], route_class=_write_route(read_only))
@@ -256,7 +233,7 @@ def documents_router(target: Callable[..., DocumentTarget], read_only: bool) -> 
             raise HTTPException(503, f"the files could not be saved: {error}") from None
         if all(result.status == "refused" for result in results):
             raise HTTPException(422, "; ".join(result.reason for result in results))
-        ingest = ingests.of(library)
+        ingest = ingest_of(library)
         if any(result.status == "saved" for result in results):
             ingest.request()
         else:
@@ -268,13 +245,14 @@ def documents_router(target: Callable[..., DocumentTarget], read_only: bool) -> 
     @writes.delete("/documents/{source:path}", status_code=202, responses=_responses(401, 403, 404, 422, 503))
     def remove_document(source: str, chosen: DocumentTarget = the_library) -> RemovalAnswer:
         """Delete a document (its path as citations give it) from the library and ingest it in the background."""
-        check_source(source)
         library = chosen.library
         try:
             remove_file(library.corpus_dir, source)
-        except UploadRefusedError as error:
+        except DocumentMissingError as error:
             raise HTTPException(404, str(error)) from None
-        ingest = ingests.of(library)
+        except UploadRefusedError as error:  # a name outside the library: absolute, hidden, `..`, the settings file
+            raise HTTPException(422, str(error)) from None
+        ingest = ingest_of(library)
         ingest.request()
         return RemovalAnswer(library=library.name, removed=source, ingest=ingest_info(ingest.status()))
 
@@ -284,7 +262,7 @@ def documents_router(target: Callable[..., DocumentTarget], read_only: bool) -> 
         return DocumentsStatus(
             library=chosen.library.name,
             build=chosen.searcher.build.name,
-            ingest=ingest_info(ingests.of(chosen.library).status()),
+            ingest=ingest_info(ingest_of(chosen.library).status()),
             unreadable=unreadable_files(chosen.searcher),
         )
 

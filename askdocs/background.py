@@ -1,4 +1,4 @@
-"""Ingests the page starts (after an upload or a removal), run in a background thread, one library at a time.
+"""Ingests the page and the HTTP API start (after an upload or a removal), in a background thread per library.
 
 A request while an ingest runs is remembered and served by one more ingest when it ends, so a
 burst of uploads becomes at most two ingests. The ingest waits for the index's lock, so it queues
@@ -23,6 +23,8 @@ logger = logging.getLogger(__name__)
 
 # Long enough to queue behind a large ingest by the watcher; an ingest still stuck then fails and says so.
 LOCK_WAIT_SECONDS = 1800.0
+_REGISTRY_LOCK = threading.Lock()
+_BY_LIBRARY: dict[Library, BackgroundIngest] = {}
 
 
 @dataclass(frozen=True)
@@ -103,3 +105,14 @@ class BackgroundIngest:
                 self._set(error=f"{type(error).__name__}: {error}", runs=self._status.runs + 1)
             else:
                 self._set(summary=summary.lines(), error="", runs=self._status.runs + 1)
+
+
+def ingest_of(library: Library) -> BackgroundIngest:
+    """The one background ingest of a library in this process, shared by the page's sessions and API requests.
+
+    With several processes (`serve --workers N`) each has its own; they queue on the index's lock.
+    """
+    with _REGISTRY_LOCK:
+        if library not in _BY_LIBRARY:
+            _BY_LIBRARY[library] = BackgroundIngest(library)
+        return _BY_LIBRARY[library]

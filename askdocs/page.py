@@ -11,7 +11,7 @@ from askdocs import store
 from askdocs.build import changed_files
 from askdocs.errors import AskdocsError
 from askdocs.index_format import Manifest
-from askdocs.libraries import ALL, Library, find_library
+from askdocs.libraries import ALL, Library, find_library, single_library
 from askdocs.library import LibrarySettings
 from askdocs.page_library import PageOptions, load_all, manage_documents, page_options, pick_library, served_libraries
 from askdocs.presentation import (
@@ -251,7 +251,7 @@ def main() -> None:
         fix = f"python ingest.py --index {index}"
         loaded = _load_or_stop(index, fix)
         corpus = Path(loaded[0].manifest.corpus_path)
-        _serve_one(Library(corpus.name or "askdocs", corpus, index), loaded, options, fix)
+        _serve_one(single_library(corpus, index), loaded, options, fix)
         return
     fix = f"python ingest.py --libraries {options.libraries}" + (f" --index {options.index}" if options.index else "")
     chosen = pick_library(libraries)

@@ -17,7 +17,7 @@ from pathlib import Path
 import streamlit as st
 
 from askdocs import store
-from askdocs.background import BackgroundIngest
+from askdocs.background import ingest_of
 from askdocs.errors import AskdocsError
 from askdocs.index_format import BuildReader
 from askdocs.libraries import ALL, Library, libraries_in
@@ -74,16 +74,6 @@ def pick_library(libraries: list[Library]) -> str:
     return chosen
 
 
-@st.cache_resource(max_entries=64)
-def background_ingest(name: str, corpus_dir: str, index_dir: str) -> BackgroundIngest:
-    """The one background ingest of a library, shared by every session of this server."""
-    return BackgroundIngest(Library(name, Path(corpus_dir), Path(index_dir)))
-
-
-def _ingest_of(library: Library) -> BackgroundIngest:
-    return background_ingest(library.name, str(library.corpus_dir), str(library.index_dir))
-
-
 def manage_documents(library: Library, searcher: Searcher, shown_token: str | None, read_only: bool) -> None:
     """The sidebar's "Add documents" form, removal, and the background ingest's progress (not when read-only)."""
     with st.sidebar:
@@ -101,7 +91,7 @@ def _unreadable_uploads(searcher: Searcher) -> None:
     waiting: set[str] = st.session_state.get("uploaded", set())
     unreadable: dict[str, str] = st.session_state.get("unreadable", {})
     if waiting & in_build:
-        skipped = {s["source"]: s["reason"] for s in BuildReader(searcher.build).report().get("skipped", [])}
+        skipped = BuildReader(searcher.build).skipped_files()
         unreadable |= {name: skipped[name] for name in waiting & in_build if name in skipped}
         st.session_state.uploaded = waiting - in_build
     st.session_state.unreadable = unreadable = {n: r for n, r in unreadable.items() if n in in_build}
@@ -142,7 +132,7 @@ def _upload_form(library: Library, searcher: Searcher) -> None:
     saved = {result.saved_as for result in results if result.status == "saved"}
     if saved:
         st.session_state.uploaded = st.session_state.get("uploaded", set()) | saved
-        _ingest_of(library).request()
+        ingest_of(library).request()
 
 
 def _removal(library: Library, searcher: Searcher) -> None:
@@ -157,7 +147,7 @@ def _removal(library: Library, searcher: Searcher) -> None:
             st.error(safe_html(str(error)))
             return
         st.success(safe_html(f"Removed {chosen}"))
-        _ingest_of(library).request()
+        ingest_of(library).request()
 
 
 @st.fragment(run_every=1.0)
@@ -167,7 +157,7 @@ def _follow_builds(library: Library, shown_token: str | None, read_only: bool) -
         st.rerun(scope="app")
     if read_only:
         return
-    status = _ingest_of(library).status()
+    status = ingest_of(library).status()
     if status.running:
         st.info(safe_html(f"Updating the library: {status.stage} ({time.time() - status.started:.0f} s)"))
     elif status.error:

@@ -5,10 +5,12 @@ from __future__ import annotations
 import hashlib
 import logging
 import os
+from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
+from askdocs.fileio import file_sha256
 from askdocs.formats import FORMATS, DroppedLine, ParseContext, ReadLimits, SkipFileError, decode_text
 from askdocs.records import Passage
 
@@ -88,6 +90,13 @@ def list_corpus(corpus_dir: Path) -> tuple[list[CorpusFile], list[SkippedFile]]:
             stat = real.stat()
             found.append(CorpusFile(path, source, stat.st_size, stat.st_mtime_ns))
     return found, skipped
+
+
+def current_sha256(file: CorpusFile, recorded: Mapping[str, Any] | None) -> str:
+    """The file's SHA-256: as a build `recorded` it while its size and mtime are unchanged, else hashed now."""
+    if recorded and recorded.get("sha256") and (recorded["size"], recorded["mtime_ns"]) == (file.size, file.mtime_ns):
+        return str(recorded["sha256"])
+    return file_sha256(file.path)
 
 
 def decode(data: bytes) -> str | None:

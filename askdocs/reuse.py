@@ -20,10 +20,9 @@ import numpy as np
 
 from askdocs.chunking import ChunkPlan, sentences_in_embed_text
 from askdocs.dedup import NUM_PERM, content_hash
-from askdocs.fileio import file_sha256
 from askdocs.formats import ReadLimits
 from askdocs.index_format import READERS_VERSION, BuildReader, Manifest
-from askdocs.readers import CorpusFile, Document
+from askdocs.readers import CorpusFile, Document, current_sha256
 from askdocs.records import Chunk
 from askdocs.settings import IndexSettings
 
@@ -55,12 +54,8 @@ class Previous:
         document = self.documents.get(file.source)
         if document is None or file.size != document.size or file.size > limits.max_bytes:
             return None
-        recorded = self.files.get(file.source) or {}
-        if (recorded.get("size"), recorded.get("mtime_ns")) == (file.size, file.mtime_ns):
-            same = recorded.get("sha256") == document.sha256
-        else:  # touched or copied over: the content decides, hashing is far cheaper than parsing
-            same = file_sha256(file.path) == document.sha256
-        return document if same else None
+        # Touched or copied over: the content decides; hashing is far cheaper than parsing.
+        return document if current_sha256(file, self.files.get(file.source)) == document.sha256 else None
 
 
 def chunk_key(model: str, chunk: Chunk) -> str:

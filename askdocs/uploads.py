@@ -20,9 +20,8 @@ from pathlib import Path
 from typing import Any, Literal
 
 from askdocs.errors import AskdocsError
-from askdocs.fileio import file_sha256
 from askdocs.library import SETTINGS_FILE
-from askdocs.readers import SUPPORTED, list_corpus
+from askdocs.readers import SUPPORTED, current_sha256, list_corpus
 
 logger = logging.getLogger(__name__)
 
@@ -33,7 +32,11 @@ _UNSAFE = re.compile(r"[^\w.\-+()\[\] ,]+")
 
 
 class UploadRefusedError(AskdocsError):
-    """A file cannot be added to the library as it is (its name, size or format)."""
+    """A file cannot be added to (or removed from) the library as it is (its name, size or format)."""
+
+
+class DocumentMissingError(UploadRefusedError):
+    """A document to remove is not in the library (any more)."""
 
 
 @dataclass(frozen=True)
@@ -71,14 +74,7 @@ def safe_name(name: str) -> str:
 def known_digests(corpus_dir: Path, recorded: Mapping[str, Mapping[str, Any]] | None = None) -> dict[str, str]:
     """The sha256 of every corpus file, by content; a file the build recorded unchanged is not read again."""
     files, _ = list_corpus(corpus_dir)
-    digests: dict[str, str] = {}
-    for file in files:
-        before = (recorded or {}).get(file.source)
-        unchanged = (
-            before and before.get("sha256") and (before["size"], before["mtime_ns"]) == (file.size, file.mtime_ns)
-        )
-        digests[str(before["sha256"]) if unchanged else file_sha256(file.path)] = file.source
-    return digests
+    return {current_sha256(file, (recorded or {}).get(file.source)): file.source for file in files}
 
 
 def save_uploads(
@@ -150,11 +146,13 @@ def remove_file(corpus_dir: Path, source: str) -> None:
     parts = Path(source).parts
     if not parts or Path(source).is_absolute() or any(p.startswith(".") or p == ".." for p in parts):
         raise UploadRefusedError(f"'{source}' is not a document of this library")
+    if source == SETTINGS_FILE:
+        raise UploadRefusedError(f"'{source}' is the library's settings file, not a document")
     # The name itself is removed (a link, not what it points to); its folder must lie inside the corpus.
     path = corpus_dir.resolve() / source
     if not path.parent.resolve().is_relative_to(corpus_dir.resolve()):
         raise UploadRefusedError(f"'{source}' is not a document of this library")
     if not path.is_file():
-        raise UploadRefusedError(f"'{source}' is no longer in the library (it may have been removed already)")
+        raise DocumentMissingError(f"'{source}' is no longer in the library (it may have been removed already)")
     path.unlink()
     logger.info("removed %s from %s", source, corpus_dir)

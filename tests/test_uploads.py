@@ -13,7 +13,7 @@ from askdocs.encoders import Encoder
 from askdocs.libraries import single_library
 from askdocs.search import Searcher
 from askdocs.settings import IndexSettings
-from askdocs.uploads import UploadLimits, UploadRefusedError, remove_file, safe_name, save_uploads
+from askdocs.uploads import DocumentMissingError, UploadLimits, UploadRefusedError, remove_file, safe_name, save_uploads
 from tests.conftest import SEED_LIKE, write_corpus
 
 
@@ -94,9 +94,14 @@ def test_two_people_uploading_at_once_lose_nothing(tmp_path: Path) -> None:
 def test_remove_file_only_removes_documents_inside_the_library(tmp_path: Path) -> None:
     corpus = write_corpus(tmp_path / "corpus", {"a.txt": "a\n", "sub/b.txt": "b\n", ".hidden": "h"})
     (tmp_path / "outside.txt").write_text("keep")
-    for bad in ["../outside.txt", "/etc/passwd", ".hidden", "sub", "missing.txt", ""]:
+    (corpus / "askdocs.toml").write_text('title = "x"\n')
+    for bad in ["../outside.txt", "/etc/passwd", ".hidden", "sub", "missing.txt", "", "askdocs.toml"]:
         with pytest.raises(UploadRefusedError):
             remove_file(corpus, bad)
+    # Gone (or never there) is told apart from a name that cannot be a document: the API's 404 and 422.
+    with pytest.raises(DocumentMissingError):
+        remove_file(corpus, "missing.txt")
+    assert (corpus / "askdocs.toml").exists()
     remove_file(corpus, "sub/b.txt")
     assert not (corpus / "sub" / "b.txt").exists()
     assert (tmp_path / "outside.txt").exists()

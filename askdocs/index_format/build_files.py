@@ -202,3 +202,7 @@ class BuildReader:
     def report(self) -> dict[str, Any]:
         """The report for people."""
         return json.loads((self.build / REPORT).read_text(encoding="utf-8"))
+
+    def skipped_files(self) -> dict[str, str]:
+        """The corpus files the build did not index, each with the reason (from the report)."""
+        return {entry["source"]: entry["reason"] for entry in self.report().get("skipped", [])}
