@@ -1,5 +1,5 @@
 """The askdocs page: `streamlit run app.py [-- --index DIR | --libraries DIR] [--read-only]` (or $ASKDOCS_INDEX)."""
 
-from askdocs.page import main
+from askdocs.serve.page.main import main
 
 main()

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sys
 
-from askdocs.cli import ingest_main
+from askdocs.serve.cli import ingest_main
 
 if __name__ == "__main__":
     sys.exit(ingest_main())

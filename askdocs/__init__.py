@@ -11,7 +11,7 @@ from askdocs.errors import (
     IngestLockedError,
 )
 from askdocs.records import Chunk, Citation, Hit, Passage
-from askdocs.search import Searcher
+from askdocs.search.searcher import Searcher
 from askdocs.settings import IndexSettings, RankingSettings, Settings
 
 __all__ = [

@@ -4,6 +4,6 @@ from __future__ import annotations
 
 import sys
 
-from askdocs.cli import ask_main
+from askdocs.serve.cli import ask_main
 
 sys.exit(ask_main())

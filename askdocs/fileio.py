@@ -1,4 +1,4 @@
-"""File helpers: checksums, JSON written durably, and JSON-lines rows read lazily from a memory map."""
+"""File helpers: checksums (of files and of texts), JSON written durably, and JSON-lines rows read lazily from a memory map."""
 
 from __future__ import annotations
 
@@ -14,6 +14,11 @@ from typing import Any, TypeVar, overload
 import numpy as np
 
 T = TypeVar("T")
+
+
+def content_hash(text: str) -> str:
+    """Stable identity of a normalised text."""
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
 def file_sha256(path: Path) -> str:

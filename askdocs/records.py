@@ -103,3 +103,11 @@ class Hit:
     # Cosine of the question and the hit's best chunk: closeness in meaning, on which `confident`
     # is decided. `score` is the ranking score, which also weighs keywords.
     similarity: float | None = None
+
+
+@dataclass(frozen=True)
+class ChunkPlan:
+    """Where a passage is cut: its chunks' character spans, and whether they are read with its title."""
+
+    spans: tuple[tuple[int, int], ...]
+    titled: bool

@@ -8,10 +8,28 @@ from dataclasses import asdict, dataclass, fields
 from typing import Any
 
 from askdocs.errors import IndexMismatchError
-from askdocs.formats.base import ReadLimits
 
 DEFAULT_MODEL = "all-MiniLM-L6-v2"
 ENCODERS = ("int8", "fp32")
+# The per-file limits, spelled once: ingest options (`IndexSettings`), what a parser applies
+# (`ReadLimits`) and what an upload may be (`serve/uploads.py`) all start from these.
+MAX_FILE_BYTES = 50_000_000
+MAX_FILE_SECONDS = 300.0
+
+
+@dataclass(frozen=True)
+class ReadLimits:
+    """Per-file limits and switches that apply while parsing (from `IndexSettings`)."""
+
+    max_bytes: int = MAX_FILE_BYTES
+    # Wall-clock seconds one file may take to parse; a parser checks `ParseContext.check_time`
+    # between units of work (pages, slides, rows), so a huge or hostile file is skipped, not a stall.
+    max_seconds: float = MAX_FILE_SECONDS
+    # Read text-less PDF pages and image files with OCR.
+    ocr: bool = True
+    # Bytes a zip-based document (docx, pptx, xlsx, odt, epub ...) may expand to, and its entries.
+    max_unzipped_bytes: int = 500_000_000
+    max_zip_entries: int = 20_000
 
 
 @dataclass(frozen=True)
@@ -36,9 +54,9 @@ class IndexSettings:
     # warning, where it cannot run (no onnxruntime, a model without mean pooling).
     encoder: str = "int8"
     # Files larger than this are skipped and reported.
-    max_file_bytes: int = 50_000_000
+    max_file_bytes: int = MAX_FILE_BYTES
     # Seconds one file may take to read (a hostile or enormous file is skipped, not a stalled ingest).
-    max_file_seconds: float = 300.0
+    max_file_seconds: float = MAX_FILE_SECONDS
     # Read PDF pages without a text layer and image files (.png, .jpg, .tiff) with OCR.
     ocr: bool = True
     # BM25's term-frequency saturation and length normalisation, stored in the keyword index. A small

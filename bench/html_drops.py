@@ -33,8 +33,8 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from askdocs.cleaning import normalize  # noqa: E402
-from askdocs.formats.base import ParsedFile, decode_text  # noqa: E402
-from askdocs.formats.html import parse_html  # noqa: E402
+from askdocs.ingest.formats.base import ParsedFile, decode_text  # noqa: E402
+from askdocs.ingest.formats.html import parse_html  # noqa: E402
 
 RESULTS = ROOT / "bench" / "results"
 Parser = Callable[[str, str], ParsedFile]

@@ -33,8 +33,11 @@ import numpy as np
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from askdocs.chunking import chunk_with_planner  # noqa: E402
-from askdocs.dedup import (  # noqa: E402
+from askdocs.encoders import load_encoder  # noqa: E402
+from askdocs.index.build_folder import BuildReader  # noqa: E402
+from askdocs.ingest.chunking import chunk_with_planner  # noqa: E402
+from askdocs.ingest.corpus import SkippedFile, list_corpus, read_file  # noqa: E402
+from askdocs.ingest.dedup import (  # noqa: E402
     NUM_PERM,
     SAME_WORDS_COSINE,
     NormalText,
@@ -49,13 +52,10 @@ from askdocs.dedup import (  # noqa: E402
     shingles,
     words_match,
 )
-from askdocs.encoders import load_encoder  # noqa: E402
-from askdocs.index_format import BuildReader  # noqa: E402
-from askdocs.ranking import passage_vectors  # noqa: E402
-from askdocs.readers import SkippedFile, list_corpus, read_file  # noqa: E402
+from askdocs.ingest.previous_build import embed_chunks, load_previous  # noqa: E402
 from askdocs.records import Passage  # noqa: E402
-from askdocs.reuse import embed_chunks, load_previous  # noqa: E402
 from askdocs.settings import IndexSettings  # noqa: E402
+from askdocs.vectors import passage_vectors  # noqa: E402
 
 PAIRS = ROOT / "bench" / "near_duplicate_pairs.jsonl"
 RESULTS = ROOT / "bench" / "results"

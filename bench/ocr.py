@@ -79,7 +79,8 @@ def seconds(action: Callable[[], T]) -> tuple[float, T]:
 
 def measure(path: Path, number: int, scan_dpi: int, text_layer: tuple[float, str]) -> dict[str, float]:
     """The figures of one page scanned at `scan_dpi` (see the module docstring)."""
-    from askdocs.formats import ParseContext, ocr, pdf
+    from askdocs.ingest.formats import ocr, pdf
+    from askdocs.ingest.formats.base import ParseContext
 
     data = scanned(path, number, scan_dpi)
     scans = pdf._Scans(data)
@@ -127,7 +128,7 @@ def run(args: argparse.Namespace) -> None:
 
     from pypdf import PdfReader
 
-    from askdocs.formats import ocr, pdf
+    from askdocs.ingest.formats import ocr, pdf
 
     load_before = os.getloadavg()
     load_seconds, _ = seconds(ocr._engine)

@@ -29,7 +29,7 @@ sys.path.insert(0, str(ROOT / "bench"))
 from beir import DEV_SETS, DevSet, document_ranking, metrics, paired_interval, per_question_ndcg  # noqa: E402
 
 from askdocs import Searcher  # noqa: E402
-from askdocs.build import build_index  # noqa: E402
+from askdocs.ingest.pipeline import build_index  # noqa: E402
 from askdocs.settings import ENCODERS, IndexSettings, RankingSettings  # noqa: E402
 
 CACHE = ROOT / "bench" / ".cache"

@@ -88,19 +88,19 @@ class _Timed:
 
 def same_index(a: Path, b: Path) -> dict[str, object]:
     """Whether two indexes hold the same rows, report and (to 1e-6) vectors."""
-    from askdocs import store
-    from askdocs.index_format import CHUNKS, PASSAGES, REPORT
+    from askdocs.index import publication
+    from askdocs.index.build_folder import CHUNKS, PASSAGES, REPORT
 
-    left, right = store.open_live(a)[0], store.open_live(b)[0]
+    left, right = publication.open_live(a)[0], publication.open_live(b)[0]
     rows = all((left.path(n)).read_bytes() == (right.path(n)).read_bytes() for n in (PASSAGES, CHUNKS, REPORT))
     difference = float(np.abs(left.chunk_vectors().vectors - right.chunk_vectors().vectors).max())
     return {"rows_and_report_identical": rows, "max_vector_difference": difference, "within_1e-6": difference <= 1e-6}
 
 
 def ray_figures(data: Path, count: int) -> dict[str, object]:
-    from askdocs.build import build_index, local_executor
-    from askdocs.distributed import ray_executor
     from askdocs.encoders import load_encoder
+    from askdocs.ingest.pipeline import build_index, local_executor
+    from askdocs.ingest.ray_executor import ray_executor
     from askdocs.settings import IndexSettings
 
     corpus = slice_corpus(data, count)
@@ -141,7 +141,7 @@ def ray_overhead(encoder: Any) -> dict[str, float]:
     """Ray's fixed costs here: start and stop a private instance, an empty task job, an actor pool loading the model."""
     import ray.data
 
-    from askdocs.distributed import ray_executor
+    from askdocs.ingest.ray_executor import ray_executor
 
     started = time.perf_counter()
     with ray_executor("local:2")(encoder) as executor:
@@ -164,10 +164,10 @@ def ray_overhead(encoder: Any) -> dict[str, float]:
 
 def driver_figures(data: Path, passages: int, rates: dict[str, Any] | None) -> dict[str, object]:
     """The corpus-wide steps at `passages` synthetic passages, and the projection to 1M documents on 10×16 cores."""
-    from askdocs.dedup import NUM_PERM, compute_signatures, merge_exact, near_duplicate_pairs
-    from askdocs.keyword import build_keyword_index
+    from askdocs.index.ann import build_vector_index
+    from askdocs.index.bm25 import build_keyword_index
+    from askdocs.ingest.dedup import NUM_PERM, compute_signatures, merge_exact, near_duplicate_pairs
     from askdocs.records import Citation, Passage
-    from askdocs.vector_index import build_vector_index
 
     answers = [json.loads(line)["text"] for line in (data / "corpus.jsonl").read_text(encoding="utf-8").splitlines()]
     rng = np.random.default_rng(0)

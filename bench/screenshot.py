@@ -25,7 +25,7 @@ sys.path.insert(0, str(ROOT))
 def main() -> None:
     from playwright.sync_api import sync_playwright
 
-    from askdocs.build import build_index
+    from askdocs.ingest.pipeline import build_index
 
     parser = argparse.ArgumentParser()
     parser.add_argument("--question", default="When is imaging needed for low back pain?")

@@ -53,9 +53,9 @@ def timed(command: list[str], env: dict[str, str] | None = None) -> float:
 
 def store_has_build(index: Path) -> bool:
     """Whether an index folder has a published build."""
-    from askdocs import store
+    from askdocs.index import publication
 
-    return store.current_token(index) is not None
+    return publication.current_token(index) is not None
 
 
 def slice_corpus(data: Path, count: int) -> Path:
@@ -134,15 +134,15 @@ def ingest_figures(data: Path, count: int, full_cold: bool = False, skip_full: b
     )
     full_corpus, full_index = CACHE / "medquad" / "corpus", CACHE / "medquad" / "index"
     if store_has_build(full_index) and not skip_full:
-        from askdocs import store
+        from askdocs.index import publication
 
         full_command = [PY, "ingest.py", "--corpus", str(full_corpus), "--index", str(full_index), "--quiet"]
-        manifest = store.open_live(full_index, verify=False)[1]
+        manifest = publication.open_live(full_index, verify=False)[1]
         if full_cold or manifest.counts.chunks_reused or not manifest.counts.chunks_embedded:
             # The recorded build reused embeddings, so its time is no cold build's: build it cold.
             shutil.rmtree(full_index)
             timed(full_command)
-            manifest = store.open_live(full_index, verify=False)[1]
+            manifest = publication.open_live(full_index, verify=False)[1]
         full_unchanged = timed(full_command)
         figures["full_unchanged_reingest_s"] = round(full_unchanged, 2)
         figures["full_cold_build_s_recorded"] = manifest.build_seconds
@@ -158,8 +158,8 @@ def ingest_figures(data: Path, count: int, full_cold: bool = False, skip_full: b
 def word_pieces(corpus: Path, index: Path) -> dict[str, int]:
     """Word pieces the bare encoder reads (truncated at 256), the answers hold, and askdocs encodes."""
     from askdocs import Searcher
-    from askdocs.chunking import embed_text
     from askdocs.encoders import load_encoder
+    from askdocs.ingest.chunking import embed_text
 
     searcher = Searcher.load(index)
     tokenizer = load_encoder(searcher.manifest.model, "fp32").tokenizer  # the int8 encoder's tokenizer too
@@ -252,9 +252,9 @@ def floor_figures(count: int, ingest: dict[str, float], sample: int = 300) -> di
     the slice's cold ingest from below whatever else is made faster.
     """
     from askdocs import Searcher
-    from askdocs.chunking import embed_text
     from askdocs.encoders import Int8Encoder, load_encoder
     from askdocs.encoders.quantized import _cores
+    from askdocs.ingest.chunking import embed_text
 
     searcher = Searcher.load(CACHE / f"slice{count}" / "index")  # written by part ingest
     embedder = load_encoder(searcher.manifest.model, "int8")
@@ -308,10 +308,10 @@ def floor_figures(count: int, ingest: dict[str, float], sample: int = 300) -> di
 def faiss_figures(sizes: list[int]) -> dict[str, object]:
     import faiss
 
-    from askdocs import store
-    from askdocs.vector_index import IVF_THRESHOLD, build_vector_index
+    from askdocs.index import publication
+    from askdocs.index.ann import IVF_THRESHOLD, build_vector_index
 
-    base = store.open_live(CACHE / "medquad" / "index", verify=False)[0].chunk_vectors().vectors
+    base = publication.open_live(CACHE / "medquad" / "index", verify=False)[0].chunk_vectors().vectors
     rng = np.random.default_rng(0)
     out = {}
     for size in sizes:
@@ -362,16 +362,16 @@ def synthetic_index(index: Path, size: int) -> None:
 
     import bm25s
 
-    from askdocs import store
-    from askdocs.chunking import embed_text
-    from askdocs.index_format import KEYWORD_DIR, TOKENIZER, VECTOR_INDEX_STEM, BuildCounts, BuildWriter, Manifest
-    from askdocs.keyword import tokenize
-    from askdocs.vector_index import build_vector_index
+    from askdocs.index import publication
+    from askdocs.index.ann import build_vector_index
+    from askdocs.index.bm25 import tokenize
+    from askdocs.index.build_folder import KEYWORD_DIR, TOKENIZER, VECTOR_INDEX_STEM, BuildCounts, BuildWriter, Manifest
+    from askdocs.ingest.chunking import embed_text
 
-    source, manifest = store.open_live(CACHE / "medquad" / "index", verify=False)
+    source, manifest = publication.open_live(CACHE / "medquad" / "index", verify=False)
     passages, chunks = source.passages()[:], source.chunks()[:]
     copies = -(-size // len(chunks))
-    writer = BuildWriter(store.new_build_dir(index))
+    writer = BuildWriter(publication.new_build_dir(index))
 
     def tagged(citations: tuple, copy: int) -> tuple:
         return tuple(replace(c, doc_id=f"{c.doc_id}#{copy}") for c in citations)
@@ -423,7 +423,7 @@ def synthetic_index(index: Path, size: int) -> None:
             question_encoder=manifest.question_encoder,
         )
     )
-    store.publish(index, writer.build)
+    publication.publish(index, writer.build)
 
 
 SEARCHER_AT_SCALE = """
@@ -466,10 +466,10 @@ print(json.dumps({
 
 def searcher_figures(data: Path, size: int) -> dict[str, object]:
     """Searcher.load and warm questions (a fresh process) on a synthetic index of about `size` chunks."""
-    from askdocs import store
+    from askdocs.index import publication
 
     def settings(index: Path) -> object:
-        return store.open_live(index, verify=False)[1].settings
+        return publication.open_live(index, verify=False)[1].settings
 
     index = CACHE / f"synthetic{size}" / "index"
     if store_has_build(index) and settings(index) != settings(CACHE / "medquad" / "index"):
@@ -505,7 +505,7 @@ print(time.perf_counter() - started)
 
 
 def page_figures() -> dict[str, float]:
-    from askdocs.build import build_index
+    from askdocs.ingest.pipeline import build_index
 
     index = CACHE / "seeds" / "index"
     build_index(ROOT / "corpus", index)

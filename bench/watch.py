@@ -41,11 +41,12 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
 
-from askdocs import Searcher, store  # noqa: E402
-from askdocs.build import build_index  # noqa: E402
+from askdocs import Searcher  # noqa: E402
 from askdocs.encoders import load_encoder  # noqa: E402
-from askdocs.prepare import LocalExecutor, read_corpus  # noqa: E402
-from askdocs.readers import list_corpus, read_file  # noqa: E402
+from askdocs.index import publication  # noqa: E402
+from askdocs.ingest.corpus import list_corpus, read_file  # noqa: E402
+from askdocs.ingest.pipeline import build_index  # noqa: E402
+from askdocs.ingest.prepare import LocalExecutor, read_corpus  # noqa: E402
 from askdocs.settings import IndexSettings  # noqa: E402
 from tests.conftest import make_pdf  # noqa: E402
 
@@ -123,7 +124,7 @@ class WatchProcess:
 
     def ingests(self) -> list[str]:
         """The watcher's one line per ingest, so far."""
-        return [line for line in self.log.read_text().splitlines() if "askdocs.watch:" in line]
+        return [line for line in self.log.read_text().splitlines() if "askdocs.ingest.watch:" in line]
 
     def stop(self) -> str:
         # SIGTERM, as `make run` stops it: a process started in the background may ignore SIGINT.
@@ -155,10 +156,10 @@ def until(check: Callable[[], bool], started: float) -> float:
 
 def on_new_build(index: Path, holds: Callable[[Searcher], bool]) -> Callable[[], bool]:
     """A check: `holds` is true of a Searcher loaded from a build published since this check was made."""
-    seen = {"token": store.current_token(index)}
+    seen = {"token": publication.current_token(index)}
 
     def check() -> bool:
-        token = store.current_token(index)
+        token = publication.current_token(index)
         if token == seen["token"]:
             return False
         seen["token"] = token
@@ -183,7 +184,7 @@ def gone(index: Path, source: str) -> Callable[[], bool]:
 
 
 def live_sizes(index: Path, prefix: str) -> dict[str, int]:
-    files = store.open_live(index, verify=False)[1].corpus_files
+    files = publication.open_live(index, verify=False)[1].corpus_files
     return {name: f["size"] for name, f in files.items() if name.startswith(prefix)}
 
 

@@ -14,10 +14,10 @@ from typing import Any
 
 import pytest
 
-from askdocs import store
-from askdocs.build import build_index
 from askdocs.encoders import Encoder, load_encoder
-from askdocs.index_format import MANIFEST
+from askdocs.index import publication
+from askdocs.index.build_folder import MANIFEST
+from askdocs.ingest.pipeline import build_index
 from askdocs.settings import IndexSettings
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -68,7 +68,7 @@ def stop_process(process: subprocess.Popen[bytes], timeout: float = 20) -> None:
 @contextmanager
 def edited_manifest(index: Path) -> Iterator[dict[str, Any]]:
     """The live build's manifest as JSON, written back on leaving the block (no checksum covers the manifest)."""
-    path = store.live_build(index) / MANIFEST
+    path = publication.live_build(index) / MANIFEST
     data = json.loads(path.read_text(encoding="utf-8"))
     yield data
     path.write_text(json.dumps(data), encoding="utf-8")

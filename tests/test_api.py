@@ -21,13 +21,14 @@ import pytest
 import uvicorn
 from fastapi import FastAPI
 
-from askdocs import Searcher, store
-from askdocs.api import INDEX_ENV, LIBRARIES_ENV, TOKEN_ENV, SearchMode, create_app, is_loopback
-from askdocs.build import build_index
-from askdocs.cli import ask_main
+from askdocs import Searcher
 from askdocs.encoders import Encoder
-from askdocs.presentation import MAX_QUESTION_CHARS, hit_to_json
-from askdocs.query import MODES
+from askdocs.index import publication
+from askdocs.ingest.pipeline import build_index
+from askdocs.search.modes import MODES
+from askdocs.serve.cli import ask_main
+from askdocs.serve.http.app import INDEX_ENV, LIBRARIES_ENV, TOKEN_ENV, SearchMode, create_app, is_loopback
+from askdocs.serve.presentation import MAX_QUESTION_CHARS, hit_to_json
 from askdocs.settings import IndexSettings
 from tests.conftest import ROOT, SEED_LIKE, stop_process, write_corpus
 
@@ -211,7 +212,7 @@ def test_health_and_openapi(small_server: Server, small_searcher: Searcher, seed
     assert health.json() == {
         "status": "ok",
         "index": str(seed_like_index),
-        "build": store.current_token(seed_like_index),
+        "build": publication.current_token(seed_like_index),
         "chunks": counts.chunks,
         "passages": counts.passages,
     }
@@ -236,7 +237,7 @@ def test_no_index_is_a_503_naming_the_ingest_command_until_one_is_built(tmp_path
             assert "python ingest.py --index" in response.json()["error"]
         build_index(write_corpus(tmp_path / "corpus", SEED_LIKE), index, IndexSettings(), encoder=encoder)
         health = get(server, "/health")
-        assert health.status_code == 200 and health.json()["build"] == store.current_token(index)
+        assert health.status_code == 200 and health.json()["build"] == publication.current_token(index)
 
 
 def test_a_rebuilt_index_is_served_without_a_restart(tmp_path: Path, encoder: Encoder) -> None:
@@ -252,7 +253,7 @@ def test_a_rebuilt_index_is_served_without_a_restart(tmp_path: Path, encoder: En
         write_corpus(corpus, NOTES)
         build_index(corpus, index, IndexSettings(), encoder=encoder)
         after = get(server, "/health").json()
-        assert after["build"] == store.current_token(index) != before["build"]
+        assert after["build"] == publication.current_token(index) != before["build"]
         assert after["passages"] == before["passages"] + 1
         first = get(server, "/search", q=question).json()["hits"][0]
         assert first["text"] == "A pillow between the knees eases hip pain at night."
@@ -306,7 +307,7 @@ def test_serve_hands_workers_the_index_and_token(
     assert ask_main(["serve", "--host", "0.0.0.0", "--index", str(tmp_path), "--workers", "3"]) == 0
     [run] = uvicorn_runs
     assert (run["app"], run["factory"], run["host"], run["port"], run["workers"]) == (
-        "askdocs.api:app_from_env",
+        "askdocs.serve.http.app:app_from_env",
         True,
         "0.0.0.0",
         8000,
@@ -343,5 +344,5 @@ def test_an_unexpected_error_is_a_500_without_a_traceback(
     assert response.status_code == 500
     assert list(response.json()) == ["error"]
     assert "1234" not in response.text and "Traceback" not in response.text
-    logged = [r for r in caplog.records if r.name == "askdocs.api" and r.exc_info]
+    logged = [r for r in caplog.records if r.name == "askdocs.serve.http.app" and r.exc_info]
     assert logged and "internal detail 1234" in str(logged[0].exc_info[1])

@@ -13,13 +13,13 @@ from urllib.parse import unquote
 import httpx
 import pytest
 
-from askdocs import store
-from askdocs.api import READ_ONLY_ENV, create_app
-from askdocs.api_documents import MAX_BODY_BYTES, UPLOAD_LIMITS
-from askdocs.build import build_index
-from askdocs.cli import ask_main
 from askdocs.encoders import Encoder
+from askdocs.index import publication
+from askdocs.ingest.pipeline import build_index
 from askdocs.libraries import INDEX_FOLDER
+from askdocs.serve.cli import ask_main
+from askdocs.serve.http.app import READ_ONLY_ENV, create_app
+from askdocs.serve.http.routers.documents import MAX_BODY_BYTES, UPLOAD_LIMITS
 from askdocs.settings import IndexSettings
 from tests import test_api
 from tests.conftest import SEED_LIKE, write_corpus
@@ -94,7 +94,7 @@ def test_an_upload_is_answered_after_its_ingest_and_the_same_content_again_is_a_
     server: Server, corpus_index: tuple[Path, Path]
 ) -> None:
     corpus, index = corpus_index
-    before = store.current_token(index)
+    before = publication.current_token(index)
     response = upload(server.url, {"kites.txt": KITES})
     assert response.status_code == 202, response.text
     body = response.json()
@@ -102,7 +102,7 @@ def test_an_upload_is_answered_after_its_ingest_and_the_same_content_again_is_a_
     assert body["library"] == "corpus" and set(body["ingest"]) >= {"running", "stage", "runs", "error", "finished"}
     status = settled(server.url)
     assert status["ingest"]["error"] == "" and status["ingest"]["runs"] >= 1 and status["ingest"]["finished"]
-    assert status["build"] == store.current_token(index) != before
+    assert status["build"] == publication.current_token(index) != before
     assert cited(server.url, "what wind do box kites need")[0] == "kites.txt"
 
     again = upload(server.url, {"copy of kites.txt": KITES})

@@ -10,12 +10,13 @@ from typing import Any
 import httpx
 import pytest
 
-from askdocs import Searcher, store
-from askdocs.api_libraries import create_libraries_app
-from askdocs.build import build_index
-from askdocs.cli import ask_main
+from askdocs import Searcher
 from askdocs.encoders import Encoder
+from askdocs.index import publication
+from askdocs.ingest.pipeline import build_index
 from askdocs.libraries import INDEX_FOLDER
+from askdocs.serve.cli import ask_main
+from askdocs.serve.http.routers.libraries import create_libraries_app
 from askdocs.settings import IndexSettings
 from tests import test_api
 from tests.conftest import SEED_LIKE, write_corpus
@@ -115,7 +116,7 @@ def test_libraries_lists_each_with_its_title_and_counts(server: Server, librarie
     ]
     health = get(server, "/health").json()
     assert health["status"] == "ok" and set(health["libraries"]) == {"health", "kites"}
-    assert health["libraries"]["kites"]["build"] == store.current_token(libraries / INDEX_FOLDER / "kites")
+    assert health["libraries"]["kites"]["build"] == publication.current_token(libraries / INDEX_FOLDER / "kites")
 
 
 def test_openapi_documents_lib_and_libraries(server: Server) -> None:

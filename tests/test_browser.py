@@ -88,7 +88,7 @@ def page_server(*page_args: str) -> Iterator[str]:
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory, encoder: Encoder) -> Iterator[str]:
-    from askdocs.build import build_index
+    from askdocs.ingest.pipeline import build_index
     from askdocs.settings import IndexSettings
     from tests.conftest import write_corpus
 
@@ -182,7 +182,7 @@ MANUAL = (
 @pytest.fixture(scope="module")
 def libraries_server(tmp_path_factory: pytest.TempPathFactory, encoder: Encoder) -> Iterator[tuple[str, Path]]:
     """A folder of two libraries: `health` (with askdocs.toml and its notice) and `manuals` (no settings)."""
-    from askdocs.build import build_index
+    from askdocs.ingest.pipeline import build_index
     from askdocs.libraries import INDEX_FOLDER
     from askdocs.settings import IndexSettings
     from tests.conftest import write_corpus

@@ -6,16 +6,24 @@ from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
 
-from askdocs import Searcher, store
-from askdocs.build import build_index, changed_files, is_up_to_date
+from askdocs import Searcher
 from askdocs.encoders import Encoder
-from askdocs.index_format import CHUNKS, DOCUMENTS, MINHASH_KEYS, MINHASHES, PASSAGES, PLANS, BuildReader
+from askdocs.index import publication
+from askdocs.index.build_folder import CHUNKS, DOCUMENTS, MINHASH_KEYS, MINHASHES, PASSAGES, PLANS, BuildReader
+from askdocs.ingest.corpus import changed_files
+from askdocs.ingest.pipeline import build_index, build_is_current
 from askdocs.settings import IndexSettings
 from tests.conftest import SEED_LIKE, edited_manifest, write_corpus
 
 
+def is_up_to_date(corpus: Path, index: Path, settings: IndexSettings) -> bool:
+    """The live build is intact and was made from this corpus with these settings."""
+    live_build = publication.intact_live(index)
+    return live_build is not None and build_is_current(corpus, live_build[1], settings)
+
+
 def live(index: Path) -> Path:
-    return store.live_build(index)
+    return publication.live_build(index)
 
 
 def test_unchanged_corpus_is_not_rebuilt(make_index: Callable[..., Path], tmp_path: Path, encoder: Encoder) -> None:
@@ -33,12 +41,12 @@ def test_an_edited_file_is_named_and_makes_the_index_out_of_date(
     corpus = tmp_path / "index-corpus"
     assert is_up_to_date(corpus, index, IndexSettings())
     assert not is_up_to_date(corpus, index, replace(IndexSettings(), chunk_tokens=64))
-    manifest = store.open_live(index)[1]
-    assert changed_files(corpus, manifest) == []
+    manifest = publication.open_live(index)[1]
+    assert changed_files(corpus, manifest.corpus_files) == []
     (corpus / "hips.txt").write_text("Sciatica is nerve pain.\n", encoding="utf-8")
     (corpus / "new.txt").write_text("Gout is arthritis.\n", encoding="utf-8")
     (corpus / "back.txt").unlink()
-    assert changed_files(corpus, manifest) == ["back.txt", "hips.txt", "new.txt"]
+    assert changed_files(corpus, manifest.corpus_files) == ["back.txt", "hips.txt", "new.txt"]
     assert not is_up_to_date(corpus, index, IndexSettings())
 
 
@@ -140,7 +148,7 @@ def test_files_are_counted_by_format_in_the_summary_report_and_manifest(tmp_path
     assert any(line.startswith("files by format: ") and ".md 1" in line for line in summary.lines())
     build = BuildReader(live(tmp_path / "index"))
     assert build.report()["files_by_format"] == formats
-    assert store.open_live(tmp_path / "index")[1].counts.formats == formats
+    assert publication.open_live(tmp_path / "index")[1].counts.formats == formats
 
 
 def test_a_build_read_by_older_parsers_is_read_again(make_index: Callable[..., Path], tmp_path: Path) -> None:
@@ -155,10 +163,10 @@ def test_library_settings_are_kept_in_the_build_and_an_edit_rebuilds(tmp_path: P
     corpus = write_corpus(tmp_path / "c", {**SEED_LIKE, "askdocs.toml": 'title = "Joints"\nnotice = "Be careful."\n'})
     summary = build_index(corpus, tmp_path / "index", IndexSettings(), encoder=encoder)
     assert "askdocs.toml" not in {s.source for s in summary.skipped}
-    manifest = store.open_live(tmp_path / "index")[1]
+    manifest = publication.open_live(tmp_path / "index")[1]
     assert (manifest.library["title"], manifest.library["notice"]) == ("Joints", "Be careful.")
     assert is_up_to_date(corpus, tmp_path / "index", IndexSettings())
     (corpus / "askdocs.toml").write_text('title = "Bones"\n', encoding="utf-8")
     assert not is_up_to_date(corpus, tmp_path / "index", IndexSettings())
     build_index(corpus, tmp_path / "index", IndexSettings(), encoder=encoder)
-    assert store.open_live(tmp_path / "index")[1].library["title"] == "Bones"
+    assert publication.open_live(tmp_path / "index")[1].library["title"] == "Bones"

@@ -3,8 +3,8 @@ from __future__ import annotations
 import itertools
 
 from askdocs import Searcher
-from askdocs.chunking import chunk_passages, pack, sentence_spans
 from askdocs.encoders import Encoder
+from askdocs.ingest.chunking import chunk_passages, pack, sentence_spans
 from askdocs.records import Citation, Passage
 
 FILLER = "The lumbar spine carries the weight of the upper body during everyday activities such as walking. "

@@ -3,11 +3,14 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from askdocs import Searcher, dedup
-from askdocs.dedup import (
+from askdocs import Searcher
+from askdocs.encoders import Encoder
+from askdocs.fileio import content_hash
+from askdocs.index.build_folder import BuildReader
+from askdocs.ingest import dedup
+from askdocs.ingest.dedup import (
     NormalText,
     changed_words_allowed,
-    content_hash,
     critical_words,
     merge_exact,
     merge_near,
@@ -17,8 +20,6 @@ from askdocs.dedup import (
     shingles,
     words_match,
 )
-from askdocs.encoders import Encoder
-from askdocs.index_format import BuildReader
 from askdocs.records import Citation, Passage
 from askdocs.settings import IndexSettings
 

@@ -11,12 +11,13 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from askdocs import Searcher, store
-from askdocs.build import build_index
-from askdocs.distributed import parse_spec, ray_executor
+from askdocs import Searcher
 from askdocs.encoders import Encoder
 from askdocs.errors import AskdocsError
-from askdocs.index_format import CHUNKS, PASSAGES, PLANS, REPORT, TOKENIZER
+from askdocs.index import publication
+from askdocs.index.build_folder import CHUNKS, PASSAGES, PLANS, REPORT, TOKENIZER
+from askdocs.ingest.pipeline import build_index
+from askdocs.ingest.ray_executor import parse_spec, ray_executor
 from askdocs.settings import IndexSettings
 from tests.conftest import ROOT, SEED_LIKE, make_pdf, write_corpus
 
@@ -42,12 +43,12 @@ def both(tmp_path_factory: pytest.TempPathFactory, encoder: Encoder) -> tuple[Pa
 
 def test_ray_and_local_ingest_store_the_same_passages_chunks_and_report(both: tuple[Path, Path, Path]) -> None:
     _, local, ray = both
-    local_build, ray_build = store.live_build(local), store.live_build(ray)
+    local_build, ray_build = publication.live_build(local), publication.live_build(ray)
     for name in (PASSAGES, CHUNKS, REPORT, PLANS, TOKENIZER):
         assert (ray_build / name).read_bytes() == (local_build / name).read_bytes(), name
     report = json.loads((ray_build / REPORT).read_text())
     assert [s["source"] for s in report["skipped"]] == ["broken.pdf"]
-    local_manifest, ray_manifest = store.open_live(local)[1], store.open_live(ray)[1]
+    local_manifest, ray_manifest = publication.open_live(local)[1], publication.open_live(ray)[1]
     assert ray_manifest.counts == local_manifest.counts
     assert ray_manifest.question_encoder == local_manifest.question_encoder
 
@@ -55,8 +56,8 @@ def test_ray_and_local_ingest_store_the_same_passages_chunks_and_report(both: tu
 def test_ray_and_local_vectors_agree_to_1e_6(both: tuple[Path, Path, Path]) -> None:
     _, local, ray = both
     for merged in (False, True):
-        ours = store.open_live(ray)[0].chunk_vectors(merged=merged)
-        theirs = store.open_live(local)[0].chunk_vectors(merged=merged)
+        ours = publication.open_live(ray)[0].chunk_vectors(merged=merged)
+        theirs = publication.open_live(local)[0].chunk_vectors(merged=merged)
         assert ours.vectors.shape == theirs.vectors.shape
         np.testing.assert_allclose(ours.vectors, theirs.vectors, atol=1e-6)
         np.testing.assert_array_equal(ours.offsets, theirs.offsets)
@@ -132,7 +133,7 @@ def test_a_bad_ray_spec_fails_before_any_work_and_keeps_the_index(tmp_path: Path
 def test_without_ray_nothing_imports_ray(tmp_path: Path) -> None:
     corpus = write_corpus(tmp_path / "corpus", SEED_LIKE)
     script = (
-        "import sys\nfrom askdocs.cli import ingest_main, ask_main\nfrom askdocs import Searcher\n"
+        "import sys\nfrom askdocs.serve.cli import ingest_main, ask_main\nfrom askdocs import Searcher\n"
         f"assert ingest_main(['--corpus', {str(corpus)!r}, '--index', {str(tmp_path / 'index')!r}, '--quiet']) == 0\n"
         f"Searcher.load({str(tmp_path / 'index')!r}).search('hip pain')\n"
         "print('ray' in sys.modules)\n"
@@ -160,7 +161,7 @@ def is_loopback(address: str) -> bool:
 
 
 def test_a_private_ray_instance_listens_on_loopback_only() -> None:
-    from askdocs.distributed import ray_session
+    from askdocs.ingest.ray_executor import ray_session
 
     before = listening_addresses()
     with ray_session("local:1"):
@@ -199,7 +200,7 @@ def test_a_worker_killed_mid_ingest_is_retried_or_fails_cleanly_keeping_the_old_
         ).returncode
         == 0
     )
-    old_build = store.current_token(index)
+    old_build = publication.current_token(index)
     words = "pump valve seal filter motor belt gear spring lever bolt hinge latch".split()
     rng = random.Random(7)
     paragraphs = [" ".join(rng.choice(words) for _ in range(60)) + "." for _ in range(1500)]
@@ -231,7 +232,7 @@ def test_a_worker_killed_mid_ingest_is_retried_or_fails_cleanly_keeping_the_old_
         assert hits and hits[0].citations[0].source == "parts.txt"
     else:  # or the ingest failed with a clear error, and the old build is still live
         assert ingest.returncode == 2 and "Ray failed" in err and "previous index is kept" in err, err
-        assert store.current_token(index) == old_build
+        assert publication.current_token(index) == old_build
         assert Searcher.load(index).search("hip pain", k=1)
 
 
@@ -241,7 +242,7 @@ class _ProbeWorker:
     def __init__(self, shipment: object) -> None:
         import pickle
 
-        from askdocs.distributed import _Worker
+        from askdocs.ingest.ray_executor import _Worker
 
         worker = _Worker(shipment)
         item = np.array([pickle.dumps(("A pillow between the knees eases hip pain.", [(0, 8)]))], dtype=object)

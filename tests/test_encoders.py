@@ -14,9 +14,9 @@ import numpy as np
 import pytest
 
 from askdocs import AskdocsError, IndexMismatchError, Searcher
-from askdocs.build import build_index
 from askdocs.encoders import Encoder, Fp32Encoder, Int8Encoder, load_encoder, resolve_model
 from askdocs.encoders.quantized import Int8Transformer
+from askdocs.ingest.pipeline import build_index
 from askdocs.settings import DEFAULT_MODEL, IndexSettings
 from tests.conftest import SEED_LIKE, edited_manifest, write_corpus
 

@@ -13,11 +13,13 @@ from typing import Any
 import numpy as np
 import pytest
 
-from askdocs import Searcher, store
-from askdocs.build import build_index
-from askdocs.chunking import embed_text, sentence_spans
-from askdocs.encoders import Encoder, Int8Encoder, RecordedInt8Encoder, recorded_encoder
-from askdocs.index_format import TOKENIZER
+from askdocs import Searcher
+from askdocs.encoders import Encoder, Int8Encoder, RecordedInt8Encoder
+from askdocs.index import publication
+from askdocs.index.build_folder import TOKENIZER
+from askdocs.index.recorded_encoder import recorded_encoder
+from askdocs.ingest.chunking import embed_text, sentence_spans
+from askdocs.ingest.pipeline import build_index
 from askdocs.settings import IndexSettings
 from tests.conftest import ROOT, SEED_LIKE, edited_manifest, write_corpus
 
@@ -32,7 +34,7 @@ TEXTS = [
 
 
 def recorded(index: Path, for_ingest: bool = False) -> RecordedInt8Encoder | None:
-    reader, manifest = store.open_live(index, verify=False)
+    reader, manifest = publication.open_live(index, verify=False)
     return recorded_encoder(reader, manifest, for_ingest)
 
 
@@ -43,7 +45,7 @@ def run_python(script: str) -> list[Any]:
 
 def test_recorded_model_gives_the_full_models_tokens_and_vectors(seed_like_index: Path, encoder: Encoder) -> None:
     ours = recorded(seed_like_index, for_ingest=True)
-    assert isinstance(ours, RecordedInt8Encoder) and (store.live_build(seed_like_index) / TOKENIZER).is_file()
+    assert isinstance(ours, RecordedInt8Encoder) and (publication.live_build(seed_like_index) / TOKENIZER).is_file()
     assert ours.kind == encoder.kind == "int8"
     assert ours.cache_name == encoder.cache_name and ours.max_tokens == encoder.max_tokens
     assert ours.count_tokens(TEXTS) == encoder.count_tokens(TEXTS)
@@ -79,7 +81,7 @@ def test_an_edit_is_ingested_without_importing_pytorch(tmp_path: Path, encoder: 
     with (corpus / "hips.txt").open("a", encoding="utf-8") as file:
         file.write("Piriformis syndrome is eased by a clamshell stretch held for thirty seconds.\n")
     embedded, torch_loaded = run_python(
-        "import sys, json; from askdocs.build import build_index; "
+        "import sys, json; from askdocs.ingest.pipeline import build_index; "
         f"summary = build_index({str(corpus)!r}, {str(index)!r}); "
         "print(json.dumps([summary.counts.chunks_embedded, 'torch' in sys.modules]))"
     )
@@ -98,7 +100,7 @@ def test_an_edit_is_ingested_without_importing_pytorch(tmp_path: Path, encoder: 
 @pytest.mark.parametrize("change", ["export gone", "export changed", "older index", "tokenizer altered"])
 def test_the_full_model_is_loaded_when_the_record_cannot_be_used(make_index: Callable[..., Path], change: str) -> None:
     index = make_index(SEED_LIKE)
-    build = store.live_build(index)
+    build = publication.live_build(index)
     with edited_manifest(index) as manifest:
         if change == "export gone":
             manifest["question_encoder"]["onnx"] = str(index / "no-such-model.onnx")
@@ -127,7 +129,7 @@ def test_an_ingest_uses_only_a_record_of_the_current_export_recipe(make_index: C
 
 def test_fp32_index_records_no_question_encoder(make_index: Callable[..., Path]) -> None:
     index = make_index(SEED_LIKE, settings=replace(IndexSettings(), encoder="fp32"))
-    reader, manifest = store.open_live(index)
+    reader, manifest = publication.open_live(index)
     assert manifest.encoder == "fp32" and manifest.question_encoder is None
     assert not reader.path(TOKENIZER).exists() and recorded(index) is None
 
@@ -138,7 +140,7 @@ def test_an_int8_index_built_before_the_record_is_rebuilt_once(
     index = make_index(SEED_LIKE)
     with edited_manifest(index) as manifest:
         del manifest["question_encoder"]
-    assert not store.open_live(index)[1].records_encoder
+    assert not publication.open_live(index)[1].records_encoder
     corpus = index.parent / "index-corpus"
     summary = build_index(corpus, index, IndexSettings(), encoder=encoder)
     # Every chunk's vector came from the cache.

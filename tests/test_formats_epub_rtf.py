@@ -13,10 +13,11 @@ from pathlib import Path
 import pytest
 
 from askdocs import Searcher
-from askdocs.formats import epub, rtf
-from askdocs.formats.base import ParseContext, ParsedFile, ReadLimits, SkipFileError
-from askdocs.presentation import citation_label
-from askdocs.readers import SkippedFile, list_corpus, read_file
+from askdocs.ingest.corpus import SkippedFile, list_corpus, read_file
+from askdocs.ingest.formats import epub, rtf
+from askdocs.ingest.formats.base import ParseContext, ParsedFile, SkipFileError
+from askdocs.serve.presentation import citation_label
+from askdocs.settings import ReadLimits
 from tests.conftest import write_corpus
 from tests.test_formats_opendocument import make_odp, make_ods, make_odt
 

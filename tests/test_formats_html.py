@@ -9,8 +9,11 @@ from pathlib import Path
 import pytest
 
 from askdocs import Searcher
-from askdocs.formats import ParseContext, ReadLimits, SkipFileError, html, parse_html
-from askdocs.presentation import citation_label
+from askdocs.ingest.formats import html
+from askdocs.ingest.formats.base import ParseContext, SkipFileError
+from askdocs.ingest.formats.html import parse_html
+from askdocs.serve.presentation import citation_label
+from askdocs.settings import ReadLimits
 
 # A page laid out as Sphinx lays one out: ids on <section> (new) or <div class="section"> (old),
 # "¶" permalinks in the headings, a related bar, a sidebar and a footer.

@@ -11,12 +11,13 @@ import pytest
 from PIL import Image
 
 from askdocs import Searcher
-from askdocs.build import build_index
 from askdocs.encoders import Encoder
-from askdocs.formats import ParseContext, ReadLimits, images, pdf
-from askdocs.formats.ocr import TextBox, layout
-from askdocs.readers import CorpusFile, SkippedFile, read_file
-from askdocs.settings import IndexSettings
+from askdocs.ingest.corpus import CorpusFile, SkippedFile, read_file
+from askdocs.ingest.formats import images, pdf
+from askdocs.ingest.formats.base import ParseContext
+from askdocs.ingest.formats.ocr import TextBox, layout
+from askdocs.ingest.pipeline import build_index
+from askdocs.settings import IndexSettings, ReadLimits
 from tests.conftest import make_pdf, write_corpus
 
 RESERVOIR = (

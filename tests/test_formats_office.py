@@ -15,11 +15,13 @@ from types import ModuleType
 import pytest
 
 from askdocs import Searcher
-from askdocs.formats import ParseContext, ParsedFile, ReadLimits, delimited, xlsx
-from askdocs.formats import docx as docx_format
-from askdocs.formats import pptx as pptx_format
-from askdocs.readers import Document, SkippedFile, list_corpus, read_file
+from askdocs.ingest.corpus import Document, SkippedFile, list_corpus, read_file
+from askdocs.ingest.formats import delimited, xlsx
+from askdocs.ingest.formats import docx as docx_format
+from askdocs.ingest.formats import pptx as pptx_format
+from askdocs.ingest.formats.base import ParseContext, ParsedFile
 from askdocs.records import Citation
+from askdocs.settings import ReadLimits
 from tests.conftest import write_corpus
 
 HEADER = "Contoso Widgets Ltd confidential"

@@ -10,9 +10,10 @@ from pathlib import Path
 
 import pytest
 
-from askdocs.formats import opendocument
-from askdocs.formats.base import ParseContext, ParsedFile, ReadLimits, SkipFileError
-from askdocs.readers import Document, SkippedFile, list_corpus, read_file
+from askdocs.ingest.corpus import Document, SkippedFile, list_corpus, read_file
+from askdocs.ingest.formats import opendocument
+from askdocs.ingest.formats.base import ParseContext, ParsedFile, SkipFileError
+from askdocs.settings import ReadLimits
 from tests.conftest import write_corpus
 
 ODT_TABLE_FACT = "Minimum version: 7.4.2"

@@ -5,8 +5,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from askdocs.formats import FORMAT_LIST, FORMATS
-from askdocs.readers import SUPPORTED
+from askdocs.ingest.formats import FORMAT_LIST, FORMATS, SUPPORTED
 
 README = Path(__file__).resolve().parent.parent / "README.md"
 

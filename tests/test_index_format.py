@@ -11,10 +11,11 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from askdocs import IndexCorruptError, IndexMismatchError, Searcher, store
-from askdocs.build import build_index
+from askdocs import IndexCorruptError, IndexMismatchError, Searcher
 from askdocs.encoders import Encoder
-from askdocs.index_format import (
+from askdocs.index import publication
+from askdocs.index.ann import FlatIndex
+from askdocs.index.build_folder import (
     CHUNK_PASSAGES,
     CHUNKS,
     EMBEDDINGS,
@@ -29,9 +30,9 @@ from askdocs.index_format import (
     ChunkRow,
     Manifest,
 )
+from askdocs.ingest.pipeline import build_index
 from askdocs.records import Citation, Hit
 from askdocs.settings import IndexSettings, RankingSettings
-from askdocs.vector_index import FlatIndex
 from tests.conftest import SEED_LIKE, edited_manifest
 
 VECTORS_FILE = VECTOR_INDEX_STEM + FlatIndex.suffix  # a small index is flat
@@ -39,7 +40,7 @@ QUESTIONS = ["sciatica pain down the leg", "bone cement for fractures", "mattres
 
 
 def live(index: Path) -> Path:
-    return store.live_build(index)
+    return publication.live_build(index)
 
 
 def answers(searcher: Searcher) -> list[Hit]:

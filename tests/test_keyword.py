@@ -5,7 +5,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from askdocs.keyword import KeywordIndex, build_keyword_index
+from askdocs.index.bm25 import KeywordIndex, build_keyword_index
 from askdocs.settings import IndexSettings
 
 TEXTS = [

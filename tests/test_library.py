@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from askdocs.library import LibrarySettingsError, examples_from, library_settings, read_library_file
+from askdocs.library_settings import LibrarySettingsError, examples_from, library_settings, read_library_file
 from askdocs.records import Citation, Passage
 
 

@@ -116,7 +116,7 @@ def test_filter_by_source_file(seed_like_index: Path, monkeypatch) -> None:
 def test_stale_index_is_flagged_and_a_rebuilt_index_is_served_without_restart(
     make_index, tmp_path: Path, monkeypatch, encoder: Encoder
 ) -> None:
-    from askdocs.build import build_index
+    from askdocs.ingest.pipeline import build_index
     from askdocs.settings import IndexSettings
 
     index = make_index(SEED_LIKE)

@@ -9,9 +9,9 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from askdocs import store
-from askdocs.build import build_index
 from askdocs.encoders import Encoder
+from askdocs.index import publication
+from askdocs.ingest.pipeline import build_index
 from askdocs.libraries import INDEX_FOLDER
 from askdocs.settings import IndexSettings
 from tests.conftest import SEED_LIKE, write_corpus
@@ -87,14 +87,14 @@ def test_read_only_page_offers_no_upload_or_removal(libraries: Path, monkeypatch
 
 def test_removing_a_document_on_the_page_takes_its_passages_out(libraries: Path, monkeypatch) -> None:
     index = libraries / INDEX_FOLDER / "health"
-    before = store.current_token(index)
+    before = publication.current_token(index)
     page = open_page(libraries, monkeypatch, lib="health", q="what is sciatica")
     assert "Sciatica is pain" in shown(page)
     page.sidebar.selectbox(key="remove_choice").set_value("hips.txt").run()
     page.sidebar.button(key="remove").click().run()
     assert not (libraries / "health" / "hips.txt").exists()
     deadline = time.monotonic() + 120  # a bound on the wait, not a speed check
-    while store.current_token(index) == before and time.monotonic() < deadline:
+    while publication.current_token(index) == before and time.monotonic() < deadline:
         time.sleep(0.2)
     page.run()
     assert "Sciatica is pain" not in shown(page)

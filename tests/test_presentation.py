@@ -8,17 +8,17 @@ import re
 
 import pytest
 
-from askdocs.presentation import (
+from askdocs.index.build_folder import format_counts
+from askdocs.records import Citation, Hit
+from askdocs.serve.presentation import (
     MAX_TERM_SPANS,
     QuestionTerms,
     citation_label,
-    format_counts,
     hit_to_json,
     marked_html,
     safe_html,
     safe_link,
 )
-from askdocs.records import Citation, Hit
 from askdocs.settings import IndexSettings
 
 

@@ -3,15 +3,15 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from askdocs.ranking import (
+from askdocs.search.ranking import (
     blend_passage_cosine,
     confident_first,
     fuse,
     keyword_share,
-    passage_vectors,
     roll_up,
     sentence_coverage,
 )
+from askdocs.vectors import passage_vectors
 
 WEIGHTS = {"disc": 2.0, "herniat": 3.0, "nerv": 1.0}
 

@@ -4,8 +4,13 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from askdocs.formats import ReadLimits, parse_html, parse_jsonl, parse_markdown, parse_text
-from askdocs.readers import Document, SkippedFile, decode, list_corpus, read_file
+from askdocs.ingest.corpus import Document, SkippedFile, list_corpus, read_file
+from askdocs.ingest.formats.base import decode_text
+from askdocs.ingest.formats.html import parse_html
+from askdocs.ingest.formats.jsonl import parse_jsonl
+from askdocs.ingest.formats.markdown import parse_markdown
+from askdocs.ingest.formats.text import parse_text
+from askdocs.settings import ReadLimits
 from tests.conftest import make_pdf, write_corpus
 
 
@@ -82,7 +87,7 @@ def test_jsonl_accepts_id_and_reports_bad_records() -> None:
 
 def test_latin1_file_is_decoded_not_dropped() -> None:
     data = "Le café est très chaud; la hanche fait mal après une longue marche.".encode("latin-1")
-    assert decode(data) == "Le café est très chaud; la hanche fait mal après une longue marche."
+    assert decode_text(data) == "Le café est très chaud; la hanche fait mal après une longue marche."
 
 
 def test_hostile_corpus_only_legitimate_text_is_indexed(tmp_path: Path) -> None:

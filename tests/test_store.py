@@ -13,16 +13,17 @@ from pathlib import Path
 
 import pytest
 
-from askdocs import IndexMissingError, IngestLockedError, Searcher, store
-from askdocs.build import build_index
+from askdocs import IndexMissingError, IngestLockedError, Searcher
 from askdocs.encoders import Encoder
-from askdocs.index_format import BUILD_PREFIX, PASSAGES
+from askdocs.index import publication
+from askdocs.index.build_folder import BUILD_PREFIX, PASSAGES
+from askdocs.ingest.pipeline import build_index
 from askdocs.settings import IndexSettings
 from tests.conftest import ROOT, SEED_LIKE, write_corpus
 
 
 def live(index: Path) -> Path:
-    return store.live_build(index)
+    return publication.live_build(index)
 
 
 def builds(index: Path) -> list[str]:
@@ -55,24 +56,24 @@ def test_rebuild_swaps_atomically_and_cleans_old_builds(
 def test_open_live_gives_the_verified_live_build_and_intact_live_none_when_damaged(
     make_index: Callable[..., Path], tmp_path: Path
 ) -> None:
-    assert store.current_token(tmp_path / "nothing") is None
-    assert store.intact_live(tmp_path / "nothing") is None
+    assert publication.current_token(tmp_path / "nothing") is None
+    assert publication.intact_live(tmp_path / "nothing") is None
     index = make_index(SEED_LIKE)
-    reader, manifest = store.open_live(index)
-    assert reader.build == live(index) and reader.build.name == store.current_token(index)
+    reader, manifest = publication.open_live(index)
+    assert reader.build == live(index) and reader.build.name == publication.current_token(index)
     assert manifest.counts.passages == 5
-    intact = store.intact_live(index)
+    intact = publication.intact_live(index)
     assert intact is not None and intact[0].build == reader.build and intact[1] == manifest
     passages = reader.path(PASSAGES)
     passages.write_bytes(passages.read_bytes()[:-3])
-    assert store.intact_live(index) is None
+    assert publication.intact_live(index) is None
     # Without `verify` the checksums are not compared, so the damage goes unnoticed here.
-    assert store.open_live(index, verify=False)[1] == manifest
+    assert publication.open_live(index, verify=False)[1] == manifest
 
 
 def test_second_ingest_is_locked_out(make_index: Callable[..., Path], tmp_path: Path) -> None:
     index = make_index(SEED_LIKE)
-    with store.ingest_lock(index), pytest.raises(IngestLockedError, match="another ingest"):
+    with publication.ingest_lock(index), pytest.raises(IngestLockedError, match="another ingest"):
         build_index(tmp_path / "index-corpus", index, IndexSettings(), force=True)
 
 

@@ -7,13 +7,20 @@ from pathlib import Path
 
 import pytest
 
-from askdocs import store
-from askdocs.background import BackgroundIngest
 from askdocs.encoders import Encoder
+from askdocs.index import publication
 from askdocs.libraries import single_library
-from askdocs.search import Searcher
+from askdocs.search.searcher import Searcher
+from askdocs.serve.background import BackgroundIngest
+from askdocs.serve.uploads import (
+    DocumentMissingError,
+    UploadLimits,
+    UploadRefusedError,
+    remove_file,
+    safe_name,
+    save_uploads,
+)
 from askdocs.settings import IndexSettings
-from askdocs.uploads import DocumentMissingError, UploadLimits, UploadRefusedError, remove_file, safe_name, save_uploads
 from tests.conftest import SEED_LIKE, write_corpus
 
 
@@ -108,12 +115,12 @@ def test_remove_file_only_removes_documents_inside_the_library(tmp_path: Path) -
 
 
 def test_background_ingest_makes_an_upload_answerable(tmp_path: Path, encoder: Encoder) -> None:
-    from askdocs.build import build_index
+    from askdocs.ingest.pipeline import build_index
 
     corpus = write_corpus(tmp_path / "corpus", SEED_LIKE)
     index = tmp_path / "index"
     build_index(corpus, index, IndexSettings(), encoder=encoder)
-    before = store.current_token(index)
+    before = publication.current_token(index)
     ingest = BackgroundIngest(single_library(corpus, index), IndexSettings())
     saved = save_uploads(corpus, [("kites.txt", b"Box kites fly best in steady winds of fifteen knots.\n")])
     assert saved[0].status == "saved"
@@ -121,13 +128,13 @@ def test_background_ingest_makes_an_upload_answerable(tmp_path: Path, encoder: E
     ingest.request()  # asked again while running: served by at most one more ingest
     status = ingest.wait(timeout=300)
     assert not status.running and not status.error and 1 <= status.runs <= 2
-    assert store.current_token(index) != before
+    assert publication.current_token(index) != before
     hit = Searcher.load(index).search("what wind do box kites need", k=1)[0]
     assert hit.citations[0].source == "kites.txt"
 
     (corpus / "askdocs.toml").write_text("title = 3\n")  # a broken settings file: the ingest fails, the build stays
-    live = store.current_token(index)
+    live = publication.current_token(index)
     ingest.request()
     status = ingest.wait(timeout=300)
     assert "askdocs.toml" in status.error
-    assert store.current_token(index) == live
+    assert publication.current_token(index) == live

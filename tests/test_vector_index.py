@@ -7,7 +7,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from askdocs.vector_index import BACKENDS, FlatIndex, IvfIndex, build_vector_index, open_vector_index
+from askdocs.index.ann import BACKENDS, FlatIndex, IvfIndex, build_vector_index, open_vector_index
 
 
 def unit_vectors(count: int, dimension: int, seed: int = 0) -> np.ndarray:

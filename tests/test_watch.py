@@ -14,11 +14,12 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from askdocs import Searcher, store
+from askdocs import Searcher
 from askdocs.encoders import Encoder
+from askdocs.index import publication
+from askdocs.ingest.watch import IngestRecord, Watcher, WatchSettings
 from askdocs.libraries import Library, single_library
 from askdocs.settings import IndexSettings
-from askdocs.watch import IngestRecord, Watcher, WatchSettings
 from tests.conftest import ROOT, SEED_LIKE, write_corpus
 
 # Short enough for tests; the pieces of the slow write below come faster than `settle`.
@@ -41,7 +42,7 @@ def wait_for(predicate: Callable[[], Any], timeout: float = WAIT) -> Any:
 
 def live_files(index: Path) -> dict[str, dict[str, Any]]:
     """The live build's corpus fingerprint: source -> size, mtime, sha256."""
-    return store.open_live(index, verify=False)[1].corpus_files
+    return publication.open_live(index, verify=False)[1].corpus_files
 
 
 def top_source(index: Path, question: str) -> str:
@@ -96,13 +97,13 @@ def test_rename_moves_the_citation_and_only_its_library_is_ingested(tmp_path: Pa
     papers = Library("papers", write_corpus(root / "papers", {"gout.txt": GOUT}), root / ".askdocs-index" / "papers")
     with watching([manuals, papers], encoder) as (_, records):
         assert top_source(papers.index_dir, "What causes gout?") == "gout.txt"
-        papers_token = store.current_token(papers.index_dir)
+        papers_token = publication.current_token(papers.index_dir)
         (manuals.corpus_dir / "hips.txt").rename(manuals.corpus_dir / "hip-pain.txt")
         wait_for(lambda: "hip-pain.txt" in live_files(manuals.index_dir))
         assert top_source(manuals.index_dir, "What eases hip bursitis?") == "hip-pain.txt"
         assert "hips.txt" not in live_files(manuals.index_dir)
         assert {r.library for r in records[2:]} == {"manuals"}
-        assert store.current_token(papers.index_dir) == papers_token
+        assert publication.current_token(papers.index_dir) == papers_token
 
 
 def test_a_burst_of_300_changes_becomes_few_ingests(tmp_path: Path, encoder: Encoder) -> None:
@@ -129,16 +130,16 @@ def test_a_burst_of_300_changes_becomes_few_ingests(tmp_path: Path, encoder: Enc
 def test_a_broken_library_file_keeps_the_last_build_live_until_fixed(tmp_path: Path, encoder: Encoder) -> None:
     library = single_library(write_corpus(tmp_path / "corpus", SEED_LIKE), tmp_path / "index")
     with watching([library], encoder) as (watcher, records):
-        token = store.current_token(library.index_dir)
+        token = publication.current_token(library.index_dir)
         (library.corpus_dir / "askdocs.toml").write_text("title = 3\n", encoding="utf-8")
         failed = wait_for(lambda: next((r for r in records if r.summary is None), None))
         assert "askdocs.toml" in failed.error and watcher.failures == 1
-        assert store.current_token(library.index_dir) == token
+        assert publication.current_token(library.index_dir) == token
         assert top_source(library.index_dir, "What eases hip bursitis?") == "hips.txt"
 
         (library.corpus_dir / "askdocs.toml").write_text('title = "Back and hips"\n', encoding="utf-8")
-        wait_for(lambda: store.current_token(library.index_dir) != token)
-        assert store.open_live(library.index_dir)[1].library["title"] == "Back and hips"
+        wait_for(lambda: publication.current_token(library.index_dir) != token)
+        assert publication.open_live(library.index_dir)[1].library["title"] == "Back and hips"
         assert records[-1].summary is not None and records[-1].reason == "1 changed (askdocs.toml)"
         assert watcher.failures == 1
 
@@ -148,7 +149,7 @@ def test_a_transient_failure_is_retried_without_a_change(tmp_path: Path, encoder
     settings = WatchSettings(settle=0.3, debounce_ms=200, step_ms=20, retry=0.5, lock_wait=0.2)
     with watching([library], encoder, settings) as (_, records):
         # Another ingest (a terminal's, the page's) holds the index longer than the watcher waits.
-        with store.ingest_lock(library.index_dir):
+        with publication.ingest_lock(library.index_dir):
             (library.corpus_dir / "gout.txt").write_text(GOUT, encoding="utf-8")
             failed = wait_for(lambda: next((r for r in records if r.summary is None), None))
             assert "another ingest is writing" in failed.error
@@ -193,7 +194,7 @@ def test_cli_watch_picks_up_a_file_and_stops_on_ctrl_c(tmp_path: Path, encoder: 
         preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
     )
     try:
-        wait_for(lambda: store.current_token(index) or process.poll() is not None, timeout=300)
+        wait_for(lambda: publication.current_token(index) or process.poll() is not None, timeout=300)
         assert process.poll() is None
         (corpus / "gout.txt").write_text(GOUT, encoding="utf-8")
         wait_for(lambda: "gout.txt" in live_files(index), timeout=120)
@@ -230,7 +231,7 @@ def test_a_library_created_while_watching_is_built(tmp_path: Path, encoder: Enco
         assert watcher.started.wait(WAIT)
         write_corpus(root / "gout", {"gout.txt": GOUT})
         gout_index = root / ".askdocs-index" / "gout"
-        wait_for(lambda: store.current_token(gout_index))
+        wait_for(lambda: publication.current_token(gout_index))
         assert top_source(gout_index, "what causes gout") == "gout.txt"
         assert "gout.txt" not in live_files(root / ".askdocs-index" / "health")
         assert [r.library for r in records] == ["health", "gout"]

@@ -1,7 +1,8 @@
 """Encoders: one interface (`Encoder`), three implementations (fp32, int8, recorded int8).
 
-`load_encoder(name, kind)` gives the model a build is made with; `recorded_encoder(build, manifest)`
-the int8 model and tokenizer a build recorded, which a searcher uses without PyTorch.
+`load_encoder(name, kind)` gives the model a build is made with; `RecordedInt8Encoder` runs the int8
+model and tokenizer a build recorded, which a searcher uses without PyTorch (found again from a
+build by `index/recorded_encoder.py`).
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ from functools import lru_cache
 from askdocs.encoders.base import Encoder
 from askdocs.encoders.fp32 import Fp32Encoder, resolve_model
 from askdocs.encoders.int8 import Int8Encoder
-from askdocs.encoders.recorded import RecordedInt8Encoder, recorded_encoder
+from askdocs.encoders.recorded import RecordedInt8Encoder
 from askdocs.errors import AskdocsError, Int8UnavailableError
 from askdocs.settings import DEFAULT_MODEL, ENCODERS
 
@@ -24,7 +25,6 @@ __all__ = [
     "Int8Encoder",
     "RecordedInt8Encoder",
     "load_encoder",
-    "recorded_encoder",
     "resolve_model",
 ]
 

@@ -9,8 +9,6 @@ full model is loaded instead (docs/performance.md).
 
 from __future__ import annotations
 
-import importlib.util
-import logging
 from pathlib import Path
 from typing import Any
 
@@ -18,13 +16,9 @@ import numpy as np
 
 from askdocs.encoders.int8 import Int8Runner
 from askdocs.encoders.quantized import EXPORT_RECIPE, Int8Transformer
-from askdocs.fileio import file_sha256
-from askdocs.index_format import TOKENIZER, BuildReader, Manifest
-
-logger = logging.getLogger(__name__)
 
 # The token features each exported model input is fed from.
-_FEATURES = {"input_ids": "ids", "token_type_ids": "type_ids", "attention_mask": "attention_mask"}
+FEATURES = {"input_ids": "ids", "token_type_ids": "type_ids", "attention_mask": "attention_mask"}
 
 
 class RecordedInt8Encoder(Int8Runner):
@@ -45,7 +39,7 @@ class RecordedInt8Encoder(Int8Runner):
         self.cache_name = f"{name} [{entry.get('recipe', EXPORT_RECIPE)}]"
         self.max_tokens = int(entry["max_tokens"])
         self.int8 = Int8Transformer.load(onnx_path, entry["inputs"], single_thread)
-        self._features = {input_name: _FEATURES[input_name] for input_name in entry["inputs"]}
+        self._features = {input_name: FEATURES[input_name] for input_name in entry["inputs"]}
         # Two copies, because truncation is a setting of the tokenizer: texts are counted whole
         # (chunking, a question's length) but encoded cut to the window.
         self.tokenizer = Tokenizer.from_file(str(tokenizer_path))
@@ -70,35 +64,3 @@ class RecordedInt8Encoder(Int8Runner):
         encodings = self._truncating.encode_batch(batch)
         inputs = [{name: getattr(e, feature) for name, feature in self._features.items()} for e in encodings]
         return inputs, [np.asarray(e.offsets) for e in encodings]
-
-
-def recorded_encoder(build: BuildReader, manifest: Manifest, for_ingest: bool = False) -> RecordedInt8Encoder | None:
-    """The build's recorded int8 model and tokenizer, or None when they cannot be used here.
-
-    A searcher uses them whatever recipe made them (they made the index's vectors); an ingest
-    only when they come from the current recipe, so that a new recipe re-embeds.
-    """
-    entry = manifest.question_encoder
-    if not entry or manifest.encoder != "int8" or not set(entry["inputs"]) <= set(_FEATURES):
-        return None
-    if for_ingest and entry.get("recipe") != EXPORT_RECIPE:
-        return None
-    if importlib.util.find_spec("onnxruntime") is None or importlib.util.find_spec("tokenizers") is None:
-        return None
-    onnx_path, tokenizer_path = Path(entry["onnx"]), build.path(TOKENIZER)
-    try:
-        stat = onnx_path.stat()
-    except OSError:
-        logger.info("the int8 model %s the index was built with is gone; loading the full model", onnx_path)
-        return None
-    if (stat.st_size, stat.st_mtime_ns) != (entry["onnx_bytes"], entry["onnx_mtime_ns"]):
-        logger.info("the int8 model %s changed since the index was built; loading the full model", onnx_path)
-        return None
-    expected = manifest.files.get(TOKENIZER, {}).get("sha256")
-    if not tokenizer_path.is_file() or file_sha256(tokenizer_path) != expected:
-        return None
-    try:
-        return RecordedInt8Encoder(manifest.model, onnx_path, tokenizer_path, entry, manifest.dimension)
-    except Exception as error:  # noqa: BLE001 - tokenizers and onnxruntime raise bare Exceptions; the full model still works
-        logger.warning("cannot load the recorded int8 model (%s); loading the full model", error)
-        return None

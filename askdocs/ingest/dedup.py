@@ -1,0 +1,331 @@
+"""Merge repeated passages: exact repeats by content hash, near repeats by words and embeddings.
+
+Near-duplicate rule (see docs/near-duplicates.md). Both texts are normalised to words (case,
+punctuation and dashes folded; a navigation marker such as "BACK TO TEXT" at either end dropped).
+Passages whose words are then identical merge, like exact repeats, if their cosine similarity is at
+least SAME_WORDS_COSINE (their vectors differ by the marker or a title). Otherwise two passages
+merge only when all of these hold:
+
+- their embeddings' cosine similarity is at least `near_duplicate_cosine`;
+- they state the same numbers, negations, units and comparison or direction words (`critical_words`:
+  the same multiset in both), since a merge hides one text and "take 2 tablets" is not "take 20
+  tablets", nor "do not take" "take";
+- few words were changed: aligned word for word (difflib), the words of the shorter passage that the
+  other lacks (replaced, moved or dropped) are at most 6 % of them, but up to 3 for short passages
+  (at most 15 % of their words), where each changed word weighs more; word 3-shingle Jaccard, the
+  rule before, lost three shingles per changed word, so a 30-word paragraph with three words changed
+  fell to about 0.5;
+- the word-sequence similarity, 2 x matched words / all words, is at least `near_duplicate_similarity`,
+  which bounds text present in one copy only.
+
+Candidates come from MinHash LSH over word 3-shingles (128 permutations, signatures reusable from
+the previous build), set for Jaccard 0.5; passages of at most SHORT_CHARS characters are looked up
+again in a second LSH over the same signatures set for Jaccard 0.25, which finds short copies with a
+few words changed.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from difflib import SequenceMatcher
+from functools import lru_cache
+
+import numpy as np
+
+from askdocs.fileio import content_hash
+from askdocs.records import Citation, Passage
+
+_TOKEN = re.compile(r"\w+")
+SHINGLE = 3
+NUM_PERM = 128
+# Each LSH is set below the 3-shingle Jaccard of the pairs it must find, so that it misses almost none:
+# a 30-word copy with 3 words changed and a marker added keeps about 0.4. The second, looser one holds
+# passages of up to SHORT_CHARS characters (about 60 words); on MedQuAD it adds 8k candidates and 2 s
+# (up to 700 characters: 234k candidates, 4 s).
+LSH_JACCARD = 0.5
+SHORT_LSH_JACCARD = 0.25
+SHORT_CHARS = 400
+# Words of the shorter copy the other may lack: this share of them, but up to SHORT_CHANGES for short
+# passages as long as that is at most SHORT_SHARE of them (a 6-word line may change none).
+CHANGED_SHARE = 0.06
+SHORT_CHANGES = 3
+SHORT_SHARE = 0.15
+# Candidates whose signatures agree this much may hold the same words, and merge if they do even with
+# a cosine below the setting down to SAME_WORDS_COSINE: a marker or a title (the vectors read both)
+# moves it. A 10-word text with a 3-word marker keeps a 3-shingle Jaccard of 0.7.
+SAME_WORDS_AGREEMENT = 0.5
+SAME_WORDS_COSINE = 0.8
+# Navigation left around a paragraph by the page it was copied from.
+MARKERS = tuple(tuple(marker.split()) for marker in ("back to text", "back to top", "return to top", "top of page"))
+# Words whose change changes what a passage says, even where its embedding barely moves: numbers,
+# negations, units and frequencies, comparisons and directions. (Softer quantifiers such as "many",
+# "most", "usually" are left out: rewording changes them, see docs/near-duplicates.md.)
+_NUMBER_WORDS = frozenset(
+    "zero one two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen sixteen "
+    "seventeen eighteen nineteen twenty thirty forty fifty sixty seventy eighty ninety hundred thousand "
+    "million billion half quarter once twice double triple dozen first second third fourth fifth".split()
+)
+# "t" is what the tokenizer leaves of "n't" (don't -> don t).
+_NEGATIONS = frozenset("not no non never none nor neither without cannot nothing nobody nowhere t".split())
+_UNITS = frozenset(
+    "mg mcg µg ug g kg ml l mmol iu percent minute minutes hour hours day days week weeks month months "
+    "year years daily weekly monthly yearly".split()
+)
+_DIRECTIONS = frozenset(
+    "more less fewer higher lower greater smaller increase increases increased decrease decreases decreased "
+    "before after above below maximum minimum left right".split()
+)
+# Roman numerals from ii (type II) to xxxix; a lone "i" is read as the pronoun.
+_ROMAN = frozenset(
+    tens + ones
+    for tens in ("", "x", "xx", "xxx")
+    for ones in ("", "i", "ii", "iii", "iv", "v", "vi", "vii", "viii", "ix")
+    if tens + ones not in ("", "i")
+)
+_CRITICAL = _NUMBER_WORDS | _NEGATIONS | _UNITS | _DIRECTIONS | _ROMAN
+
+
+@dataclass(frozen=True)
+class DuplicateGroup:
+    """Passages merged into one: the text kept and every place it came from."""
+
+    kind: str  # "exact" or "near"
+    text: str
+    citations: tuple[Citation, ...]
+
+
+@dataclass(frozen=True)
+class DedupResult:
+    """Unique passages and the groups merged to get them."""
+
+    passages: list[Passage]
+    groups: list[DuplicateGroup]
+
+    def count(self, kind: str) -> int:
+        """Number of groups of the given kind."""
+        return sum(group.kind == kind for group in self.groups)
+
+
+def _merge(members: Sequence[Passage]) -> Passage:
+    """One passage for a group: the most complete text, every citation in order."""
+    keep = max(members, key=lambda p: len(p.text))
+    citations: list[Citation] = []
+    for member in members:
+        citations.extend(c for c in member.citations if c not in citations)
+    return Passage(keep.text, tuple(citations), keep.title, keep.line_starts)
+
+
+def merge_exact(passages: Sequence[Passage]) -> DedupResult:
+    """Merge passages whose normalised text is identical."""
+    by_hash: dict[str, list[Passage]] = {}
+    for passage in passages:
+        by_hash.setdefault(content_hash(passage.text), []).append(passage)
+    merged = [_merge(group) for group in by_hash.values()]
+    groups = [DuplicateGroup("exact", m.text, m.citations) for m, g in zip(merged, by_hash.values()) if len(g) > 1]
+    return DedupResult(merged, groups)
+
+
+def shingles(text: str) -> set[bytes]:
+    """Word 3-shingles, case and punctuation folded."""
+    words = _TOKEN.findall(text.casefold())
+    if len(words) < SHINGLE:
+        return {" ".join(words).encode()}
+    return {" ".join(words[i : i + SHINGLE]).encode() for i in range(len(words) - SHINGLE + 1)}
+
+
+def normal_words(text: str) -> list[str]:
+    """The words a near-duplicate is judged by: case, punctuation and dashes folded, end markers dropped."""
+    words = _TOKEN.findall(text.casefold())
+    start, end = 0, len(words)
+    trimmed = True
+    while trimmed:
+        trimmed = False
+        for marker in MARKERS:
+            size = len(marker)
+            if end - start >= size and tuple(words[start : start + size]) == marker:
+                start, trimmed = start + size, True
+            if end - start >= size and tuple(words[end - size : end]) == marker:
+                end, trimmed = end - size, True
+    return words[start:end]
+
+
+def is_critical(word: str) -> bool:
+    """True for a word whose change changes what is said: a number, negation, unit, comparison or direction."""
+    return word in _CRITICAL or not word.isalpha()  # a \w+ word that is not all letters holds a digit
+
+
+def critical_words(words: Sequence[str]) -> Counter[str]:
+    """How often each critical word (`is_critical`) occurs."""
+    return Counter(word for word in words if is_critical(word))
+
+
+def matched_words(a: Sequence[str], b: Sequence[str]) -> int:
+    """How many words of `a` and `b` align, in order (difflib's matching blocks)."""
+    # No autojunk: it would drop common words such as "the" from the alignment of long passages.
+    return sum(block.size for block in SequenceMatcher(None, a, b, autojunk=False).get_matching_blocks())
+
+
+def changed_words_allowed(words: int) -> int:
+    """How many of its `words` words the shorter of two near-duplicates may have that the other lacks."""
+    return int(max(CHANGED_SHARE * words, min(SHORT_CHANGES, SHORT_SHARE * words)))
+
+
+@dataclass(frozen=True)
+class NormalText:
+    """A passage as the near-duplicate rule reads it: its normal words and their critical words."""
+
+    words: tuple[str, ...]
+    critical: Counter[str]
+
+    @classmethod
+    def of(cls, text: str) -> NormalText:
+        """The normal words of a text."""
+        words = tuple(normal_words(text))
+        return cls(words, critical_words(words))
+
+
+def words_match(a: NormalText, b: NormalText, similarity: float) -> bool:
+    """True when the words allow a merge: the same critical words, few changed, little added."""
+    if a.words == b.words:
+        return bool(a.words)
+    shorter, total = min(len(a.words), len(b.words)), len(a.words) + len(b.words)
+    if not shorter or 2 * shorter < similarity * total or a.critical != b.critical:
+        return False
+    # A word replaced, moved or dropped is a word of the shorter copy the other lacks; added text is not.
+    matched = matched_words(a.words, b.words)
+    return shorter - matched <= changed_words_allowed(shorter) and 2 * matched >= similarity * total
+
+
+@lru_cache(maxsize=1)
+def _scheme() -> str:
+    """The hashing scheme of datasketch's MinHash, needed to rebuild one from stored hash values."""
+    from datasketch import MinHash
+
+    return str(MinHash(num_perm=NUM_PERM).scheme)
+
+
+def compute_signatures(texts: Sequence[str]) -> np.ndarray:
+    """Each text's MinHash signature over its word 3-shingles (NUM_PERM uint32 values)."""
+    from datasketch import MinHash
+
+    signatures = np.zeros((len(texts), NUM_PERM), dtype=np.uint32)
+    for i, minhash in enumerate(MinHash.bulk((list(shingles(text)) for text in texts), num_perm=NUM_PERM)):
+        signatures[i] = minhash.hashvalues
+    return signatures
+
+
+def minhash_signatures(
+    texts: Sequence[str],
+    known: Mapping[str, np.ndarray] | None = None,
+    compute: Callable[[list[str]], np.ndarray] = compute_signatures,
+) -> np.ndarray:
+    """Each text's MinHash signature, taken from `known` (by content hash) where there, else from `compute`."""
+    known = known or {}
+    signatures = np.zeros((len(texts), NUM_PERM), dtype=np.uint32)
+    todo = []
+    for i, text in enumerate(texts):
+        row = known.get(content_hash(text))
+        if row is None:
+            todo.append(i)
+        else:
+            signatures[i] = row
+    if todo:
+        signatures[todo] = compute([texts[i] for i in todo])
+    return signatures
+
+
+def near_duplicate_pairs(
+    texts: Sequence[str],
+    similarity: float,
+    vectors: np.ndarray | None = None,
+    cosine: float = -1.0,
+    signatures: np.ndarray | None = None,
+) -> list[tuple[int, int]]:
+    """Index pairs that are near-duplicates by the rule above (given `vectors`, their cosine included).
+
+    MinHash LSH proposes candidates (short passages from a second, looser LSH); each is then checked
+    word by word. `signatures` (from `minhash_signatures`) saves computing them again.
+    """
+    from datasketch import LeanMinHash, MinHashLSH
+
+    if signatures is None:
+        signatures = minhash_signatures(texts)
+    lsh = MinHashLSH(threshold=LSH_JACCARD, num_perm=NUM_PERM)
+    short_lsh = MinHashLSH(threshold=SHORT_LSH_JACCARD, num_perm=NUM_PERM)
+    normal: dict[int, NormalText] = {}
+
+    def normal_text(i: int) -> NormalText:  # only passages with a candidate are read word by word
+        if i not in normal:
+            normal[i] = NormalText.of(texts[i])
+        return normal[i]
+
+    pairs: list[tuple[int, int]] = []
+    for i, row in enumerate(signatures):
+        minhash = LeanMinHash(seed=1, hashvalues=row, scheme=_scheme())
+        short = len(texts[i]) <= SHORT_CHARS
+        found = set(lsh.query(minhash))
+        if short:
+            found.update(short_lsh.query(minhash))
+        candidates = sorted(found)
+        close = [True] * len(candidates)
+        if vectors is not None and candidates:
+            # Templated answers (MedQuAD's "resources for X" pages) share most shingles with hundreds
+            # of others; one matrix product rules most out before any word is compared (4,000 answers:
+            # 571k candidates, 13 s -> 2 s).
+            cosines = vectors[candidates] @ vectors[i]
+            near = cosines >= cosine
+            alike = ((signatures[candidates] == row).mean(axis=1) >= SAME_WORDS_AGREEMENT) & (
+                cosines >= SAME_WORDS_COSINE
+            )
+            kept = np.flatnonzero(near | alike)
+            candidates, close = [candidates[k] for k in kept], [bool(near[k]) for k in kept]
+        for j, is_close in zip(candidates, close):
+            current, other = normal_text(i), normal_text(j)
+            if (current.words and current.words == other.words) or (
+                is_close and words_match(current, other, similarity)
+            ):
+                pairs.append((j, i))
+        lsh.insert(i, minhash)
+        if short:
+            short_lsh.insert(i, minhash)
+    return pairs
+
+
+def merge_near(
+    passages: Sequence[Passage],
+    vectors: np.ndarray,
+    similarity: float,
+    cosine: float,
+    signatures: np.ndarray | None = None,
+) -> tuple[list[Passage], list[int], list[DuplicateGroup]]:
+    """Merge near-duplicate passages (the rule above; `vectors` holds one unit row each).
+
+    Returns the merged passages, for each the index of the input passage whose text was kept,
+    and the groups merged.
+    """
+    parent = list(range(len(passages)))
+
+    def find(i: int) -> int:
+        while parent[i] != i:
+            parent[i] = parent[parent[i]]
+            i = parent[i]
+        return i
+
+    for a, b in near_duplicate_pairs([p.text for p in passages], similarity, vectors, cosine, signatures):
+        parent[find(b)] = find(a)
+    members: dict[int, list[int]] = {}
+    for i in range(len(passages)):
+        members.setdefault(find(i), []).append(i)
+    merged: list[Passage] = []
+    kept: list[int] = []
+    groups: list[DuplicateGroup] = []
+    for group in members.values():
+        passage = _merge([passages[i] for i in group])
+        merged.append(passage)
+        kept.append(max(group, key=lambda i: len(passages[i].text)))
+        if len(group) > 1:
+            groups.append(DuplicateGroup("near", passage.text, passage.citations))
+    return merged, kept, groups

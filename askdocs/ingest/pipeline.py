@@ -1,0 +1,180 @@
+"""Ingest: the one place that joins the stages, from corpus folder to published index.
+
+`build_index` runs three phases with a record between them: prepare (prepare.py: read, dedup,
+chunk, embed -> `PreparedBuild`), write (`write_build`: the record as a new build folder ->
+`Manifest`), publish (publication.py: the build made live in one atomic step).
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable
+from contextlib import AbstractContextManager, nullcontext
+from datetime import UTC, datetime
+from pathlib import Path
+
+from askdocs.encoders import Encoder, load_encoder
+from askdocs.index import publication
+from askdocs.index.ann import build_vector_index
+from askdocs.index.bm25 import build_keyword_index
+from askdocs.index.build_folder import (
+    KEYWORD_DIR,
+    READERS_VERSION,
+    TOKENIZER,
+    VECTOR_INDEX_STEM,
+    BuildReader,
+    BuildWriter,
+    ChunkRow,
+    Manifest,
+)
+from askdocs.index.recorded_encoder import recorded_encoder
+from askdocs.ingest.chunking import sentence_spans
+from askdocs.ingest.corpus import changed_files, corpus_fingerprint
+from askdocs.ingest.prepare import Executor, LocalExecutor, PreparedBuild, prepare_build
+from askdocs.ingest.previous_build import Previous, load_previous
+from askdocs.ingest.summary import BuildSummary, build_counts, build_report
+from askdocs.library_settings import library_settings
+from askdocs.settings import IndexSettings
+
+logger = logging.getLogger(__name__)
+
+
+def build_is_current(corpus_dir: Path, manifest: Manifest, settings: IndexSettings) -> bool:
+    """True when the build of this manifest was made from this corpus with these settings."""
+    # An int8 build from before the question encoder was recorded is rebuilt once (its embeddings
+    # are reused), so that searching it no longer needs PyTorch.
+    return (
+        manifest.records_encoder
+        and manifest.readers_version == READERS_VERSION
+        and manifest.settings == settings
+        and not changed_files(corpus_dir, manifest.corpus_files)
+    )
+
+
+def ingest_encoder(index_dir: Path, settings: IndexSettings) -> Encoder:
+    """The encoder an ingest of this index would load (the live build's recorded int8 model when it can)."""
+    return _choose_encoder(publication.intact_live(Path(index_dir)), settings)
+
+
+def _choose_encoder(live: tuple[BuildReader, Manifest] | None, settings: IndexSettings) -> Encoder:
+    """The live build's recorded int8 model when it can embed this build's new chunks, else the full model.
+
+    The recorded one spares an edit's re-ingest loading sentence-transformers and PyTorch (docs/performance.md).
+    """
+    if live is not None and settings.encoder == "int8" and live[1].model == settings.model:
+        recorded = recorded_encoder(*live, for_ingest=True)
+        if recorded is not None:
+            return recorded
+    return load_encoder(settings.model, settings.encoder)
+
+
+def local_executor(progress: bool = False) -> Callable[[Encoder], AbstractContextManager[Executor]]:
+    """For `build_index(executor=...)`: the per-item work in this process (the default)."""
+
+    def open_local(encoder: Encoder) -> AbstractContextManager[Executor]:
+        return nullcontext(LocalExecutor(encoder, progress))
+
+    return open_local
+
+
+def build_index(
+    corpus_dir: Path,
+    index_dir: Path,
+    settings: IndexSettings | None = None,
+    *,
+    force: bool = False,
+    progress: bool = False,
+    encoder: Encoder | None = None,
+    executor: Callable[[Encoder], AbstractContextManager[Executor]] | None = None,
+    lock_wait: float = 0,
+    on_stage: Callable[[str], None] | None = None,
+) -> BuildSummary:
+    """Build (or refresh) the index for a corpus folder; the old index stays live until the new one is complete.
+
+    `executor`, given the encoder, opens where the per-item work runs (default: this process;
+    `distributed.ray_executor` for a Ray cluster). `lock_wait`: seconds to wait for another ingest
+    of the same index to finish (the watcher and the page's uploads queue behind each other).
+    `on_stage` hears each stage's name as it starts, for a progress display.
+    """
+    stage = on_stage or (lambda name: None)
+    started = time.perf_counter()
+    settings = settings or IndexSettings()
+    corpus_dir, index_dir = Path(corpus_dir), Path(index_dir)
+    with publication.ingest_lock(index_dir, wait=lock_wait):
+        publication.remove_stale_builds(index_dir)
+        # Read and verified once: whether anything changed, and what the new build may reuse.
+        live = publication.intact_live(index_dir)
+        if not force and live is not None and build_is_current(corpus_dir, live[1], settings):
+            return BuildSummary(index_dir, time.perf_counter() - started, up_to_date=True)
+        if encoder is None or (encoder.name, encoder.kind) != (settings.model, settings.encoder):
+            encoder = _choose_encoder(live, settings)
+        previous = load_previous(*live, settings) if live is not None else Previous()
+        with (executor or local_executor(progress))(encoder) as runner:
+            prepared = prepare_build(corpus_dir, settings, encoder, previous, runner, stage)
+        stage("writing the index")
+        writer = BuildWriter(publication.new_build_dir(index_dir))
+        manifest = write_build(prepared, writer, encoder, settings, corpus_dir, started)
+        # The writer hashed the files as they lie on disk, so reading them back again here would
+        # only repeat that I/O; Searcher.load verifies them against these checksums.
+        stage("publishing")
+        publication.publish(index_dir, writer.build)
+        logger.info("published %s", writer.build)
+        return BuildSummary(
+            index_dir,
+            time.perf_counter() - started,
+            manifest.counts,
+            prepared.skipped,
+            manifest.vector_index.get("type", ""),
+        )
+
+
+def write_build(
+    prepared: PreparedBuild,
+    writer: BuildWriter,
+    encoder: Encoder,
+    settings: IndexSettings,
+    corpus_dir: Path,
+    started: float,
+) -> Manifest:
+    """Write a prepared build's files and, last, its manifest."""
+    vector_index = build_vector_index(prepared.vectors)
+    vector_index.save(writer.path(VECTOR_INDEX_STEM + vector_index.suffix))
+    writer.chunk_vectors(prepared.vectors, [e.sentences for e in prepared.embedded])
+    writer.chunk_vectors(prepared.merged_vectors, [e.sentences for _, e in prepared.merged_away], merged=True)
+    writer.reusables([h for h, _ in prepared.merged_away], prepared.plans, prepared.minhash_keys, prepared.minhashes)
+    build_keyword_index(
+        [c.embed_text for c in prepared.chunks],
+        writer.path(KEYWORD_DIR),
+        settings.bm25_k1,
+        settings.bm25_b,
+        settings.keyword_stopwords,
+    )
+    rows = (
+        ChunkRow(c.passage_id, c.span, h, tuple(sentence_spans(c.text)), c.citations)
+        for c, h in zip(prepared.chunks, prepared.hashes)
+    )
+    passages = prepared.deduped.passages
+    writer.rows(passages, rows)
+    writer.documents(prepared.documents)
+    # Lookups the searcher would otherwise rebuild by parsing every row at load.
+    writer.lookups([c.passage_id for c in prepared.chunks], (p.citations for p in passages))
+    question_encoder = encoder.record(writer.path(TOKENIZER))
+    counts = build_counts(prepared)
+    writer.report(build_report(prepared, counts))
+    return writer.finish(
+        Manifest(
+            model=settings.model,
+            dimension=encoder.dimension,
+            encoder=encoder.kind,
+            settings=settings,
+            counts=counts,
+            vector_index=vector_index.describe(),
+            corpus_path=str(corpus_dir.resolve()),
+            corpus_files=corpus_fingerprint(prepared.files, {d.source: d.sha256 for d in prepared.documents}),
+            question_encoder=question_encoder,
+            library=library_settings(corpus_dir, prepared.library, prepared.deduped.passages).to_json(),
+            built_at=datetime.now(UTC).isoformat(timespec="seconds"),
+            build_seconds=round(time.perf_counter() - started, 2),
+        )
+    )

@@ -1,0 +1,122 @@
+"""What a build reuses from the live one: files as read, chunk embeddings, chunk plans and MinHash signatures.
+
+A file whose content (SHA-256) and name are unchanged is not parsed again: its passages come from
+the live build, provided the same readers (`READERS_VERSION`) and read limits made them.
+
+A chunk's key is the hash of (model, the exact text the model reads), so re-running ingest on an
+unchanged corpus embeds nothing and editing a file re-embeds only its changed chunks. A passage's
+chunk plan is keyed by its title and text, and its MinHash signature by its text, so only new or
+edited passages are tokenised and hashed again.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from askdocs.fileio import content_hash
+from askdocs.index.build_folder import READERS_VERSION, BuildReader, Manifest
+from askdocs.ingest.chunking import sentences_in_embed_text
+from askdocs.ingest.corpus import CorpusFile, Document, current_sha256
+from askdocs.ingest.dedup import NUM_PERM
+from askdocs.records import Chunk, ChunkPlan
+from askdocs.settings import IndexSettings, ReadLimits
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Embedded:
+    """A chunk's unit vector and one unit vector per sentence, from the same forward pass."""
+
+    vector: np.ndarray
+    sentences: np.ndarray
+
+
+@dataclass(frozen=True)
+class Previous:
+    """What the live build computed that the next build reuses: embeddings, chunk plans and MinHashes by content hash."""
+
+    embeddings: dict[str, Embedded] = field(default_factory=dict)
+    plans: dict[str, ChunkPlan] = field(default_factory=dict)
+    # MinHash signatures by content hash of the passage text (near-duplicate detection).
+    minhashes: dict[str, np.ndarray] = field(default_factory=dict)
+    # Each file as read, by its name in the corpus, and what the build recorded of it (size, mtime, sha256).
+    documents: dict[str, Document] = field(default_factory=dict)
+    files: dict[str, dict[str, Any]] = field(default_factory=dict)
+
+    def document_for(self, file: CorpusFile, limits: ReadLimits) -> Document | None:
+        """The live build's reading of this file when its content is unchanged; None to read it again."""
+        document = self.documents.get(file.source)
+        if document is None or file.size != document.size or file.size > limits.max_bytes:
+            return None
+        # Touched or copied over: the content decides; hashing is far cheaper than parsing.
+        return document if current_sha256(file, self.files.get(file.source)) == document.sha256 else None
+
+
+def chunk_key(model: str, chunk: Chunk) -> str:
+    """Cache key of a chunk's embedding (`model` names the encoder too, so int8 and fp32 never mix)."""
+    return content_hash(f"{model}\n{chunk.embed_text}")
+
+
+def _embeddings(build: BuildReader, hashes: list[str], merged: bool) -> dict[str, Embedded]:
+    stored = build.chunk_vectors(merged=merged)
+    offsets = stored.offsets
+    return {
+        key: Embedded(stored.vectors[i], stored.sentences[offsets[i] : offsets[i + 1]]) for i, key in enumerate(hashes)
+    }
+
+
+def _minhashes(build: BuildReader) -> dict[str, np.ndarray]:
+    """The build's MinHash signatures by content hash; none for builds made before they were kept."""
+    keys, signatures = build.minhashes()
+    if signatures.shape != (len(keys), NUM_PERM):  # another NUM_PERM: compute them again
+        return {}
+    return dict(zip(keys, signatures))
+
+
+def _documents(build: BuildReader, manifest: Manifest, settings: IndexSettings) -> dict[str, Document]:
+    """The build's files as read, when the same readers and read limits would read them the same way."""
+    before = manifest.settings
+    if manifest.readers_version != READERS_VERSION or before is None or before.read_limits() != settings.read_limits():
+        return {}
+    return {row["source"]: Document.from_json(row) for row in build.documents()}
+
+
+def load_previous(build: BuildReader, manifest: Manifest, settings: IndexSettings) -> Previous:
+    """A verified build's files as read, embeddings (same model), chunk plans (same model and chunk settings) and MinHashes."""
+    documents, files = _documents(build, manifest, settings), manifest.corpus_files
+    if manifest.model != settings.model:
+        return Previous(minhashes=_minhashes(build), documents=documents, files=files)
+    cache = _embeddings(build, build.chunk_hashes(), merged=False)
+    cache.update(_embeddings(build, build.merged_hashes(), merged=True))
+    before = manifest.settings
+    same_chunking = before is not None and (before.chunk_tokens, before.overlap_sentences) == (
+        settings.chunk_tokens,
+        settings.overlap_sentences,
+    )
+    return Previous(cache, build.plans() if same_chunking else {}, _minhashes(build), documents, files)
+
+
+# Texts and each text's sentence spans in, their unit vectors and each span's vector out.
+EncodeWithSpans = Callable[[list[str], list[list[tuple[int, int]]]], tuple[np.ndarray, list[np.ndarray]]]
+
+
+def embed_chunks(
+    chunks: list[Chunk], cache_name: str, cache: dict[str, Embedded], encode: EncodeWithSpans
+) -> tuple[list[Embedded], list[str], int]:
+    """Embeddings for every chunk, from the cache where possible (else `encode`, an encoder named `cache_name`);
+    returns them, their keys and how many were computed."""
+    keys = [chunk_key(cache_name, c) for c in chunks]
+    missing: dict[str, Chunk] = {k: c for k, c in zip(keys, chunks) if k not in cache}
+    if missing:
+        todo = list(missing.items())
+        spans = [sentences_in_embed_text(c)[1] for _, c in todo]
+        vectors, pooled = encode([c.embed_text for _, c in todo], spans)
+        cache = {**cache, **{k: Embedded(v, p) for (k, _), v, p in zip(todo, vectors, pooled)}}
+    embedded = sum(k in missing for k in keys)
+    return [cache[k] for k in keys], keys, embedded

@@ -1,0 +1,156 @@
+"""Answer questions from a built index: `Searcher.load(folder).search(question, k)`."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Collection
+from dataclasses import replace
+from pathlib import Path
+
+from askdocs.cleaning import normalize
+from askdocs.encoders import Encoder, load_encoder
+from askdocs.errors import IndexMismatchError, rebuild_hint
+from askdocs.index import publication
+from askdocs.index.build_folder import BuildReader, Manifest
+from askdocs.index.loaded import LoadedIndex
+from askdocs.index.recorded_encoder import recorded_encoder
+from askdocs.records import Hit
+from askdocs.search.modes import MODES, highlight_span, retrieve
+from askdocs.settings import IndexSettings, RankingSettings
+
+logger = logging.getLogger(__name__)
+
+
+class Searcher:
+    """A loaded index and the encoder of its questions, answering with the query pipeline (query.py)."""
+
+    def __init__(
+        self,
+        index_dir: Path,
+        reader: BuildReader,
+        manifest: Manifest,
+        encoder: Encoder,
+        ranking: RankingSettings | None = None,
+    ) -> None:
+        self.index_dir = index_dir
+        self.build = reader.build
+        self.manifest = manifest
+        # Query-time settings: these defaults, or what `load` or each `search` is given.
+        self.ranking = ranking or RankingSettings()
+        self.encoder = encoder
+        self.index = LoadedIndex(index_dir, reader, manifest)
+        self.index_settings: IndexSettings = self.index.settings
+
+    @classmethod
+    def load(
+        cls,
+        index_dir: str | Path = "index",
+        model: str | None = None,
+        verify: bool = True,
+        ranking: RankingSettings | None = None,
+    ) -> Searcher:
+        """Load an index; `model`, when given, must be the one the index was built with."""
+        index_dir = Path(index_dir)
+        reader, manifest = publication.open_live(index_dir, verify=verify)
+        if model is not None and model != manifest.model:
+            raise IndexMismatchError(
+                f"the index at {index_dir} was built with the model '{manifest.model}', not '{model}'; "
+                f"run `python ingest.py --index {index_dir} --model {model}` to rebuild it with that model"
+            )
+        settings = manifest.index_settings(index_dir)
+        # The int8 model and tokenizer the index recorded, without PyTorch; else the full model.
+        encoder = recorded_encoder(reader, manifest) or load_encoder(manifest.model, settings.encoder)
+        if encoder.kind != manifest.encoder:
+            raise IndexMismatchError(
+                f"the index at {index_dir} was built with the {manifest.encoder} encoder, but only "
+                f"{encoder.kind} runs here (see the warning above); run "
+                f"`python ingest.py --index {index_dir} --encoder {encoder.kind}` to rebuild it"
+            )
+        if encoder.dimension != manifest.dimension:
+            raise IndexMismatchError(
+                f"the model '{manifest.model}' gives {encoder.dimension}-dimensional vectors but the index holds "
+                f"{manifest.dimension}: {rebuild_hint(index_dir)}"
+            )
+        return cls(index_dir, reader, manifest, encoder, ranking)
+
+    def chunk_text(self, chunk_id: int) -> str:
+        """The text of a stored chunk."""
+        return self.index.chunk_text(chunk_id)
+
+    def sources(self) -> list[str]:
+        """Every source file the index cites, sorted."""
+        return self.index.sources()
+
+    def context(self, hit: Hit, before: int = 1, after: int = 1) -> list[tuple[str, bool]]:
+        """The passages around a hit's first citation in its source, with a flag on the hit's own."""
+        if not hit.citations or hit.citations[0].doc_id is not None:
+            return []
+        ids = self.index.source_passages(hit.citations[0].source)
+        where = (ids == hit.passage_id).nonzero()[0]
+        if not where.size:
+            return []
+        at = int(where[0])
+        window = ids[max(0, at - before) : at + after + 1].tolist()
+        return [(self.index.passages[pid].text, pid == hit.passage_id) for pid in window]
+
+    def prepare_question(self, question: str) -> tuple[str, str | None]:
+        """The question normalised and cut to the model's window, with a note when it was cut."""
+        question = normalize(question)
+        window = self.encoder.max_tokens - 2
+        offsets = self.encoder.word_piece_offsets(question)
+        if len(offsets) <= window:
+            return question, None
+        cut = question[: offsets[window - 1][1]]
+        note = f"The question is longer than the model reads ({len(offsets)} word pieces); only its first {window} were used."
+        return cut, note
+
+    def search(
+        self,
+        question: str,
+        k: int = 10,
+        sources: Collection[str] | None = None,
+        mode: str = "hybrid",
+        highlight: bool = True,
+        ranking: RankingSettings | None = None,
+    ) -> list[Hit]:
+        """The `k` best passages for a question, best first (one hit per passage).
+
+        `sources`, when given, searches only the passages cited from those corpus files. `mode` is
+        "hybrid" (the shipped ranking), "dense" or "keyword", the latter two for comparison.
+        `highlight=False` skips marking the answering sentence (for bulk evaluation). `ranking`
+        overrides the searcher's ranking settings for this question.
+        """
+        if mode not in MODES:
+            raise ValueError(f"mode must be one of {tuple(MODES)}, not {mode!r}")
+        strategy, ranking = MODES[mode], ranking or self.ranking
+        question, _ = self.prepare_question(question)
+        if not question or k <= 0 or not len(self.index.chunks):
+            return []
+        # Chosen files are searched within, not filtered after: their passages need not be among the
+        # candidates from the whole index.
+        within = None if sources is None else self.index.chunks_citing(sources)
+        if within is not None and not within.size:
+            return []
+        query = self.encoder.encode_question(question)
+        found = retrieve(self.index, question, query, max(ranking.candidates, k * 4), strategy, within)
+        ranked, scores = strategy.rank(self.index, question, query, found, ranking)
+        ranked, scores = ranked[:k], scores[:k]
+        score_of = {passage: float(score) for (passage, _), score in zip(ranked, scores)}
+        confident = found.dense >= ranking.confidence_threshold
+        hits = []
+        for passage_id, position in strategy.order_hits(ranked, confident):
+            chunk_id = int(found.chunks[position])
+            hits.append(
+                Hit(
+                    self.index.chunk_text(chunk_id),
+                    score_of[passage_id],
+                    list(self.index.chunks[chunk_id].citations),
+                    confident=bool(confident[position]),
+                    similarity=float(found.dense[position]) if strategy.reports_similarity else None,
+                    passage_id=passage_id,
+                    chunk_id=chunk_id,
+                )
+            )
+        if highlight:
+            hits = [replace(h, highlight=highlight_span(self.index, h.chunk_id, h.text, query)) for h in hits]
+        return hits

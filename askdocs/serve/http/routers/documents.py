@@ -1,0 +1,278 @@
+"""Adding and removing documents over HTTP, as the page does: POST /documents, DELETE /documents/{source},
+GET /documents/status.
+
+Files are saved by uploads.py with the page's limits and ingested by one BackgroundIngest per
+library per process. With `serve --workers N` each process has its own BackgroundIngest: their
+ingests queue on the index's lock (BackgroundIngest calls `build_index(lock_wait=...)`), so two
+processes never write one index at once, and each status describes the ingest of the process that
+answers (the live `build` changes for all of them).
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Callable, Coroutine
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Annotated, Any, Literal
+
+from fastapi import APIRouter, Depends, File, HTTPException, Request, Response, UploadFile
+from fastapi.routing import APIRoute
+from pydantic import BaseModel
+
+from askdocs.errors import AskdocsError
+from askdocs.index.build_folder import BuildReader
+from askdocs.libraries import Library, single_library
+from askdocs.search.searcher import Searcher
+from askdocs.serve.background import IngestStatus, ingest_of
+from askdocs.serve.http.app import ERROR_RESPONSES, ErrorBody
+from askdocs.serve.uploads import (
+    DocumentMissingError,
+    UploadLimits,
+    UploadRefusedError,
+    UploadResult,
+    remove_file,
+    save_uploads,
+)
+
+logger = logging.getLogger(__name__)
+
+UPLOAD_LIMITS = UploadLimits()  # the page's
+# A body larger than the most one upload may add (plus room for the multipart framing) is refused
+# before it is stored.
+MAX_BODY_BYTES = UPLOAD_LIMITS.max_files * (UPLOAD_LIMITS.max_file_bytes + 64_000)
+READ_ONLY_MESSAGE = "this server is read-only (serve --read-only): documents cannot be added or removed"
+
+
+DOCUMENT_RESPONSES: dict[int | str, dict[str, Any]] = {
+    **ERROR_RESPONSES,
+    403: {"model": ErrorBody, "description": "The server is read-only (POST and DELETE)"},
+    404: {"model": ErrorBody, "description": "No library of that name, or (DELETE) no such document in it"},
+    411: {"model": ErrorBody, "description": "An upload without Content-Length"},
+    413: {"model": ErrorBody, "description": "More files, or more bytes, than one upload may add"},
+    422: {
+        "model": ErrorBody,
+        "description": "A missing or invalid parameter, a name outside the library, every file refused",
+    },
+}
+Files = Annotated[
+    list[UploadFile],
+    File(
+        description=f"The documents (repeat the field for several): at most {UPLOAD_LIMITS.max_files} files "
+        f"of {UPLOAD_LIMITS.max_file_bytes:,} bytes each."
+    ),
+]
+
+
+class CorpusFolderMissingError(AskdocsError):
+    """The live build does not name a corpus folder that exists, so nothing can be added to it."""
+
+
+@dataclass(frozen=True)
+class DocumentTarget:
+    """The library a request adds to or removes from, and the searcher of its live build."""
+
+    library: Library
+    searcher: Searcher
+
+
+class FileResult(BaseModel):
+    """One uploaded file: saved (as `saved_as`), a duplicate (of `saved_as`) or refused (`reason`)."""
+
+    name: str
+    status: Literal["saved", "duplicate", "refused"]
+    saved_as: str
+    reason: str
+
+
+class IngestInfo(BaseModel):
+    """This server process's background ingest of the library; times are UTC, null before the first."""
+
+    running: bool
+    stage: str
+    started: datetime | None
+    finished: datetime | None
+    runs: int
+    summary: list[str]
+    error: str
+
+
+class Unreadable(BaseModel):
+    """A corpus file the live build could not read, and why."""
+
+    source: str
+    reason: str
+
+
+class UploadAnswer(BaseModel):
+    """The body of POST /documents."""
+
+    library: str
+    files: list[FileResult]
+    ingest: IngestInfo
+
+
+class RemovalAnswer(BaseModel):
+    """The body of DELETE /documents/{source}."""
+
+    library: str
+    removed: str
+    ingest: IngestInfo
+
+
+class DocumentsStatus(BaseModel):
+    """The body of GET /documents/status."""
+
+    library: str
+    build: str
+    ingest: IngestInfo
+    unreadable: list[Unreadable]
+
+
+def index_target(searcher: Searcher) -> DocumentTarget:
+    """One index's library: the corpus folder its live build was made from (CorpusFolderMissingError if gone)."""
+    corpus = searcher.manifest.corpus_path
+    # Saving into a new empty folder would make the next ingest drop every document of the index.
+    if not corpus or not Path(corpus).is_dir():
+        raise CorpusFolderMissingError(
+            f"the corpus folder the index {searcher.index_dir} was built from ({corpus or 'not recorded'}) "
+            f"is not there; run `python ingest.py --corpus DIR --index {searcher.index_dir}` to build it from DIR"
+        )
+    return DocumentTarget(single_library(Path(corpus), searcher.index_dir), searcher)
+
+
+def ingest_info(status: IngestStatus) -> IngestInfo:
+    """A background ingest's status as the API reports it."""
+    return IngestInfo(
+        running=status.running,
+        stage=status.stage,
+        started=_when(status.started),
+        finished=_when(status.finished),
+        runs=status.runs,
+        summary=status.summary,
+        error=status.error,
+    )
+
+
+def _when(stamp: float) -> datetime | None:
+    return datetime.fromtimestamp(stamp, UTC) if stamp else None
+
+
+def unreadable_files(searcher: Searcher) -> list[Unreadable]:
+    """The files the live build skipped (could not read, too large, ...), from its report."""
+    try:
+        skipped = BuildReader(searcher.build).skipped_files()
+    except (OSError, json.JSONDecodeError):
+        return []  # a build without a readable report: nothing to say
+    return [Unreadable(source=source, reason=reason) for source, reason in skipped.items()]
+
+
+def read_uploads(files: list[UploadFile]) -> list[tuple[str, bytes]]:
+    """Each file's name and bytes; a file over the limit is read only far enough for save_uploads to refuse it."""
+    if len(files) > UPLOAD_LIMITS.max_files:
+        # Before reading any: save_uploads would say the same once all were in memory.
+        raise HTTPException(
+            413, f"{len(files)} files at once is more than the {UPLOAD_LIMITS.max_files} one upload may add"
+        )
+    return [(file.filename or "", file.file.read(UPLOAD_LIMITS.max_file_bytes + 1)) for file in files]
+
+
+def _write_route(read_only: bool) -> type[APIRoute]:
+    """Routes that refuse, before the body is read, when the server is read-only or the body too large."""
+
+    class WriteRoute(APIRoute):
+        def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
+            handle = super().get_route_handler()
+
+            async def checked(request: Request) -> Response:
+                if read_only:
+                    raise HTTPException(403, READ_ONLY_MESSAGE)
+                length = request.headers.get("content-length")
+                if length is None and "chunked" in request.headers.get("transfer-encoding", ""):
+                    raise HTTPException(411, "send the upload with a Content-Length header")
+                if length is not None and (not length.isdigit() or int(length) > MAX_BODY_BYTES):
+                    raise HTTPException(
+                        413,
+                        f"an upload may add at most {UPLOAD_LIMITS.max_files} files of "
+                        f"{UPLOAD_LIMITS.max_file_bytes:,} bytes; add them in parts",
+                    )
+                return await handle(request)
+
+            return checked
+
+    return WriteRoute
+
+
+def documents_router(target: Callable[..., DocumentTarget], read_only: bool) -> APIRouter:
+    """POST /documents, DELETE /documents/{source} and GET /documents/status; `target` is a FastAPI
+    dependency naming the library a request is about (it declares `lib` when there are several)."""
+    the_library = Depends(target)
+    router = APIRouter(tags=["documents"])
+    writes = APIRouter(tags=["documents"], route_class=_write_route(read_only))
+
+    # Plain `def` endpoints, as in api.py: saving, hashing and reading reports run in the thread pool.
+    @writes.post(
+        "/documents",
+        status_code=202,
+        responses={200: {"description": "Nothing new was saved"}, **_responses(401, 403, 404, 411, 413, 422, 503)},
+    )
+    def add_documents(files: Files, response: Response, chosen: DocumentTarget = the_library) -> UploadAnswer:
+        """Save files into the library and ingest it in the background: 202 when something was saved
+        (poll /documents/status), 200 when every file was already there, 422 when every one was refused."""
+        library = chosen.library
+        try:
+            results = save_uploads(
+                library.corpus_dir, read_uploads(files), UPLOAD_LIMITS, chosen.searcher.manifest.corpus_files
+            )
+        except UploadRefusedError as error:  # the count was checked: too many files of one name
+            raise HTTPException(422, str(error)) from None
+        except OSError as error:
+            logger.warning("cannot save uploads into %s: %s", library.corpus_dir, error)
+            raise HTTPException(503, f"the files could not be saved: {error}") from None
+        if all(result.status == "refused" for result in results):
+            raise HTTPException(422, "; ".join(result.reason for result in results))
+        ingest = ingest_of(library)
+        if any(result.status == "saved" for result in results):
+            ingest.request()
+        else:
+            response.status_code = 200
+        return UploadAnswer(
+            library=library.name, files=[_result(r) for r in results], ingest=ingest_info(ingest.status())
+        )
+
+    @writes.delete("/documents/{source:path}", status_code=202, responses=_responses(401, 403, 404, 422, 503))
+    def remove_document(source: str, chosen: DocumentTarget = the_library) -> RemovalAnswer:
+        """Delete a document (its path as citations give it) from the library and ingest it in the background."""
+        library = chosen.library
+        try:
+            remove_file(library.corpus_dir, source)
+        except DocumentMissingError as error:
+            raise HTTPException(404, str(error)) from None
+        except UploadRefusedError as error:  # a name outside the library: absolute, hidden, `..`, the settings file
+            raise HTTPException(422, str(error)) from None
+        ingest = ingest_of(library)
+        ingest.request()
+        return RemovalAnswer(library=library.name, removed=source, ingest=ingest_info(ingest.status()))
+
+    @router.get("/documents/status", responses=_responses(401, 404, 422, 503))
+    def documents_status(chosen: DocumentTarget = the_library) -> DocumentsStatus:
+        """This process's background ingest of the library, and the files its live build could not read."""
+        return DocumentsStatus(
+            library=chosen.library.name,
+            build=chosen.searcher.build.name,
+            ingest=ingest_info(ingest_of(chosen.library).status()),
+            unreadable=unreadable_files(chosen.searcher),
+        )
+
+    router.include_router(writes)
+    return router
+
+
+def _responses(*codes: int) -> dict[int | str, dict[str, Any]]:
+    return {code: DOCUMENT_RESPONSES[code] for code in codes}
+
+
+def _result(result: UploadResult) -> FileResult:
+    return FileResult(name=result.name, status=result.status, saved_as=result.saved_as, reason=result.reason)

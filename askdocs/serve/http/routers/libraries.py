@@ -1,0 +1,282 @@
+"""The HTTP API over a folder of libraries (`python -m askdocs serve --libraries DIR`).
+
+`GET /search?lib=NAME` searches one library, `lib=all` every one, merged as the page merges them;
+`lib` may be left out only while the folder holds a single library, so that a client never gets
+answers from a library it did not choose (which one is "first" changes as libraries are added).
+`GET /libraries` lists them. The folder is listed again whenever it changes, so a library added
+after the server started is served once it has an index. Documents are added to and removed from
+one library at a time (api_documents.py): `lib=all` is refused there.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+from typing import Annotated, Any
+
+from fastapi import FastAPI, HTTPException, Query
+from pydantic import BaseModel
+
+from askdocs.errors import AskdocsError, rebuild_hint
+from askdocs.libraries import ALL, Library, LibraryNotFoundError, find_library, libraries_in
+from askdocs.library_settings import LibrarySettings
+from askdocs.records import Hit
+from askdocs.search.searcher import Searcher
+from askdocs.serve.http.app import (
+    ERROR_RESPONSES,
+    Count,
+    ErrorBody,
+    LiveSearcher,
+    Mode,
+    Question,
+    Sources,
+    base_app,
+    check_question,
+    timed_search,
+)
+from askdocs.serve.http.routers.documents import DocumentTarget, documents_router
+from askdocs.serve.presentation import hit_to_json
+
+logger = logging.getLogger(__name__)
+
+LIBRARY_RESPONSES: dict[int | str, dict[str, Any]] = {
+    **ERROR_RESPONSES,
+    404: {"model": ErrorBody, "description": "No library of that name; the message lists the libraries"},
+}
+Lib = Annotated[
+    str | None,
+    Query(
+        description=f"A library's name (see /libraries), or '{ALL}' for every library, merged. "
+        "Required when more than one library is served."
+    ),
+]
+OneLib = Annotated[
+    str | None,
+    Query(description="A library's name (see /libraries). Required when more than one library is served."),
+]
+
+
+class LibraryUnusableError(AskdocsError):
+    """A library has no usable index."""
+
+
+class LibraryInfo(BaseModel):
+    """One library as /libraries lists it; the counts are null while it has no usable index."""
+
+    name: str
+    title: str
+    files: int | None
+    passages: int | None
+    usable: bool
+    error: str | None = None
+
+
+class LibraryList(BaseModel):
+    """The body of /libraries."""
+
+    libraries: list[LibraryInfo]
+
+
+class LiveLibraries:
+    """A folder of libraries as it is now, each library with a LiveSearcher of its index."""
+
+    def __init__(self, root: Path, index_root: Path | None) -> None:
+        self.root, self.index_root = Path(root), index_root
+        self.fix = f"python ingest.py --libraries {root}" + (f" --index {index_root}" if index_root else "")
+        self._lock = threading.Lock()
+        # (the folder's mtime when listed, its libraries), replaced as one value.
+        self._listed: tuple[int | None, list[Library]] = (None, [])
+        self._live: dict[Path, LiveSearcher] = {}
+
+    def libraries(self, fresh: bool = False) -> list[Library]:
+        """Every library, listed again when the folder changed (adding or removing a subfolder changes its mtime)."""
+        stamp = self._stamp()
+        listed = self._listed
+        if not fresh and stamp is not None and listed[0] == stamp:
+            return listed[1]
+        with self._lock:
+            found = libraries_in(self.root, self.index_root)
+            self._listed = (stamp, found)
+            # A removed library's searcher is let go.
+            kept = {library.index_dir for library in found}
+            self._live = {index_dir: live for index_dir, live in self._live.items() if index_dir in kept}
+        return found
+
+    def find(self, name: str) -> Library:
+        """The library of that name, or a 404 listing the names there are."""
+        found = self.libraries()
+        if all(library.name != name for library in found):
+            found = self.libraries(fresh=True)  # the folder's mtime may lag (a coarse clock, NFS)
+        try:
+            return find_library(found, name)
+        except LibraryNotFoundError as error:
+            raise HTTPException(404, f"{error} (or '{ALL}')") from None
+
+    def searcher(self, library: Library) -> Searcher:
+        """The live searcher of a library's index; LibraryUnusableError naming the command when it has none."""
+        live = self._live.get(library.index_dir)
+        if live is None:
+            with self._lock:
+                live = self._live.setdefault(library.index_dir, LiveSearcher(library.index_dir))
+        try:
+            return live.get()
+        except AskdocsError as error:
+            # The index's own hint (`ingest.py --index ...`) would build it from the wrong corpus folder.
+            reason = str(error).removesuffix(f": {rebuild_hint(library.index_dir)}")
+            raise LibraryUnusableError(
+                f"library '{library.name}' cannot be searched: {reason}; run `{self.fix}` to build it"
+            ) from None
+
+    def _stamp(self) -> int | None:
+        try:
+            return self.root.stat().st_mtime_ns
+        except OSError:
+            return None  # listing raises the error that says what is wrong
+
+
+def labelled(hit: Hit, library: str) -> dict[str, Any]:
+    """A hit as `ask --json` prints it, with the library it came from."""
+    return {**hit_to_json(hit), "library": library}
+
+
+def _chosen(live: LiveLibraries, lib: str | None, allow_all: bool = True) -> str:
+    """The library a request names; the only one when it names none, else a 422 listing them."""
+    if lib is not None:
+        return lib
+    libraries = live.libraries()
+    if len(libraries) == 1:
+        return libraries[0].name
+    names = ", ".join(library.name for library in libraries)
+    also = f", or '{ALL}'" if allow_all else ""
+    raise HTTPException(
+        422, f"query parameter 'lib' is missing: several libraries are served; name one of {names}{also}"
+    )
+
+
+def _document_target(live: LiveLibraries, lib: str | None) -> DocumentTarget:
+    """The one library a documents request is about; `lib=all` is a 422."""
+    name = _chosen(live, lib, allow_all=False)
+    if name == ALL:
+        raise HTTPException(422, f"documents are added to or removed from one library: pass lib=NAME, not lib={ALL}")
+    library = live.find(name)
+    return DocumentTarget(library, live.searcher(library))
+
+
+def _search_all(live: LiveLibraries, q: str, k: int, mode: str) -> dict[str, Any]:
+    """Every usable library's hits, merged as the page merges them, and the libraries that could not be searched."""
+    searchers: dict[str, Searcher] = {}
+    problems: list[dict[str, str]] = []
+    for library in live.libraries():
+        try:
+            searchers[library.name] = live.searcher(library)
+        except LibraryUnusableError as error:
+            problems.append({"library": library.name, "error": str(error)})
+    if not searchers:
+        raise LibraryUnusableError("; ".join(problem["error"] for problem in problems))
+    found: list[tuple[Hit, str]] = []
+    took_ms = 0.0
+    for name, searcher in searchers.items():
+        hits, took = timed_search(searcher, q, k, None, mode)
+        found += [(hit, name) for hit in hits]
+        took_ms += took
+    # Answers before weak matches, as within one library; then by score (each library's own scale).
+    found.sort(key=lambda item: (not item[0].confident, -item[0].score))
+    return {
+        "question": q,
+        "library": ALL,
+        "hits": [labelled(hit, name) for hit, name in found[:k]],
+        "took_ms": round(took_ms, 3),
+        "not_searched": problems,
+    }
+
+
+def _info(live: LiveLibraries, library: Library) -> LibraryInfo:
+    try:
+        manifest = live.searcher(library).manifest
+    except LibraryUnusableError as error:
+        return LibraryInfo(
+            name=library.name, title=library.name, files=None, passages=None, usable=False, error=str(error)
+        )
+    title = LibrarySettings.from_json(manifest.library, library.name).title
+    counts = manifest.counts
+    return LibraryInfo(name=library.name, title=title, files=counts.files, passages=counts.passages, usable=True)
+
+
+def _health(live: LiveLibraries, library: Library) -> dict[str, Any]:
+    try:
+        searcher = live.searcher(library)
+    except LibraryUnusableError as error:
+        return {"status": "unusable", "error": str(error)}
+    counts = searcher.manifest.counts
+    return {"status": "ok", "build": searcher.build.name, "chunks": counts.chunks, "passages": counts.passages}
+
+
+def create_libraries_app(
+    root: Path, index_root: Path | None = None, token: str | None = None, read_only: bool = False
+) -> FastAPI:
+    """The API answering from every library in the folder `root`, their indexes under `index_root`
+    (default ROOT/.askdocs-index); with a token, every endpoint but /health needs it; `read_only`:
+    documents cannot be added or removed."""
+    live = LiveLibraries(Path(root), Path(index_root) if index_root else None)
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        # Every library loaded before taking requests; one without an index is reported, not fatal.
+        try:
+            for library in live.libraries():
+                try:
+                    live.searcher(library)
+                except LibraryUnusableError as error:
+                    logger.warning("%s", error)
+        except AskdocsError as error:
+            logger.warning("no libraries to serve yet: %s", error)
+        yield
+
+    app = base_app(token, lifespan)
+
+    # Plain `def` endpoints, as in api.py: the search runs in FastAPI's thread pool.
+    @app.get("/search", responses=LIBRARY_RESPONSES)
+    def search(
+        q: Question, lib: Lib = None, k: Count = 5, source: Sources = None, mode: Mode = "hybrid"
+    ) -> dict[str, Any]:
+        """The best passages for a question from one library (or all), best first, each labelled with its library."""
+        check_question(q)
+        name = _chosen(live, lib)
+        if name == ALL:
+            if source:
+                raise HTTPException(
+                    422, f"query parameter 'source' filters one library's files: pass lib=NAME, not lib={ALL}"
+                )
+            return _search_all(live, q, k, mode)
+        library = live.find(name)
+        hits, took_ms = timed_search(live.searcher(library), q, k, source, mode)
+        return {
+            "question": q,
+            "library": library.name,
+            "hits": [labelled(hit, library.name) for hit in hits],
+            "took_ms": round(took_ms, 3),
+            "not_searched": [],
+        }
+
+    @app.get("/libraries", responses={401: ERROR_RESPONSES[401], 503: ERROR_RESPONSES[503]})
+    def libraries() -> LibraryList:
+        """Every library served: its name, title, counts, and whether it has a usable index (else why not)."""
+        return LibraryList(libraries=[_info(live, library) for library in live.libraries()])
+
+    @app.get("/health", responses={503: ERROR_RESPONSES[503]})
+    def health() -> dict[str, Any]:
+        """Each library's live build and counts; "degraded" when some cannot be searched, 503 when none can."""
+        status = {library.name: _health(live, library) for library in live.libraries()}
+        problems = [entry["error"] for entry in status.values() if entry["status"] != "ok"]
+        if len(problems) == len(status):
+            raise LibraryUnusableError("; ".join(problems))
+        return {"status": "degraded" if problems else "ok", "folder": str(live.root), "libraries": status}
+
+    def documents_target(lib: OneLib = None) -> DocumentTarget:
+        return _document_target(live, lib)
+
+    app.include_router(documents_router(documents_target, read_only))
+    return app

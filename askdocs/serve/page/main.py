@@ -1,0 +1,268 @@
+"""The Streamlit search page; `app.py` calls `main()`. Corpus text is always escaped here."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+import streamlit as st
+
+from askdocs.errors import AskdocsError
+from askdocs.index import publication
+from askdocs.index.build_folder import Manifest, format_counts
+from askdocs.ingest.corpus import changed_files
+from askdocs.libraries import ALL, Library, find_library, single_library
+from askdocs.library_settings import LibrarySettings
+from askdocs.records import Hit
+from askdocs.search.searcher import Searcher
+from askdocs.serve.page.documents_panel import (
+    PageOptions,
+    load_all,
+    manage_documents,
+    page_options,
+    pick_library,
+    served_libraries,
+)
+from askdocs.serve.presentation import (
+    MAX_QUESTION_CHARS,
+    QuestionTerms,
+    marked_html,
+    safe_html,
+    safe_link,
+    safe_markdown,
+)
+
+STYLE = """<style>
+mark { background: #fde68a; color: inherit; padding: 0 .1em; border-radius: .2em; }
+.askdocs-term { font-weight: 600; text-decoration: underline dotted; }
+.askdocs-cite { font-size: .85rem; opacity: .8; }
+.askdocs-passage { line-height: 1.55; overflow-wrap: anywhere; }
+.askdocs-bar { display: inline-block; width: 6rem; height: .5rem; background: #e5e7eb; border-radius: .25rem; vertical-align: middle; }
+.askdocs-bar > span { display: block; height: 100%; background: #16a34a; border-radius: .25rem; }
+.askdocs-weak > span { background: #9ca3af; }
+.askdocs-answer { font-size: 1.15rem; line-height: 1.6; overflow-wrap: anywhere; }
+</style>"""
+
+
+@st.cache_resource(max_entries=32, show_spinner="Loading the index and the model…")
+def load_searcher(index_dir: str, build_token: str | None) -> Searcher:
+    """The searcher for one published build; a new build (new token) loads afresh."""
+    return Searcher.load(index_dir)
+
+
+def corpus_changes(corpus_dir: str, manifest: Manifest) -> list[str]:
+    """Corpus files changed since the build (a stat per file; hashing only files whose time changed)."""
+    if not Path(corpus_dir).is_dir():
+        return []
+    return changed_files(Path(corpus_dir), manifest.corpus_files)
+
+
+def _choose_example(question: str) -> None:
+    st.session_state.question = question
+
+
+def _sidebar(searcher: Searcher, fix: str) -> tuple[int, list[str]]:
+    manifest = searcher.manifest
+    counts = manifest.counts
+    with st.sidebar:
+        k = st.slider("Number of results", 1, 20, 5)
+        sources = st.multiselect("Only these files", searcher.sources(), placeholder="All files")
+        st.subheader("Index")
+        st.markdown(
+            safe_html(f"{counts.files} documents · {counts.passages} passages · {counts.chunks} chunks")
+            + "<br>"
+            + safe_html(f"{counts.duplicates_merged} duplicates merged · {counts.dropped_lines} lines dropped")
+            + "<br>"
+            + safe_html("files: " + format_counts(counts.formats))
+            + "<br>"
+            + safe_html(f"model {manifest.model} · built {manifest.built_at}"),
+            unsafe_allow_html=True,
+        )
+        changed = corpus_changes(manifest.corpus_path, manifest)
+        if changed:
+            st.warning(
+                f"{len(changed)} corpus file(s) changed after this index was built. "
+                f"Run `{fix}` to update it, or keep `--watch` running."
+            )
+            # File names come from the corpus folder: escaped like any corpus text.
+            st.markdown(safe_html(", ".join(changed[:5])), unsafe_allow_html=True)
+    return k, sources
+
+
+def _citations_html(hit: Hit, library: str = "") -> str:
+    named = f"Library: {safe_html(library)} · " if library else ""
+    return f'<div class="askdocs-cite">{named}Source: {safe_link(hit.citations[0])}</div>'
+
+
+def _card(searcher: Searcher, hit: Hit, rank: int, question: str, library: str = "") -> None:
+    with st.container(border=True):
+        # The bar shows closeness in meaning, the measure `confident` is decided on, so a weak
+        # match listed below an answer never carries the longer bar (the ranking score, which
+        # also weighs keywords, can be higher for it).
+        closeness = hit.similarity if hit.similarity is not None else hit.score
+        width = round(100 * max(0.0, min(1.0, closeness)))
+        bar_class = "askdocs-bar" if hit.confident else "askdocs-bar askdocs-weak"
+        label = "" if hit.confident else " · weak match"
+        st.markdown(
+            f'<b>#{rank}</b>{label} &nbsp; <span class="{bar_class}" title="closeness in meaning {closeness:.2f}">'
+            f'<span style="width:{width}%"></span></span> <span class="askdocs-cite">match {closeness:.2f}'
+            f" · score {hit.score:.2f}</span>",
+            unsafe_allow_html=True,
+        )
+        # The question's words, as the keyword index matched them: why the passage was found.
+        terms = QuestionTerms.of(question, searcher.index_settings.keyword_stopwords)
+        st.markdown(
+            f'<div class="askdocs-passage">{marked_html(hit.text, hit.highlight, terms)}</div>', unsafe_allow_html=True
+        )
+        st.markdown(_citations_html(hit, library), unsafe_allow_html=True)
+        if len(hit.citations) > 1:
+            with st.expander(f"Also in {len(hit.citations) - 1} other place(s)"):
+                for citation in hit.citations[1:]:
+                    st.markdown(f"- {safe_link(citation)}", unsafe_allow_html=True)
+        context = searcher.context(hit)
+        if context:
+            with st.expander("Surrounding text in the source"):
+                for text, is_hit in context:
+                    body = marked_html(text, (0, len(text))) if is_hit else safe_html(text)
+                    st.markdown(f'<div class="askdocs-passage">{body}</div>', unsafe_allow_html=True)
+
+
+def _best_answer(searcher: Searcher, hit: Hit, question: str) -> None:
+    start, end = hit.highlight or (0, len(hit.text))
+    terms = QuestionTerms.of(question, searcher.index_settings.keyword_stopwords)
+    with st.container(border=True):
+        st.markdown("**Best answer**")
+        st.markdown(
+            f'<div class="askdocs-answer">{marked_html(hit.text[start:end], None, terms)}</div>{_citations_html(hit)}',
+            unsafe_allow_html=True,
+        )
+
+
+def _load_or_stop(index_dir: Path, fix: str) -> tuple[Searcher, str | None]:
+    """The live build's searcher and its build token, or the error and the command that fixes it."""
+    token = publication.current_token(index_dir)
+    try:
+        return load_searcher(str(index_dir), token), token
+    except AskdocsError as error:
+        st.error(f"The index cannot be used: {error}")
+        st.code(fix, language="bash")
+        st.stop()
+        raise  # st.stop() ends the run; this line only tells type checkers so
+
+
+def _header(library: LibrarySettings) -> None:
+    # The library's own words (askdocs.toml, or its folder's name): corpus text, so escaped.
+    st.markdown(f"# {safe_html(library.title)}", unsafe_allow_html=True)
+    if library.description:
+        st.markdown(safe_html(library.description), unsafe_allow_html=True)
+    if library.notice:
+        st.caption(safe_html(library.notice), unsafe_allow_html=True)
+
+
+def _question(examples: list[str], derived: bool) -> str | None:
+    """The question box and example buttons; the question (cut to length), or None when empty."""
+    if "question" not in st.session_state:
+        st.session_state.question = st.query_params.get("q", "")
+    placeholder = f"e.g. {examples[0]}" if examples else "Type a question"
+    question = st.text_input("Ask a question", key="question", placeholder=placeholder, max_chars=None)
+    if examples:
+        if derived:
+            st.caption("Questions from the library itself:")
+        for column, example in zip(st.columns(len(examples)), examples):
+            column.button(safe_markdown(example), on_click=_choose_example, args=(example,), use_container_width=True)
+    if not question.strip():
+        st.query_params.pop("q", None)
+        st.info("Type a question and press Enter" + (", or pick an example above." if examples else "."))
+        return None
+    if len(question) > MAX_QUESTION_CHARS:
+        st.warning(f"That question is long; only its first {MAX_QUESTION_CHARS} characters were used.")
+        question = question[:MAX_QUESTION_CHARS]
+    st.query_params["q"] = question
+    return question
+
+
+def _show_hits(hits: list[tuple[Searcher, Hit, str]], elapsed: float, question: str) -> None:
+    """The best answer and the result cards; each hit with its searcher and, when several are served, its library."""
+    if not hits:
+        st.info("No passages matched. Try other words, or clear the file filter.")
+    elif any(hit.confident for _, hit, _ in hits):
+        _best_answer(*next((searcher, hit) for searcher, hit, _ in hits if hit.confident), question)
+        for rank, (searcher, hit, library) in enumerate(hits, 1):
+            _card(searcher, hit, rank, question, library)
+    else:
+        st.warning("Nothing in the library answers this well. The nearest passages are below, marked as weak.")
+        with st.expander(f"{len(hits)} weak matches"):
+            for rank, (searcher, hit, library) in enumerate(hits, 1):
+                _card(searcher, hit, rank, question, library)
+    st.caption(f"{len(hits)} results in {elapsed * 1000:.0f} ms")
+
+
+def _serve_one(library: Library, loaded: tuple[Searcher, str | None], options: PageOptions, fix: str) -> None:
+    """The page for one library (its searcher and build token): header, sidebar, documents panel, answers."""
+    searcher, token = loaded
+    settings = LibrarySettings.from_json(searcher.manifest.library, library.name)
+    _header(settings)
+    k, sources = _sidebar(searcher, fix)
+    manage_documents(library, searcher, token, options.read_only)
+    question = _question(settings.examples, settings.derived_examples)
+    if question is None:
+        return
+    _, note = searcher.prepare_question(question)
+    if note:
+        st.caption(note)
+    started = time.perf_counter()
+    hits = searcher.search(question, k=k, sources=sources or None)
+    _show_hits([(searcher, hit, "") for hit in hits], time.perf_counter() - started, question)
+
+
+def _serve_all(libraries: list[Library], fix: str) -> None:
+    """Every library at once, chosen as "All libraries": the hits of each, merged."""
+    searchers, problems = load_all(libraries, load_searcher)
+    st.markdown("# All libraries")
+    for library in libraries:
+        if library.name in searchers:
+            notice = LibrarySettings.from_json(searchers[library.name].manifest.library, library.name).notice
+            if notice:
+                st.caption(safe_html(f"{library.name}: {notice}"), unsafe_allow_html=True)
+    for problem in problems:
+        st.warning(f"Not searched: {problem}")
+    with st.sidebar:
+        k = st.slider("Number of results", 1, 20, 5)
+    if problems:
+        st.code(fix, language="bash")
+    question = _question([], False)
+    if question is None or not searchers:
+        return
+    started = time.perf_counter()
+    found = [(searcher, hit, name) for name, searcher in searchers.items() for hit in searcher.search(question, k=k)]
+    # Answers before weak matches, as within one library; then by score (each library's own scale).
+    found.sort(key=lambda item: (not item[1].confident, -item[1].score))
+    _show_hits(found[:k], time.perf_counter() - started, question)
+
+
+def main() -> None:
+    """Render the page."""
+    st.set_page_config(page_title="askdocs", page_icon="🔎", layout="centered")
+    st.markdown(STYLE, unsafe_allow_html=True)
+    options = page_options()
+    try:
+        libraries = served_libraries(options)
+    except AskdocsError as error:
+        st.title("askdocs")
+        st.error(str(error))
+        st.stop()
+        return
+    if libraries is None:
+        index = Path(options.index or "index")
+        fix = f"python ingest.py --index {index}"
+        loaded = _load_or_stop(index, fix)
+        corpus = Path(loaded[0].manifest.corpus_path)
+        _serve_one(single_library(corpus, index), loaded, options, fix)
+        return
+    fix = f"python ingest.py --libraries {options.libraries}" + (f" --index {options.index}" if options.index else "")
+    chosen = pick_library(libraries)
+    if chosen == ALL:
+        _serve_all(libraries, fix)
+        return
+    library = find_library(libraries, chosen)
+    _serve_one(library, _load_or_stop(library.index_dir, fix), options, fix)
