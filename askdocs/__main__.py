@@ -4,6 +4,6 @@ from __future__ import annotations
 
 import sys
 
-from askdocs.serve.cli import ask_main
+from askdocs.serve.cli import main
 
-sys.exit(ask_main())
+sys.exit(main())

@@ -37,22 +37,24 @@ from askdocs.encoders import load_encoder  # noqa: E402
 from askdocs.index.build_folder import BuildReader  # noqa: E402
 from askdocs.ingest.chunking import chunk_with_planner  # noqa: E402
 from askdocs.ingest.corpus import SkippedFile, list_corpus, read_file  # noqa: E402
-from askdocs.ingest.dedup import (  # noqa: E402
+from askdocs.ingest.embed import embed_chunks  # noqa: E402
+from askdocs.ingest.exact_duplicates import merge_exact  # noqa: E402
+from askdocs.ingest.near_duplicates import (  # noqa: E402
     NUM_PERM,
     SAME_WORDS_COSINE,
     NormalText,
-    _scheme,
     changed_words_allowed,
+    connected_groups,
     critical_words,
     matched_words,
-    merge_exact,
+    minhash_scheme,
     minhash_signatures,
     near_duplicate_pairs,
     normal_words,
     shingles,
     words_match,
 )
-from askdocs.ingest.previous_build import embed_chunks, load_previous  # noqa: E402
+from askdocs.ingest.previous_build import load_previous  # noqa: E402
 from askdocs.records import Passage  # noqa: E402
 from askdocs.settings import IndexSettings  # noqa: E402
 from askdocs.vectors import passage_vectors  # noqa: E402
@@ -73,7 +75,7 @@ def old_rule_pairs(texts: Sequence[str], vectors: np.ndarray, signatures: np.nda
     sets: dict[int, set[bytes]] = {}
     pairs = []
     for i, row in enumerate(signatures):
-        minhash = LeanMinHash(seed=1, hashvalues=row, scheme=_scheme())
+        minhash = LeanMinHash(seed=1, hashvalues=row, scheme=minhash_scheme())
         candidates = sorted(lsh.query(minhash))
         if candidates:
             close = vectors[candidates] @ vectors[i] >= COSINE
@@ -231,19 +233,9 @@ def load_corpus(data: Path, index: Path) -> Corpus:
 
 
 def merged_away(pairs: Iterable[tuple[int, int]], size: int) -> tuple[int, int]:
-    """Passages merged away and groups formed by the pairs (union-find)."""
-    parent = list(range(size))
-
-    def find(i: int) -> int:
-        while parent[i] != i:
-            parent[i] = parent[parent[i]]
-            i = parent[i]
-        return i
-
-    for a, b in pairs:
-        parent[find(b)] = find(a)
-    sizes = Counter(find(i) for i in range(size))
-    return size - len(sizes), sum(s > 1 for s in sizes.values())
+    """Passages merged away and groups formed by the pairs."""
+    groups = connected_groups(pairs, size)
+    return size - len(groups), sum(len(group) > 1 for group in groups)
 
 
 def source(doc_id: str) -> str:

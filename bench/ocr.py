@@ -128,7 +128,7 @@ def run(args: argparse.Namespace) -> None:
 
     from pypdf import PdfReader
 
-    from askdocs.ingest.formats import ocr, pdf
+    from askdocs.ingest.formats import ocr, ocr_layout, pdf
 
     load_before = os.getloadavg()
     load_seconds, _ = seconds(ocr._engine)
@@ -156,7 +156,7 @@ def run(args: argparse.Namespace) -> None:
         "pages": [n + 1 for n in pages],
         "engine": ocr.engine_version(),
         "render_dpi": pdf.OCR_DPI,
-        "min_confidence": ocr.MIN_CONFIDENCE,
+        "min_confidence": ocr_layout.MIN_CONFIDENCE,
         "threads": ocr._threads(),
         "cpus": os.cpu_count(),
         "engine_load_s": round(load_seconds, 2),

@@ -99,7 +99,8 @@ def same_index(a: Path, b: Path) -> dict[str, object]:
 
 def ray_figures(data: Path, count: int) -> dict[str, object]:
     from askdocs.encoders import load_encoder
-    from askdocs.ingest.pipeline import build_index, local_executor
+    from askdocs.ingest.executor import local_executor
+    from askdocs.ingest.pipeline import build_index
     from askdocs.ingest.ray_executor import ray_executor
     from askdocs.settings import IndexSettings
 
@@ -166,7 +167,8 @@ def driver_figures(data: Path, passages: int, rates: dict[str, Any] | None) -> d
     """The corpus-wide steps at `passages` synthetic passages, and the projection to 1M documents on 10×16 cores."""
     from askdocs.index.ann import build_vector_index
     from askdocs.index.bm25 import build_keyword_index
-    from askdocs.ingest.dedup import NUM_PERM, compute_signatures, merge_exact, near_duplicate_pairs
+    from askdocs.ingest.exact_duplicates import merge_exact
+    from askdocs.ingest.near_duplicates import NUM_PERM, compute_signatures, near_duplicate_pairs
     from askdocs.records import Citation, Passage
 
     answers = [json.loads(line)["text"] for line in (data / "corpus.jsonl").read_text(encoding="utf-8").splitlines()]

@@ -45,8 +45,9 @@ from askdocs import Searcher  # noqa: E402
 from askdocs.encoders import load_encoder  # noqa: E402
 from askdocs.index import publication  # noqa: E402
 from askdocs.ingest.corpus import list_corpus, read_file  # noqa: E402
+from askdocs.ingest.executor import LocalExecutor  # noqa: E402
 from askdocs.ingest.pipeline import build_index  # noqa: E402
-from askdocs.ingest.prepare import LocalExecutor, read_corpus  # noqa: E402
+from askdocs.ingest.prepare import read_corpus  # noqa: E402
 from askdocs.settings import IndexSettings  # noqa: E402
 from tests.conftest import make_pdf  # noqa: E402
 

@@ -4,8 +4,8 @@ import itertools
 
 from askdocs import Searcher
 from askdocs.encoders import Encoder
-from askdocs.ingest.chunking import chunk_passages, pack, sentence_spans
-from askdocs.records import Citation, Passage
+from askdocs.ingest.chunking import chunk_with_planner, chunks_from_plans, pack, plan_chunks, sentence_spans
+from askdocs.records import ChunkPlan, Citation, Passage
 
 FILLER = "The lumbar spine carries the weight of the upper body during everyday activities such as walking. "
 
@@ -28,7 +28,9 @@ def test_sentence_spans_cover_the_sentences() -> None:
 def test_long_passage_chunks_fit_the_window_and_lose_nothing(encoder: Encoder) -> None:
     text = FILLER * 150 + "The secret remedy for sciatica is walking backwards."
     passage = Passage(text, (Citation("long.txt", line=3),), line_starts=(0,))
-    chunks, _ = chunk_passages([passage], encoder.count_tokens, encoder.word_piece_offsets, 256, 1)
+    chunks = chunks_from_plans(
+        [passage], plan_chunks([passage], encoder.count_tokens, encoder.word_piece_offsets, 256, 1)
+    )
     assert len(chunks) > 10
     assert all(n + 2 <= 256 for n in encoder.count_tokens([c.embed_text for c in chunks]))
     covered = set()
@@ -48,7 +50,9 @@ def test_chunk_citation_points_at_the_line_where_it_starts(encoder: Encoder) -> 
     text = " ".join(lines)
     starts = [sum(len(line) + 1 for line in lines[:i]) for i in range(40)]
     passage = Passage(text, (Citation("wrapped.txt", line=10),), line_starts=tuple(starts))
-    chunks, _ = chunk_passages([passage], encoder.count_tokens, encoder.word_piece_offsets, 128, 1)
+    chunks = chunks_from_plans(
+        [passage], plan_chunks([passage], encoder.count_tokens, encoder.word_piece_offsets, 128, 1)
+    )
     assert len(chunks) > 2
     for chunk in chunks:
         number = int(chunk.text.split()[1])
@@ -58,8 +62,9 @@ def test_chunk_citation_points_at_the_line_where_it_starts(encoder: Encoder) -> 
 
 def test_sentence_longer_than_the_window_is_split(encoder: Encoder) -> None:
     text = "word " * 600 + "end"
-    chunks, _ = chunk_passages(
-        [Passage(text, (Citation("x.txt", line=1),))], encoder.count_tokens, encoder.word_piece_offsets, 256, 1
+    passages = [Passage(text, (Citation("x.txt", line=1),))]
+    chunks = chunks_from_plans(
+        passages, plan_chunks(passages, encoder.count_tokens, encoder.word_piece_offsets, 256, 1)
     )
     assert len(chunks) >= 3
     assert all(n + 2 <= 256 for n in encoder.count_tokens([c.embed_text for c in chunks]))
@@ -83,7 +88,11 @@ def test_known_plans_are_reused_and_give_the_same_chunks(encoder: Encoder) -> No
         Passage(FILLER * 12 + "Ice eases hip bursitis.", (Citation("a.txt", line=1),), title="Hips"),
         Passage("Sciatica is nerve pain in the leg.", (Citation("a.txt", line=2),)),
     ]
-    fresh, plans = chunk_passages(passages, encoder.count_tokens, encoder.word_piece_offsets, 64, 1)
+
+    def planner(todo: list[Passage]) -> list[ChunkPlan]:
+        return plan_chunks(todo, encoder.count_tokens, encoder.word_piece_offsets, 64, 1)
+
+    fresh, plans = chunk_with_planner(passages, planner)
     assert len(plans) == 2 and len(fresh) > 2
     counted: list[str] = []
 
@@ -92,7 +101,11 @@ def test_known_plans_are_reused_and_give_the_same_chunks(encoder: Encoder) -> No
         return encoder.count_tokens(texts)
 
     edited = Passage("Sciatica is nerve pain down the leg.", (Citation("a.txt", line=2),))
-    again, _ = chunk_passages([passages[0], edited], counting, encoder.word_piece_offsets, 64, 1, known=plans)
+
+    def counting_planner(todo: list[Passage]) -> list[ChunkPlan]:
+        return plan_chunks(todo, counting, encoder.word_piece_offsets, 64, 1)
+
+    again, _ = chunk_with_planner([passages[0], edited], counting_planner, known=plans)
     assert again[:-1] == fresh[:-1]  # the first passage's chunks, from its plan
     assert again[-1].text == edited.text
     assert not any("Ice eases hip bursitis" in text for text in counted)  # its words were not counted again

@@ -15,7 +15,7 @@ from askdocs.encoders import Encoder
 from askdocs.ingest.corpus import CorpusFile, SkippedFile, read_file
 from askdocs.ingest.formats import images, pdf
 from askdocs.ingest.formats.base import ParseContext
-from askdocs.ingest.formats.ocr import TextBox, layout
+from askdocs.ingest.formats.ocr_layout import TextBox, layout
 from askdocs.ingest.pipeline import build_index
 from askdocs.settings import IndexSettings, ReadLimits
 from tests.conftest import make_pdf, write_corpus

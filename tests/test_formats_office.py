@@ -16,7 +16,7 @@ import pytest
 
 from askdocs import Searcher
 from askdocs.ingest.corpus import Document, SkippedFile, list_corpus, read_file
-from askdocs.ingest.formats import delimited, xlsx
+from askdocs.ingest.formats import delimited, tables, xlsx
 from askdocs.ingest.formats import docx as docx_format
 from askdocs.ingest.formats import pptx as pptx_format
 from askdocs.ingest.formats.base import ParseContext, ParsedFile
@@ -329,7 +329,7 @@ def test_xlsx_cached_formulas_dates_numbers_and_headerless_sheets() -> None:
 def test_row_cap_records_the_rest_as_dropped(monkeypatch: pytest.MonkeyPatch) -> None:
     from openpyxl import Workbook
 
-    monkeypatch.setattr(delimited, "MAX_ROWS", 5)
+    monkeypatch.setattr(tables, "MAX_ROWS", 5)
     workbook = Workbook()
     workbook.active.append(["Item", "Count"])
     for i in range(20):

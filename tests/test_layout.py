@@ -41,7 +41,9 @@ def imports_of(path: Path, name: str) -> set[str]:
         elif isinstance(node, ast.ImportFrom):
             base = node.module or ""
             if node.level:
-                base = ".".join(package.split(".")[: len(package.split(".")) - node.level + 1] + ([base] if base else []))
+                base = ".".join(
+                    package.split(".")[: len(package.split(".")) - node.level + 1] + ([base] if base else [])
+                )
             if not base.startswith("askdocs"):
                 continue
             for alias in node.names:
@@ -86,9 +88,13 @@ def test_no_import_cycles() -> None:
         state[node] = 1
         for target in sorted(graph.get(node, ())):
             if state.get(target) == 1:
-                cycles.append(" -> ".join(trail[trail.index(target) :] + [node, target]) if target in trail else f"{node} -> {target}")
+                cycles.append(
+                    " -> ".join([*trail[trail.index(target) :], node, target])
+                    if target in trail
+                    else f"{node} -> {target}"
+                )
             elif target not in state:
-                visit(target, trail + [node])
+                visit(target, [*trail, node])
         state[node] = 2
 
     for name in sorted(graph):

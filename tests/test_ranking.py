@@ -11,7 +11,6 @@ from askdocs.search.ranking import (
     roll_up,
     sentence_coverage,
 )
-from askdocs.vectors import passage_vectors
 
 WEIGHTS = {"disc": 2.0, "herniat": 3.0, "nerv": 1.0}
 
@@ -45,14 +44,6 @@ def test_fuse_roll_up_and_confident_first_keep_one_best_chunk_per_passage() -> N
     ranked = roll_up([7, 8, 7], fused)
     assert ranked == [(7, 0), (8, 1)]
     assert confident_first(ranked, dense >= 0.45) == [(8, 1), (7, 0)]
-
-
-def test_passage_vectors_are_unit_means_of_their_chunks_in_any_order() -> None:
-    chunks = np.array([[3.0, 0.0], [0.0, 2.0], [1.0, 3.0], [0.0, 5.0]], dtype=np.float32)
-    owners = np.array([2, 0, 2, 0])
-    vectors = passage_vectors(chunks, owners, passages=3)
-    np.testing.assert_allclose(vectors, [[0.0, 1.0], [0.0, 0.0], [0.8, 0.6]], atol=1e-6)
-    assert passage_vectors(chunks[:0], owners[:0], passages=2).shape == (2, 2)
 
 
 def test_keyword_share_is_whole_for_short_questions_and_falls_for_long_ones() -> None:

@@ -6,8 +6,9 @@ from pathlib import Path
 import pytest
 
 from askdocs import Citation, Hit, IndexMismatchError, Searcher
-from askdocs.search import modes
-from askdocs.search.modes import MODES, retrieve
+from askdocs.search import retrieval
+from askdocs.search.modes import MODES
+from askdocs.search.retrieval import retrieve
 from askdocs.settings import IndexSettings, RankingSettings
 
 
@@ -196,5 +197,5 @@ def test_choosing_a_file_searches_within_it(make_index: Callable[..., Path], mon
     both = searcher.search(question, k=20, sources=["a.txt", "b.txt"])
     assert len(both) == 20 and far not in {hit.text for hit in both}
     # A subset larger than one block of vectors is scored block by block, to the same result.
-    monkeypatch.setattr(modes, "SUBSET_BLOCK", 16)
+    monkeypatch.setattr(retrieval, "SUBSET_BLOCK", 16)
     assert searcher.search(question, k=20, sources=["a.txt", "b.txt"]) == both

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+import time
 from pathlib import Path
 
 import pytest
@@ -11,9 +12,10 @@ from askdocs.encoders import Encoder
 from askdocs.index import publication
 from askdocs.libraries import single_library
 from askdocs.search.searcher import Searcher
-from askdocs.serve.background import BackgroundIngest
+from askdocs.serve.background import BackgroundIngest, IngestStatus
 from askdocs.serve.uploads import (
     DocumentMissingError,
+    DocumentRefusedError,
     UploadLimits,
     UploadRefusedError,
     remove_file,
@@ -103,7 +105,7 @@ def test_remove_file_only_removes_documents_inside_the_library(tmp_path: Path) -
     (tmp_path / "outside.txt").write_text("keep")
     (corpus / "askdocs.toml").write_text('title = "x"\n')
     for bad in ["../outside.txt", "/etc/passwd", ".hidden", "sub", "missing.txt", "", "askdocs.toml"]:
-        with pytest.raises(UploadRefusedError):
+        with pytest.raises(DocumentRefusedError):
             remove_file(corpus, bad)
     # Gone (or never there) is told apart from a name that cannot be a document: the API's 404 and 422.
     with pytest.raises(DocumentMissingError):
@@ -112,6 +114,14 @@ def test_remove_file_only_removes_documents_inside_the_library(tmp_path: Path) -
     remove_file(corpus, "sub/b.txt")
     assert not (corpus / "sub" / "b.txt").exists()
     assert (tmp_path / "outside.txt").exists()
+
+
+def finished(ingest: BackgroundIngest, timeout: float) -> IngestStatus:
+    """The ingest's status once no ingest runs (or after `timeout` seconds)."""
+    deadline = time.monotonic() + timeout
+    while ingest.status().running and time.monotonic() < deadline:
+        time.sleep(0.05)
+    return ingest.status()
 
 
 def test_background_ingest_makes_an_upload_answerable(tmp_path: Path, encoder: Encoder) -> None:
@@ -126,7 +136,7 @@ def test_background_ingest_makes_an_upload_answerable(tmp_path: Path, encoder: E
     assert saved[0].status == "saved"
     ingest.request()
     ingest.request()  # asked again while running: served by at most one more ingest
-    status = ingest.wait(timeout=300)
+    status = finished(ingest, timeout=300)
     assert not status.running and not status.error and 1 <= status.runs <= 2
     assert publication.current_token(index) != before
     hit = Searcher.load(index).search("what wind do box kites need", k=1)[0]
@@ -135,6 +145,6 @@ def test_background_ingest_makes_an_upload_answerable(tmp_path: Path, encoder: E
     (corpus / "askdocs.toml").write_text("title = 3\n")  # a broken settings file: the ingest fails, the build stays
     live = publication.current_token(index)
     ingest.request()
-    status = ingest.wait(timeout=300)
+    status = finished(ingest, timeout=300)
     assert "askdocs.toml" in status.error
     assert publication.current_token(index) == live

@@ -2,7 +2,7 @@
 
 Layout: `INDEX/CURRENT` names the live build folder `INDEX/build-*/`. A new build is written to
 a fresh folder and published by atomically replacing `CURRENT`, so a crash at any moment leaves
-the previous build live. What a build folder holds is `index_format.py`'s.
+the previous build live. What a build folder holds is `index/build_folder/`'s.
 """
 
 from __future__ import annotations

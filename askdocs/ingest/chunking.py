@@ -150,22 +150,6 @@ def chunks_from_plans(passages: Sequence[Passage], plans: Sequence[ChunkPlan]) -
     return chunks
 
 
-def chunk_passages(
-    passages: Sequence[Passage],
-    count_tokens: TokenCounter,
-    word_piece_offsets: OffsetFinder,
-    chunk_tokens: int,
-    overlap: int,
-    known: Mapping[str, ChunkPlan] | None = None,
-) -> tuple[list[Chunk], dict[str, ChunkPlan]]:
-    """Chunks for every passage, in order, and every passage's plan by `plan_key` (plans made here)."""
-
-    def planner(todo: list[Passage]) -> list[ChunkPlan]:
-        return plan_chunks(todo, count_tokens, word_piece_offsets, chunk_tokens, overlap)
-
-    return chunk_with_planner(passages, planner, known)
-
-
 def chunk_with_planner(
     passages: Sequence[Passage],
     planner: Callable[[list[Passage]], list[ChunkPlan]],

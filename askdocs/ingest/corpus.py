@@ -19,7 +19,6 @@ from askdocs.settings import ReadLimits
 logger = logging.getLogger(__name__)
 
 
-
 @dataclass(frozen=True)
 class SkippedFile:
     """A corpus file that was not indexed, and why."""
@@ -112,9 +111,11 @@ def changed_files(corpus_dir: Path, recorded: Mapping[str, Mapping[str, Any]]) -
     for f in files:
         before = recorded.get(f.source)
         # A file whose size and mtime are unchanged is not read; a touched one is hashed.
-        if before is None or before["size"] != f.size:
-            changed.append(f.source)
-        elif before["mtime_ns"] != f.mtime_ns and current_sha256(f, before) != before.get("sha256"):
+        if (
+            before is None
+            or before["size"] != f.size
+            or (before["mtime_ns"] != f.mtime_ns and current_sha256(f, before) != before.get("sha256"))
+        ):
             changed.append(f.source)
     return changed
 

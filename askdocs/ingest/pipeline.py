@@ -10,7 +10,6 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable
-from contextlib import AbstractContextManager, nullcontext
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -31,7 +30,8 @@ from askdocs.index.build_folder import (
 from askdocs.index.recorded_encoder import recorded_encoder
 from askdocs.ingest.chunking import sentence_spans
 from askdocs.ingest.corpus import changed_files, corpus_fingerprint
-from askdocs.ingest.prepare import Executor, LocalExecutor, PreparedBuild, prepare_build
+from askdocs.ingest.executor import ExecutorFactory, local_executor
+from askdocs.ingest.prepare import PreparedBuild, prepare_build
 from askdocs.ingest.previous_build import Previous, load_previous
 from askdocs.ingest.summary import BuildSummary, build_counts, build_report
 from askdocs.library_settings import library_settings
@@ -69,15 +69,6 @@ def _choose_encoder(live: tuple[BuildReader, Manifest] | None, settings: IndexSe
     return load_encoder(settings.model, settings.encoder)
 
 
-def local_executor(progress: bool = False) -> Callable[[Encoder], AbstractContextManager[Executor]]:
-    """For `build_index(executor=...)`: the per-item work in this process (the default)."""
-
-    def open_local(encoder: Encoder) -> AbstractContextManager[Executor]:
-        return nullcontext(LocalExecutor(encoder, progress))
-
-    return open_local
-
-
 def build_index(
     corpus_dir: Path,
     index_dir: Path,
@@ -86,14 +77,14 @@ def build_index(
     force: bool = False,
     progress: bool = False,
     encoder: Encoder | None = None,
-    executor: Callable[[Encoder], AbstractContextManager[Executor]] | None = None,
+    executor: ExecutorFactory | None = None,
     lock_wait: float = 0,
     on_stage: Callable[[str], None] | None = None,
 ) -> BuildSummary:
     """Build (or refresh) the index for a corpus folder; the old index stays live until the new one is complete.
 
     `executor`, given the encoder, opens where the per-item work runs (default: this process;
-    `distributed.ray_executor` for a Ray cluster). `lock_wait`: seconds to wait for another ingest
+    `ray_executor.ray_executor` for a Ray cluster). `lock_wait`: seconds to wait for another ingest
     of the same index to finish (the watcher and the page's uploads queue behind each other).
     `on_stage` hears each stage's name as it starts, for a progress display.
     """

@@ -1,11 +1,11 @@
 """Ingest's first phase: read the corpus, merge duplicates, chunk and embed, into a `PreparedBuild` record.
 
-Nothing here touches the index folder; `build.py` writes the record as a build and publishes it.
+Nothing here touches the index folder; `pipeline.py` writes the record as a build and publishes it.
+The per-item work (reading, chunk plans, embeddings, MinHashes) runs on an `executor.Executor`.
 """
 
 from __future__ import annotations
 
-from abc import ABC, abstractmethod
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -16,26 +16,22 @@ import numpy as np
 from askdocs.encoders import Encoder
 from askdocs.errors import EmptyCorpusError
 from askdocs.fileio import content_hash
-from askdocs.ingest.chunking import chunk_with_planner, cite, plan_chunks
-from askdocs.ingest.corpus import CorpusFile, Document, SkippedFile, list_corpus, read_file
-from askdocs.ingest.dedup import (
-    DedupResult,
-    DuplicateGroup,
-    compute_signatures,
-    merge_exact,
-    merge_near,
-    minhash_signatures,
-)
-from askdocs.ingest.previous_build import Embedded, Previous, embed_chunks
+from askdocs.ingest.chunking import chunk_with_planner, cite
+from askdocs.ingest.corpus import CorpusFile, Document, SkippedFile, list_corpus
+from askdocs.ingest.embed import Embedded, embed_chunks
+from askdocs.ingest.exact_duplicates import DedupResult, DuplicateGroup, merge_exact
+from askdocs.ingest.executor import Executor
+from askdocs.ingest.near_duplicates import merge_near, minhash_signatures
+from askdocs.ingest.previous_build import Previous
 from askdocs.library_settings import SETTINGS_FILE, read_library_file
 from askdocs.records import Chunk, ChunkPlan, Passage
-from askdocs.settings import IndexSettings, ReadLimits
+from askdocs.settings import IndexSettings
 from askdocs.vectors import passage_vectors
 
 
 @dataclass(frozen=True)
 class PreparedBuild:
-    """Everything a build holds, computed; written to a build folder by `build.write_build`."""
+    """Everything a build holds, computed; written to a build folder by `pipeline.write_build`."""
 
     files: list[CorpusFile]
     library: dict[str, Any]  # what the corpus folder's askdocs.toml says (library.read_library_file)
@@ -57,48 +53,6 @@ class PreparedBuild:
     documents_reused: int = 0  # files not parsed again: unchanged since the previous build
 
 
-class Executor(ABC):
-    """Where an ingest's per-item work runs: this process (`LocalExecutor`) or a Ray cluster
-    (`distributed.RayExecutor`). What is corpus-wide (duplicates, indexes, the build) stays with the caller."""
-
-    @abstractmethod
-    def read(self, files: list[CorpusFile], limits: ReadLimits) -> list[Document | SkippedFile]:
-        """Each file read (or skipped, with the reason), in order."""
-
-    @abstractmethod
-    def plan(self, passages: list[Passage], chunk_tokens: int, overlap: int) -> list[ChunkPlan]:
-        """Each passage's chunk plan, in order."""
-
-    @abstractmethod
-    def embed(self, texts: list[str], spans: list[list[tuple[int, int]]]) -> tuple[np.ndarray, list[np.ndarray]]:
-        """Each text's unit vector and its spans' vectors (`Encoder.encode_with_spans`)."""
-
-    @abstractmethod
-    def minhash(self, texts: list[str]) -> np.ndarray:
-        """Each text's MinHash signature (`dedup.compute_signatures`)."""
-
-
-class LocalExecutor(Executor):
-    """Everything in this process, with the given encoder."""
-
-    def __init__(self, encoder: Encoder, progress: bool = False) -> None:
-        self.encoder, self.progress = encoder, progress
-
-    def read(self, files: list[CorpusFile], limits: ReadLimits) -> list[Document | SkippedFile]:
-        from tqdm import tqdm
-
-        return [read_file(f, limits) for f in tqdm(files, desc="reading", unit="file", disable=not self.progress)]
-
-    def plan(self, passages: list[Passage], chunk_tokens: int, overlap: int) -> list[ChunkPlan]:
-        return plan_chunks(passages, self.encoder.count_tokens, self.encoder.word_piece_offsets, chunk_tokens, overlap)
-
-    def embed(self, texts: list[str], spans: list[list[tuple[int, int]]]) -> tuple[np.ndarray, list[np.ndarray]]:
-        return self.encoder.encode_with_spans(texts, spans, progress=self.progress)
-
-    def minhash(self, texts: list[str]) -> np.ndarray:
-        return compute_signatures(texts)
-
-
 def read_corpus(
     corpus_dir: Path,
     settings: IndexSettings,
@@ -114,7 +68,7 @@ def read_corpus(
         raise EmptyCorpusError(f"the corpus folder {corpus_dir} does not exist; create it and put documents in it")
     files, skipped = list_corpus(corpus_dir)
     limits = settings.read_limits()
-    # askdocs.toml describes the library (library.py); it is fingerprinted with the corpus, not read as a document.
+    # askdocs.toml describes the library (library_settings.py); it is fingerprinted with the corpus, not read as a document.
     readable = [f for f in files if f.source != SETTINGS_FILE]
     known = {f.source: previous.document_for(f, limits) for f in readable} if previous is not None else {}
     todo = [f for f in readable if known.get(f.source) is None]

@@ -3,38 +3,24 @@
 A file whose content (SHA-256) and name are unchanged is not parsed again: its passages come from
 the live build, provided the same readers (`READERS_VERSION`) and read limits made them.
 
-A chunk's key is the hash of (model, the exact text the model reads), so re-running ingest on an
-unchanged corpus embeds nothing and editing a file re-embeds only its changed chunks. A passage's
-chunk plan is keyed by its title and text, and its MinHash signature by its text, so only new or
-edited passages are tokenised and hashed again.
+Chunk embeddings are kept by their key (`embed.chunk_key`), so `embed.embed_chunks` embeds only new
+or edited chunks. A passage's chunk plan is keyed by its title and text, and its MinHash signature
+by its text, so only new or edited passages are tokenised and hashed again.
 """
 
 from __future__ import annotations
 
-import logging
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 
-from askdocs.fileio import content_hash
 from askdocs.index.build_folder import READERS_VERSION, BuildReader, Manifest
-from askdocs.ingest.chunking import sentences_in_embed_text
 from askdocs.ingest.corpus import CorpusFile, Document, current_sha256
-from askdocs.ingest.dedup import NUM_PERM
-from askdocs.records import Chunk, ChunkPlan
+from askdocs.ingest.embed import Embedded
+from askdocs.ingest.near_duplicates import NUM_PERM
+from askdocs.records import ChunkPlan
 from askdocs.settings import IndexSettings, ReadLimits
-
-logger = logging.getLogger(__name__)
-
-
-@dataclass(frozen=True)
-class Embedded:
-    """A chunk's unit vector and one unit vector per sentence, from the same forward pass."""
-
-    vector: np.ndarray
-    sentences: np.ndarray
 
 
 @dataclass(frozen=True)
@@ -58,12 +44,8 @@ class Previous:
         return document if current_sha256(file, self.files.get(file.source)) == document.sha256 else None
 
 
-def chunk_key(model: str, chunk: Chunk) -> str:
-    """Cache key of a chunk's embedding (`model` names the encoder too, so int8 and fp32 never mix)."""
-    return content_hash(f"{model}\n{chunk.embed_text}")
-
-
 def _embeddings(build: BuildReader, hashes: list[str], merged: bool) -> dict[str, Embedded]:
+    """The build's stored embeddings of its live chunks (or, `merged`, of those merged away), by key."""
     stored = build.chunk_vectors(merged=merged)
     offsets = stored.offsets
     return {
@@ -100,23 +82,3 @@ def load_previous(build: BuildReader, manifest: Manifest, settings: IndexSetting
         settings.overlap_sentences,
     )
     return Previous(cache, build.plans() if same_chunking else {}, _minhashes(build), documents, files)
-
-
-# Texts and each text's sentence spans in, their unit vectors and each span's vector out.
-EncodeWithSpans = Callable[[list[str], list[list[tuple[int, int]]]], tuple[np.ndarray, list[np.ndarray]]]
-
-
-def embed_chunks(
-    chunks: list[Chunk], cache_name: str, cache: dict[str, Embedded], encode: EncodeWithSpans
-) -> tuple[list[Embedded], list[str], int]:
-    """Embeddings for every chunk, from the cache where possible (else `encode`, an encoder named `cache_name`);
-    returns them, their keys and how many were computed."""
-    keys = [chunk_key(cache_name, c) for c in chunks]
-    missing: dict[str, Chunk] = {k: c for k, c in zip(keys, chunks) if k not in cache}
-    if missing:
-        todo = list(missing.items())
-        spans = [sentences_in_embed_text(c)[1] for _, c in todo]
-        vectors, pooled = encode([c.embed_text for _, c in todo], spans)
-        cache = {**cache, **{k: Embedded(v, p) for (k, _), v, p in zip(todo, vectors, pooled)}}
-    embedded = sum(k in missing for k in keys)
-    return [cache[k] for k in keys], keys, embedded

@@ -1,10 +1,10 @@
-"""Ingest on Ray (`ingest.py --ray SPEC`): the per-item work of an ingest (`prepare.Executor`) as Ray Data jobs.
+"""Ingest on Ray (`ingest.py --ray SPEC`): the per-item work of an ingest (`executor.Executor`) as Ray Data jobs.
 
 Per-file reading and cleaning run as Ray tasks; chunk planning, embedding and MinHash signatures run
 in autoscaling pools of actors, each holding the build's int8 model in one single-threaded
 onnxruntime session and the model's tokenizer, so no worker imports PyTorch. The driver keeps what is
 corpus-wide (exact and near-duplicate merging, the keyword and vector indexes, the embedding cache)
-and writes and publishes the build through the same code as a local ingest (`build.build_index`),
+and writes and publishes the build through the same code as a local ingest (`pipeline.build_index`),
 so the same `Searcher` serves it. Nothing imports Ray unless `--ray` is given.
 
 SPEC is `local:N` (a private Ray instance on this machine with N worker CPUs, gone when the ingest
@@ -18,8 +18,8 @@ from __future__ import annotations
 import logging
 import pickle
 import tempfile
-from collections.abc import Callable, Iterator
-from contextlib import AbstractContextManager, contextmanager
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -29,7 +29,7 @@ import numpy as np
 from askdocs.encoders import Encoder
 from askdocs.errors import AskdocsError
 from askdocs.ingest.corpus import CorpusFile, Document, SkippedFile
-from askdocs.ingest.prepare import Executor
+from askdocs.ingest.executor import Executor, ExecutorFactory
 from askdocs.records import ChunkPlan, Passage
 from askdocs.settings import ReadLimits
 
@@ -104,7 +104,7 @@ def _keep_loopback_as_node_address() -> None:
     services.resolve_ip_for_localhost = resolve
 
 
-def ray_executor(spec: str, progress: bool = False) -> Callable[[Encoder], AbstractContextManager[Executor]]:
+def ray_executor(spec: str, progress: bool = False) -> ExecutorFactory:
     """For `build_index(executor=...)`: runs an ingest's per-item work on Ray."""
 
     @contextmanager
@@ -227,7 +227,7 @@ class _Worker:
 
     def __call__(self, batch: dict[str, np.ndarray], op: str, **options: int) -> dict[str, np.ndarray]:
         from askdocs.ingest.chunking import plan_chunks
-        from askdocs.ingest.dedup import compute_signatures
+        from askdocs.ingest.near_duplicates import compute_signatures
 
         items = [pickle.loads(item) for item in batch["item"]]
         if op == "plan":

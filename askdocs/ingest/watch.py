@@ -15,14 +15,12 @@ mounts), set WATCHFILES_FORCE_POLLING=1.
 from __future__ import annotations
 
 import logging
-import os
 import queue
 import signal
 import threading
 import time
 from collections.abc import Callable, Iterable
-from contextlib import AbstractContextManager
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from types import FrameType
 from typing import Any
@@ -30,19 +28,14 @@ from typing import Any
 from askdocs.encoders import Encoder
 from askdocs.encoders.recorded import RecordedInt8Encoder
 from askdocs.errors import AskdocsError, EmptyCorpusError
+from askdocs.ingest.executor import ExecutorFactory
 from askdocs.ingest.pipeline import build_index, ingest_encoder
-from askdocs.ingest.prepare import Executor
-from askdocs.ingest.summary import BuildSummary
+from askdocs.ingest.watch_pending import ADDED, NEW_LIBRARY, PendingChanges, RetrySchedule, describe_changes
+from askdocs.ingest.watch_report import IngestRecord, error_message, log_line
 from askdocs.libraries import Library
 from askdocs.settings import IndexSettings
 
 logger = logging.getLogger(__name__)
-
-_ADDED, _MODIFIED, _DELETED = 1, 2, 3  # watchfiles.Change values
-_VERBS = {_ADDED: "added", _MODIFIED: "changed", _DELETED: "removed"}
-_Stamp = tuple[tuple[str, Any], ...]
-# The change that stands for a whole library folder created while watching: its own path.
-NEW_LIBRARY = "."
 
 
 @dataclass(frozen=True)
@@ -57,26 +50,6 @@ class WatchSettings:
     lock_wait: float = 600.0  # seconds an ingest queues behind another of the same index (the page's uploads)
 
 
-@dataclass(frozen=True)
-class IngestRecord:
-    """One ingest the watcher ran: what triggered it and how it ended."""
-
-    library: str
-    seconds: float
-    reason: str  # "start", "retry" or what changed: "1 added, 2 removed (a.txt, b.txt, c.txt)"
-    summary: BuildSummary | None = None  # None when it failed
-    error: str = ""
-
-
-@dataclass
-class _Pending:
-    """A library's changes not yet ingested, and since when its changed files look the same."""
-
-    changes: dict[str, int] = field(default_factory=dict)  # corpus-relative path -> its last watchfiles.Change
-    stamp: _Stamp | None = None
-    since: float = 0.0
-
-
 class Watcher:
     """Watches the libraries' corpus folders and re-ingests each one that changed; `run()` until `stop()`."""
 
@@ -87,7 +60,7 @@ class Watcher:
         watch_settings: WatchSettings | None = None,
         *,
         encoder: Encoder | None = None,
-        executor: Callable[[Encoder], AbstractContextManager[Executor]] | None = None,
+        executor: ExecutorFactory | None = None,
         on_ingest: Callable[[IngestRecord], None] | None = None,
         folder: Path | None = None,
         discover: Callable[[], list[Library]] | None = None,
@@ -112,8 +85,8 @@ class Watcher:
         self._listening = threading.Event()
         self._events: queue.Queue[set[tuple[Any, str]]] = queue.Queue()
         self._listener_error: BaseException | None = None
-        self._pending: dict[str, _Pending] = {}
-        self._retry: dict[str, tuple[float, int]] = {}  # library -> (when, failures in a row)
+        self._pending: dict[str, PendingChanges] = {}
+        self._retries = RetrySchedule(self.watch_settings.retry, self.watch_settings.max_retry)
 
     def stop(self) -> None:
         """Ask `run()` to return (after the ingest under way, if any)."""
@@ -164,7 +137,7 @@ class Watcher:
             if library.name not in known:
                 logger.info("%s: a new library", library.name)
                 self.libraries.append(library)
-                self._pending[library.name] = _Pending(changes={NEW_LIBRARY: _ADDED}, since=time.monotonic())
+                self._pending[library.name] = PendingChanges({NEW_LIBRARY: ADDED}, since=time.monotonic())
         self._map_libraries()
 
     def _listen(self) -> None:
@@ -218,9 +191,7 @@ class Watcher:
             for change, path in batch:
                 found = self._library_of(path)
                 if found is not None:
-                    pending = self._pending.setdefault(found[0].name, _Pending())
-                    pending.changes[found[1]] = int(change)
-                    pending.since = now
+                    self._pending.setdefault(found[0].name, PendingChanges()).note(found[1], int(change), now)
                 else:
                     unknown = unknown or self._may_be_new_library(path)
         if unknown:
@@ -234,13 +205,10 @@ class Watcher:
             pending = self._pending.get(library.name)
             now = time.monotonic()
             if pending is not None:
-                stamp = _stamp(Path(library.corpus_dir), pending.changes)
-                if stamp != pending.stamp:
-                    pending.stamp, pending.since = stamp, now
-                elif now - pending.since >= self.watch_settings.settle:
+                if pending.settled(Path(library.corpus_dir), now, self.watch_settings.settle):
                     del self._pending[library.name]
-                    self._ingest(library, describe(pending.changes))
-            elif library.name in self._retry and now >= self._retry[library.name][0]:
+                    self._ingest(library, describe_changes(pending.changes))
+            elif self._retries.due(library.name, now):
                 self._ingest(library, "retry")
 
     def _ingest(self, library: Library, reason: str) -> None:
@@ -257,14 +225,14 @@ class Watcher:
                 lock_wait=self.watch_settings.lock_wait,
             )
         except Exception as error:  # noqa: BLE001 - a failed ingest must not stop the watcher
-            record = IngestRecord(library.name, time.perf_counter() - started, reason, error=_message(error))
+            record = IngestRecord(library.name, time.perf_counter() - started, reason, error=error_message(error))
             self._failed(library, record, error)
         else:
             # Kept for the next ingests: the recorded int8 model (268 MB, loads in 0.3 s), not the full
             # one a first build needs (900 MB with PyTorch), unless the settings ask for the full model.
             if self.encoder is None and (isinstance(encoder, RecordedInt8Encoder) or self.settings.encoder != "int8"):
                 self.encoder = encoder
-            self._retry.pop(library.name, None)
+            self._retries.succeeded(library.name)
             record = IngestRecord(library.name, time.perf_counter() - started, reason, summary)
             logger.info("%s", log_line(record))
         self.ingests += 1
@@ -273,67 +241,16 @@ class Watcher:
 
     def _failed(self, library: Library, record: IngestRecord, error: Exception) -> None:
         self.failures += 1
-        _, in_a_row = self._retry.get(library.name, (0.0, 0))
-        delay = min(self.watch_settings.retry * 2**in_a_row, self.watch_settings.max_retry)
-        self._retry[library.name] = (time.monotonic() + delay, in_a_row + 1)
+        delay = self._retries.failed(library.name)
         message = f"{log_line(record)}; retrying on the next change or in {delay:.0f} s"
         # An unexpected error gets its traceback; ours name the fix already.
         logger.error(message, exc_info=not isinstance(error, AskdocsError))
 
 
-def _message(error: Exception) -> str:
-    return str(error) if isinstance(error, AskdocsError) else f"{type(error).__name__}: {error}"
-
-
-def _stamp(root: Path, changes: dict[str, int]) -> _Stamp:
-    """Size and modification time of each changed path (of every file in a changed folder); None if gone."""
-    return tuple((name, _stat(root / name)) for name in sorted(changes))
-
-
-def _stat(path: Path) -> Any:
-    try:
-        stat = path.stat()
-    except OSError:
-        return None
-    if not path.is_dir():
-        return (stat.st_size, stat.st_mtime_ns)
-    found = []
-    for dirpath, dirnames, filenames in os.walk(path):
-        dirnames[:] = [d for d in dirnames if not d.startswith(".")]
-        for name in filenames:
-            if not name.startswith("."):
-                found.append((os.path.join(dirpath, name), _stat(Path(dirpath) / name)))  # noqa: PTH118
-    return tuple(sorted(found))
-
-
-def describe(changes: dict[str, int], names: int = 3) -> str:
-    """What changed, for the log: '2 added, 1 removed (a.txt, b.txt, c.txt, ...)'."""
-    if NEW_LIBRARY in changes:
-        return "a new library"
-    counts = {verb: sum(1 for c in changes.values() if _VERBS.get(c) == verb) for verb in _VERBS.values()}
-    shown = sorted(changes)[:names]
-    more = ", ..." if len(changes) > names else ""
-    return ", ".join(f"{n} {verb}" for verb, n in counts.items() if n) + f" ({', '.join(shown)}{more})"
-
-
-def log_line(record: IngestRecord) -> str:
-    """The one line logged per ingest."""
-    head = f"{record.library}: "
-    if record.summary is None:
-        return head + f"ingest failed after {record.seconds:.1f} s, the last good build stays live: {record.error}"
-    if record.summary.up_to_date:
-        return head + f"up to date, nothing to do ({record.seconds:.1f} s; {record.reason})"
-    c = record.summary.counts
-    return head + (
-        f"ingested in {record.seconds:.1f} s: {c.files} files, {c.passages} passages, "
-        f"{c.chunks_embedded} chunks embedded, {c.chunks_reused} reused ({record.reason})"
-    )
-
-
 def watch_until_signalled(
     libraries: list[Library],
     settings: IndexSettings,
-    executor: Callable[[Encoder], AbstractContextManager[Executor]] | None = None,
+    executor: ExecutorFactory | None = None,
     folder: Path | None = None,
     discover: Callable[[], list[Library]] | None = None,
 ) -> Watcher:

@@ -1,4 +1,4 @@
-"""The query pipeline: candidates from both indexes, a ranking per search mode, then the answering sentence.
+"""The search modes: how each orders the candidates `retrieval.retrieve` found, and the answering sentence.
 
 A search mode is a `Mode` subclass plus one entry in `MODES`: which indexes it retrieves from and
 how it orders the candidates' passages. "hybrid" is the shipped ranking; "dense" and "keyword" are
@@ -8,7 +8,6 @@ the baselines every quality figure is compared with.
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from dataclasses import dataclass
 from typing import ClassVar
 
 import numpy as np
@@ -23,83 +22,11 @@ from askdocs.search.ranking import (
     roll_up,
     sentence_coverage,
 )
+from askdocs.search.retrieval import Candidates
 from askdocs.settings import RankingSettings
 
 # (passage id, position of its best chunk among the candidates), best first.
 Ranked = list[tuple[int, int]]
-
-
-@dataclass(frozen=True)
-class Candidates:
-    """Chunk ids proposed by the indexes, each with its exact cosine and its BM25 score."""
-
-    chunks: np.ndarray
-    dense: np.ndarray
-    keyword: np.ndarray
-
-
-# Chunk vectors multiplied at once when searching a subset: bounds what a large subset copies
-# out of the memory-mapped vectors (64k x 384 float32 is 100 MB).
-SUBSET_BLOCK = 65_536
-
-
-def retrieve(
-    index: LoadedIndex,
-    question: str,
-    query: np.ndarray,
-    depth: int,
-    mode: Mode,
-    within: np.ndarray | None = None,
-) -> Candidates:
-    """Up to `depth` chunks from each index the mode uses, with both scores for each.
-
-    `within`, when given, holds the ids of the only chunks to search (a file filter): their top
-    `depth` by exact cosine and by BM25, so a chosen file's passages are found however far down
-    the whole index ranks them.
-    """
-    found: list[np.ndarray] = []
-    if mode.uses_dense:
-        if within is None:
-            ids, _ = index.vector_index.search(query, depth)
-            found.append(ids[ids >= 0])
-        else:
-            found.append(_nearest_within(index, query, within, depth))
-    all_keyword = index.keywords.scores(question) if mode.uses_keyword else None
-    if all_keyword is not None:
-        if within is None:
-            depth = min(depth, all_keyword.size)
-            top = np.argpartition(-all_keyword, depth - 1)[:depth]
-            found.append(top[all_keyword[top] > 0])
-        else:
-            pool = all_keyword[within]
-            top = _top(pool, depth)
-            found.append(within[top[pool[top] > 0]])
-    chunks = np.unique(np.concatenate(found)) if found else np.zeros(0, dtype=np.int64)
-    dense = index.chunk_vectors[chunks] @ query if chunks.size else np.zeros(0, dtype=np.float32)
-    keyword = all_keyword[chunks] if all_keyword is not None else np.zeros(chunks.size, dtype=np.float32)
-    return Candidates(chunks, np.asarray(dense, dtype=np.float32), keyword)
-
-
-def _top(scores: np.ndarray, depth: int) -> np.ndarray:
-    """The positions of the `depth` highest scores, in no particular order."""
-    depth = min(depth, scores.size)
-    if depth <= 0:
-        return np.zeros(0, dtype=np.int64)
-    return np.argpartition(-scores, depth - 1)[:depth]
-
-
-def _nearest_within(index: LoadedIndex, query: np.ndarray, within: np.ndarray, depth: int) -> np.ndarray:
-    """The `depth` chunks of `within` nearest the question, by exact cosine.
-
-    Exact: one matrix product over the subset's stored vectors, with none of an approximate vector
-    index's misses (the files chosen are usually a small part of the index).
-    """
-    cosines = [
-        index.chunk_vectors[within[at : at + SUBSET_BLOCK]] @ query for at in range(0, within.size, SUBSET_BLOCK)
-    ]
-    if not cosines:
-        return np.zeros(0, dtype=np.int64)
-    return within[_top(np.concatenate(cosines), depth)]
 
 
 class Mode(ABC):

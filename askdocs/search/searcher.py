@@ -15,14 +15,15 @@ from askdocs.index.build_folder import BuildReader, Manifest
 from askdocs.index.loaded import LoadedIndex
 from askdocs.index.recorded_encoder import recorded_encoder
 from askdocs.records import Hit
-from askdocs.search.modes import MODES, highlight_span, retrieve
+from askdocs.search.modes import MODES, highlight_span
+from askdocs.search.retrieval import retrieve
 from askdocs.settings import IndexSettings, RankingSettings
 
 logger = logging.getLogger(__name__)
 
 
 class Searcher:
-    """A loaded index and the encoder of its questions, answering with the query pipeline (query.py)."""
+    """A loaded index and the encoder of its questions, answering through retrieval.py and modes.py."""
 
     def __init__(
         self,

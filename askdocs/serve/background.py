@@ -3,7 +3,7 @@
 A request while an ingest runs is remembered and served by one more ingest when it ends, so a
 burst of uploads becomes at most two ingests. The ingest waits for the index's lock, so it queues
 behind `ingest.py --watch` or a terminal ingest instead of failing, and one that fails leaves the
-last good build live (build.py publishes atomically).
+last good build live (ingest/pipeline.py publishes atomically).
 """
 
 from __future__ import annotations
@@ -64,13 +64,6 @@ class BackgroundIngest:
 
     def status(self) -> IngestStatus:
         """The latest status (a frozen record, safe to read from any thread)."""
-        return self._status
-
-    def wait(self, timeout: float | None = None) -> IngestStatus:
-        """Block until no ingest runs (for scripts and tests); the latest status."""
-        thread = self._thread
-        if thread is not None:
-            thread.join(timeout)
         return self._status
 
     def _set(self, **changes: object) -> None:

@@ -1,4 +1,8 @@
-"""Command lines: `python ingest.py ...` and `python -m askdocs ask ...`; errors become exit codes here."""
+"""Command lines: `python ingest.py ...`, `python -m askdocs ask ...` and `python -m askdocs serve`; errors become exit codes here.
+
+Their arguments are in cli_args.py. What a command runs is imported when it runs: the ingest modules
+for ingest.py, Ray only with --ray, the searcher for `ask`, the HTTP server for `serve`.
+"""
 
 from __future__ import annotations
 
@@ -8,11 +12,15 @@ import logging
 import sys
 from dataclasses import replace
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
 
 from askdocs.errors import AskdocsError
-from askdocs.libraries import INDEX_FOLDER, Library, libraries_in, single_library
-from askdocs.settings import DEFAULT_MODEL, ENCODERS, IndexSettings
+from askdocs.libraries import Library, libraries_in, single_library
+from askdocs.serve.cli_args import ingest_parser, main_parser
+from askdocs.settings import IndexSettings
+
+if TYPE_CHECKING:  # the ingest modules are imported only when an ingest runs
+    from askdocs.ingest.executor import ExecutorFactory
 
 
 def _setup_logging(verbose: bool) -> None:
@@ -23,61 +31,8 @@ def _setup_logging(verbose: bool) -> None:
 
 def ingest_main(argv: list[str] | None = None) -> int:
     """Entry point of ingest.py."""
-    parser = argparse.ArgumentParser(
-        prog="ingest.py", description="Build the askdocs index from a folder of documents."
-    )
-    parser.add_argument("--corpus", default="corpus", help="folder of documents (default: corpus/)")
-    parser.add_argument(
-        "--libraries",
-        metavar="DIR",
-        help="a folder of libraries: build every subfolder as a library of its own (instead of --corpus)",
-    )
-    parser.add_argument(
-        "--index",
-        help="index folder to write (default: index/); with --libraries, the folder holding their indexes "
-        f"(default: DIR/{INDEX_FOLDER})",
-    )
-    parser.add_argument(
-        "--model",
-        default=DEFAULT_MODEL,
-        help="sentence-transformers model name or path (default: the bundled all-MiniLM-L6-v2)",
-    )
-    parser.add_argument(
-        "--max-file-bytes", type=int, default=IndexSettings().max_file_bytes, help="skip files larger than this"
-    )
-    parser.add_argument(
-        "--max-file-seconds",
-        type=float,
-        default=IndexSettings().max_file_seconds,
-        help="skip a file that takes longer than this to read (default: %(default)g)",
-    )
-    parser.add_argument(
-        "--no-ocr", action="store_true", help="do not OCR scanned PDF pages and image files (images are skipped)"
-    )
-    parser.add_argument(
-        "--encoder",
-        choices=ENCODERS,
-        default=IndexSettings().encoder,
-        help="int8: quantised ONNX Runtime model, faster (default); fp32: the model as is",
-    )
-    parser.add_argument(
-        "--ray",
-        metavar="SPEC",
-        help="run the per-file and per-chunk work on Ray: local:N (a private local instance with N workers), "
-        "auto (the running cluster) or a cluster address",
-    )
-    parser.add_argument("--force", action="store_true", help="rebuild even when the index is up to date")
-    parser.add_argument("--quiet", action="store_true", help="no progress bars")
-    parser.add_argument("--verbose", action="store_true", help="log each step")
-    parser.add_argument(
-        "--watch",
-        action="store_true",
-        help="keep running: re-ingest whenever files in the corpus folder(s) change, until Ctrl-C",
-    )
-    args = parser.parse_args(argv)
+    args = ingest_parser().parse_args(argv)
     _setup_logging(args.verbose)
-    from askdocs.ingest.pipeline import build_index
-
     settings = replace(
         IndexSettings(),
         model=args.model,
@@ -88,17 +43,38 @@ def ingest_main(argv: list[str] | None = None) -> int:
     )
     try:
         libraries = _libraries(args)
-        executor = None
-        if args.ray is not None:
-            from askdocs.ingest.ray_executor import parse_spec, ray_executor
-
-            parse_spec(args.ray)  # a bad spec fails before any work
-            executor = ray_executor(args.ray, progress=not args.quiet)
+        executor = _ray_executor(args)
     except AskdocsError as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
     if args.watch:
         return _watch(libraries, settings, executor, args)
+    return _ingest_each(libraries, settings, executor, args)
+
+
+def _libraries(args: argparse.Namespace) -> list[Library]:
+    """The libraries an ingest command names: every one in --libraries DIR, or the one --corpus."""
+    if args.libraries is not None:
+        return libraries_in(Path(args.libraries), Path(args.index) if args.index else None)
+    return [single_library(Path(args.corpus), Path(args.index or "index"))]
+
+
+def _ray_executor(args: argparse.Namespace) -> ExecutorFactory | None:
+    """With --ray, the factory of a Ray executor (a bad spec fails before any work); else None, this process."""
+    if args.ray is None:
+        return None
+    from askdocs.ingest.ray_executor import parse_spec, ray_executor
+
+    parse_spec(args.ray)
+    return ray_executor(args.ray, progress=not args.quiet)
+
+
+def _ingest_each(
+    libraries: list[Library], settings: IndexSettings, executor: ExecutorFactory | None, args: argparse.Namespace
+) -> int:
+    """Ingest each library once, printing its summary; 2 when any failed, 130 when interrupted."""
+    from askdocs.ingest.pipeline import build_index
+
     failed = 0
     for library in libraries:
         if len(libraries) > 1:
@@ -124,14 +100,9 @@ def ingest_main(argv: list[str] | None = None) -> int:
     return 2 if failed else 0
 
 
-def _libraries(args: argparse.Namespace) -> list[Library]:
-    """The libraries an ingest command names: every one in --libraries DIR, or the one --corpus."""
-    if args.libraries is not None:
-        return libraries_in(Path(args.libraries), Path(args.index) if args.index else None)
-    return [single_library(Path(args.corpus), Path(args.index or "index"))]
-
-
-def _watch(libraries: list[Library], settings: IndexSettings, executor: Any, args: argparse.Namespace) -> int:
+def _watch(
+    libraries: list[Library], settings: IndexSettings, executor: ExecutorFactory | None, args: argparse.Namespace
+) -> int:
     """`ingest.py --watch`: ingest what is stale, then keep the indexes fresh until Ctrl-C or SIGTERM."""
     from askdocs.ingest.watch import watch_until_signalled
 
@@ -147,55 +118,37 @@ def _watch(libraries: list[Library], settings: IndexSettings, executor: Any, arg
     return 0
 
 
-def ask_main(argv: list[str] | None = None) -> int:
-    """Entry point of `python -m askdocs`."""
-    parser = argparse.ArgumentParser(prog="python -m askdocs", description="Ask the askdocs index a question.")
-    commands = parser.add_subparsers(dest="command", required=True)
-    ask = commands.add_parser("ask", help="answer a question from the index")
-    ask.add_argument("question")
-    ask.add_argument("--index", default="index", help="index folder (default: index/)")
-    ask.add_argument("--k", type=int, default=5, help="number of passages (default: 5)")
-    ask.add_argument("--json", action="store_true", help="print the hits as JSON")
-    serve = commands.add_parser(
-        "serve", help="answer questions over HTTP (GET /search, /health, /docs); add or remove documents (/documents)"
-    )
-    serve.add_argument(
-        "--libraries",
-        metavar="DIR",
-        help="serve every library in this folder of libraries (GET /search?lib=NAME or lib=all, /libraries)",
-    )
-    serve.add_argument(
-        "--index",
-        help=f"index folder (default: index/); with --libraries, the folder holding their indexes (default: DIR/{INDEX_FOLDER})",
-    )
-    serve.add_argument("--host", default="127.0.0.1", help="address to listen on (default: 127.0.0.1)")
-    serve.add_argument("--port", type=int, default=8000, help="port (default: 8000)")
-    serve.add_argument(
-        "--token", help="require `Authorization: Bearer TOKEN` (default: $ASKDOCS_TOKEN); needed beyond 127.0.0.1"
-    )
-    serve.add_argument("--workers", type=int, default=1, help="server processes (default: 1)")
-    serve.add_argument(
-        "--read-only", action="store_true", help="refuse to add or remove documents (POST and DELETE /documents)"
-    )
-    args = parser.parse_args(argv)
+def main(argv: list[str] | None = None) -> int:
+    """Entry point of `python -m askdocs`: `ask` a question, or `serve` the HTTP API."""
+    args = main_parser().parse_args(argv)
     _setup_logging(False)
     if args.command == "serve":
-        from askdocs.serve.http.app import serve as serve_api
+        return _serve(args)
+    return _ask(args)
 
-        try:
-            serve_api(
-                Path(args.index) if args.index else None,
-                host=args.host,
-                port=args.port,
-                token=args.token,
-                workers=args.workers,
-                libraries=Path(args.libraries) if args.libraries else None,
-                read_only=args.read_only,
-            )
-        except AskdocsError as error:
-            print(f"error: {error}", file=sys.stderr)
-            return 2
-        return 0
+
+def _serve(args: argparse.Namespace) -> int:
+    """`python -m askdocs serve`: the HTTP API until stopped; 2 when it cannot start."""
+    from askdocs.serve.http.app import serve as serve_api
+
+    try:
+        serve_api(
+            Path(args.index) if args.index else None,
+            host=args.host,
+            port=args.port,
+            token=args.token,
+            workers=args.workers,
+            libraries=Path(args.libraries) if args.libraries else None,
+            read_only=args.read_only,
+        )
+    except AskdocsError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
+    return 0
+
+
+def _ask(args: argparse.Namespace) -> int:
+    """`python -m askdocs ask QUESTION`: the hits, as text or JSON; 2 when the index cannot answer."""
     from askdocs.search.searcher import Searcher
     from askdocs.serve.presentation import hit_to_json, render_text
 

@@ -23,6 +23,7 @@ from askdocs.errors import AskdocsError
 from askdocs.ingest.corpus import current_sha256, list_corpus
 from askdocs.ingest.formats import SUPPORTED
 from askdocs.library_settings import SETTINGS_FILE
+from askdocs.settings import MAX_FILE_BYTES
 
 logger = logging.getLogger(__name__)
 
@@ -32,11 +33,19 @@ MAX_NAME_CHARS = 120
 _UNSAFE = re.compile(r"[^\w.\-+()\[\] ,]+")
 
 
-class UploadRefusedError(AskdocsError):
-    """A file cannot be added to (or removed from) the library as it is (its name, size or format)."""
+class DocumentRefusedError(AskdocsError):
+    """A document cannot be added to or removed from the library as asked."""
 
 
-class DocumentMissingError(UploadRefusedError):
+class UploadRefusedError(DocumentRefusedError):
+    """A file cannot be added to the library as it is (its name, size or format)."""
+
+
+class NotADocumentError(DocumentRefusedError):
+    """A name to remove cannot be a document of the library (outside it, hidden, the settings file)."""
+
+
+class DocumentMissingError(DocumentRefusedError):
     """A document to remove is not in the library (any more)."""
 
 
@@ -44,8 +53,13 @@ class DocumentMissingError(UploadRefusedError):
 class UploadLimits:
     """How much one upload may add: bytes per file and files per upload."""
 
-    max_file_bytes: int = 50_000_000
+    # An ingest's own per-file limit (by default): a larger upload would be saved, then skipped.
+    max_file_bytes: int = MAX_FILE_BYTES
     max_files: int = 50
+
+
+# The limits of every upload, from the page and over HTTP alike.
+UPLOAD_LIMITS = UploadLimits()
 
 
 @dataclass(frozen=True)
@@ -81,7 +95,7 @@ def known_digests(corpus_dir: Path, recorded: Mapping[str, Mapping[str, Any]] | 
 def save_uploads(
     corpus_dir: Path,
     uploads: Iterable[tuple[str, bytes]],
-    limits: UploadLimits = UploadLimits(),
+    limits: UploadLimits = UPLOAD_LIMITS,
     recorded: Mapping[str, Mapping[str, Any]] | None = None,
 ) -> list[UploadResult]:
     """Save uploaded files into the corpus folder; `recorded` is the build's fingerprint (spares re-hashing)."""
@@ -146,13 +160,13 @@ def remove_file(corpus_dir: Path, source: str) -> None:
     """Delete one document from the corpus folder; `source` must name a file inside it."""
     parts = Path(source).parts
     if not parts or Path(source).is_absolute() or any(p.startswith(".") or p == ".." for p in parts):
-        raise UploadRefusedError(f"'{source}' is not a document of this library")
+        raise NotADocumentError(f"'{source}' is not a document of this library")
     if source == SETTINGS_FILE:
-        raise UploadRefusedError(f"'{source}' is the library's settings file, not a document")
+        raise NotADocumentError(f"'{source}' is the library's settings file, not a document")
     # The name itself is removed (a link, not what it points to); its folder must lie inside the corpus.
     path = corpus_dir.resolve() / source
     if not path.parent.resolve().is_relative_to(corpus_dir.resolve()):
-        raise UploadRefusedError(f"'{source}' is not a document of this library")
+        raise NotADocumentError(f"'{source}' is not a document of this library")
     if not path.is_file():
         raise DocumentMissingError(f"'{source}' is no longer in the library (it may have been removed already)")
     path.unlink()

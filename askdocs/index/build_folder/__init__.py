@@ -11,7 +11,7 @@ arrays (never pickled) and the files FAISS and bm25s write in their own formats:
 | `chunks.jsonl` | one `ChunkRow` per chunk, by chunk id; a passage's chunks are consecutive, in passage order |
 | `embeddings.npy` | float32 unit vector of each chunk (row = chunk id) |
 | `sentences.npy`, `sentence_offsets.npy` | float16 vector of each chunk's sentences; chunk i's are rows offsets[i]:offsets[i+1] |
-| `vectors.*` | the vector index (`vector_index.py`), e.g. `vectors.faiss` |
+| `vectors.*` | the vector index (`index/ann/`), e.g. `vectors.faiss` |
 | `bm25/` | the keyword index, in bm25s's own folder format |
 | `chunk_passages.npy`, `sources.json`, `source_order.npy` | `Lookups` |
 | `merged_*` | embeddings of chunks of passages merged away as near-duplicates, kept for the next build |
@@ -20,7 +20,7 @@ arrays (never pickled) and the files FAISS and bm25s write in their own formats:
 | `tokenizer.json` | the int8 encoder's tokenizer (int8 builds), so questions are encoded without PyTorch |
 | `report.json` | files skipped, lines dropped and duplicate groups, for people |
 
-The index folder around the builds (`CURRENT`, the lock) is `store.py`'s.
+The index folder around the builds (`CURRENT`, the lock) is `index/publication.py`'s.
 """
 
 from __future__ import annotations

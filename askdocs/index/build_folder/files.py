@@ -9,7 +9,6 @@ from typing import Any
 
 import numpy as np
 
-from askdocs.records import ChunkPlan
 from askdocs.errors import IndexCorruptError, IndexMismatchError, rebuild_hint
 from askdocs.fileio import JsonlRows, file_sha256, read_jsonl, write_json, write_jsonl
 from askdocs.index.build_folder.names import (
@@ -32,7 +31,7 @@ from askdocs.index.build_folder.names import (
     SOURCES,
 )
 from askdocs.index.build_folder.schema import ChunkRow, ChunkVectors, Lookups, Manifest, reading_order
-from askdocs.records import Citation, Passage
+from askdocs.records import ChunkPlan, Citation, Passage
 
 
 class BuildWriter:

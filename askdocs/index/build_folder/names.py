@@ -6,7 +6,7 @@ FORMAT_VERSION = 2
 # Bumped when a format parser changes what it reads from a file (passages, citations), so a build
 # made by older parsers is read again (reusing its embeddings) instead of counting as up to date.
 READERS_VERSION = 2
-# The index folder's own names (store.py).
+# The index folder's own names (index/publication.py).
 CURRENT = "CURRENT"
 LOCK = ".ingest.lock"
 BUILD_PREFIX = "build-"

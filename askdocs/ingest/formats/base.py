@@ -148,18 +148,6 @@ def open_heading(headings: list[tuple[int, str]], level: int, text: str) -> list
     return [(lvl, h) for lvl, h in headings if lvl < level] + [(level, text)]
 
 
-def table_row_text(headers: list[str], cells: list[str]) -> str:
-    """A table row as readable text: `Header: value; Header: value` (cells without a header as they are)."""
-    parts: list[str] = []
-    for i, cell in enumerate(cells):
-        cell = normalize(cell)
-        if not cell:
-            continue
-        header = normalize(headers[i]) if i < len(headers) else ""
-        parts.append(f"{header}: {cell}" if header and header != cell else cell)
-    return "; ".join(parts)
-
-
 def decode_text(data: bytes) -> str:
     """The text of a file in whatever encoding it is in; `SkipFileError` for binary data."""
     if b"\x00" in data[:8192]:

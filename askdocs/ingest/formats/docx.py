@@ -8,17 +8,16 @@ read in place; a text box's text joins the paragraph it is anchored to.
 
 Headings (the Title style, Heading 1-9, or any style or paragraph with an outline level) are not
 passages: they title the passages of their section (`Title > Heading 1 > Heading 2`), which is also
-the citation's section. Table rows read `Header: value; Header: value` (see `delimited.TableRows`).
+the citation's section. Table rows read `Header: value; Header: value` (see `tables.TableRows`).
 
 Left out: page headers and footers (they repeat on every page: page numbers, company names) and
 tables of contents, both recorded as dropped; images, footnotes, endnotes, comments and deleted
-tracked changes.
+tracked changes. The text of paragraphs, tables and headers is taken from the XML by `docx_xml`.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 from typing import Any
 
 from askdocs.cleaning import normalize
@@ -30,19 +29,10 @@ from askdocs.ingest.formats.base import (
     open_heading,
     open_office_package,
 )
-from askdocs.ingest.formats.delimited import TableRows, add_lone_header, is_empty
+from askdocs.ingest.formats.docx_xml import PARAGRAPH, VAL, W, body_blocks, flat_text, paragraph_text, table_cells
+from askdocs.ingest.formats.tables import TableRows, add_lone_header, is_empty
 from askdocs.records import Citation
 
-_W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
-_MC_FALLBACK = "{http://schemas.openxmlformats.org/markup-compatibility/2006}Fallback"
-_P, _TBL, _TR, _TC, _SDT, _CUSTOM_XML = (f"{_W}{tag}" for tag in ("p", "tbl", "tr", "tc", "sdt", "customXml"))
-_T, _TAB, _BR, _CR = (f"{_W}{tag}" for tag in ("t", "tab", "br", "cr"))
-_VAL = f"{_W}val"
-# Deleted or moved-away tracked text and the legacy copy of a drawing are not what the page shows;
-# properties hold no text.
-_SKIPPED = {
-    f"{_W}{tag}" for tag in ("del", "moveFrom", "pPr", "rPr", "tblPr", "trPr", "tcPr", "sectPr", "instrText")
-} | {_MC_FALLBACK}
 _HEADING = re.compile(r"heading ([1-9])")
 _TOC_STYLE = re.compile(r"toc( heading| [1-9])?")
 # Blocks between time checks.
@@ -78,10 +68,10 @@ class _Body:
 
     def read(self, body: Any) -> None:
         """Read every paragraph and table of the body."""
-        for count, (block, in_contents) in enumerate(_blocks(body)):
+        for count, (block, in_contents) in enumerate(body_blocks(body)):
             if count % _BATCH == 0:
                 self.context.check_time()
-            if block.tag == _P:
+            if block.tag == PARAGRAPH:
                 self._paragraph(block, in_contents)
             else:
                 self._table(block)
@@ -120,25 +110,25 @@ class _Body:
 
     def _heading_level(self, p: Any) -> int | None:
         """The heading level of a paragraph (0 for Title), or None for body text."""
-        ppr = p.find(f"{_W}pPr")
+        ppr = p.find(f"{W}pPr")
         if ppr is not None:
-            outline = ppr.find(f"{_W}outlineLvl")
+            outline = ppr.find(f"{W}outlineLvl")
             if outline is not None:
                 return _outline_level(outline)
-            style = ppr.find(f"{_W}pStyle")
+            style = ppr.find(f"{W}pStyle")
             if style is not None:
-                return self.levels.get(style.get(_VAL, ""))
+                return self.levels.get(style.get(VAL, ""))
         return None
 
     def _style_name(self, p: Any) -> str | None:
-        style = p.find(f"{_W}pPr/{_W}pStyle")
-        return self.names.get(style.get(_VAL, "")) if style is not None else None
+        style = p.find(f"{W}pPr/{W}pStyle")
+        return self.names.get(style.get(VAL, "")) if style is not None else None
 
 
 def _outline_level(element: Any) -> int | None:
     """Word's outline level 0-8 as heading level 1-9; 9 means body text."""
     try:
-        value = int(element.get(_VAL, "9"))
+        value = int(element.get(VAL, "9"))
     except ValueError:
         return None
     return value + 1 if 0 <= value <= 8 else None
@@ -150,18 +140,18 @@ def _paragraph_styles(document: Any) -> tuple[dict[str, int | None], dict[str, s
     names: dict[str, str] = {}
     own: dict[str, int | None] = {}
     based_on: dict[str, str] = {}
-    for style in document.styles.element.findall(f"{_W}style"):
-        style_id = style.get(f"{_W}styleId")
-        if style_id is None or style.get(f"{_W}type", "paragraph") != "paragraph":
+    for style in document.styles.element.findall(f"{W}style"):
+        style_id = style.get(f"{W}styleId")
+        if style_id is None or style.get(f"{W}type", "paragraph") != "paragraph":
             continue
-        name = style.find(f"{_W}name")
-        names[style_id] = normalize(name.get(_VAL, "") if name is not None else "").lower()
-        outline = style.find(f"{_W}pPr/{_W}outlineLvl")
+        name = style.find(f"{W}name")
+        names[style_id] = normalize(name.get(VAL, "") if name is not None else "").lower()
+        outline = style.find(f"{W}pPr/{W}outlineLvl")
         if outline is not None:
             own[style_id] = _outline_level(outline)
-        parent = style.find(f"{_W}basedOn")
+        parent = style.find(f"{W}basedOn")
         if parent is not None:
-            based_on[style_id] = parent.get(_VAL, "")
+            based_on[style_id] = parent.get(VAL, "")
     levels = {style_id: _style_level(style_id, names, own, based_on) for style_id in names}
     return levels, names
 
@@ -185,103 +175,6 @@ def _style_level(
             return own[current]
         current = based_on.get(current)
     return None
-
-
-def _blocks(container: Any, in_contents: bool = False) -> Iterator[tuple[Any, bool]]:
-    """The paragraphs and tables of a body or cell in order, looking inside content controls, each with
-    whether it is part of a table of contents."""
-    for child in container:
-        if child.tag in (_P, _TBL):
-            yield child, in_contents
-        elif child.tag == _SDT:
-            gallery = child.find(f"{_W}sdtPr/{_W}docPartObj/{_W}docPartGallery")
-            content = child.find(f"{_W}sdtContent")
-            if content is not None:
-                contents = gallery is not None and "contents" in gallery.get(_VAL, "").lower()
-                yield from _blocks(content, in_contents or contents)
-        elif child.tag == _CUSTOM_XML:
-            yield from _blocks(child, in_contents)
-
-
-def paragraph_text(p: Any) -> str:
-    """A paragraph's visible text: runs, hyperlinks, fields' results and inserted text; breaks as newlines."""
-    parts: list[str] = []
-    _collect_text(p, parts)
-    return "".join(parts)
-
-
-def _collect_text(element: Any, parts: list[str]) -> None:
-    for child in element:
-        tag = child.tag
-        if tag == _T:
-            parts.append(child.text or "")
-        elif tag == _TAB:
-            parts.append(" ")
-        elif tag in (_BR, _CR):
-            parts.append("\n")
-        elif tag in _SKIPPED or not isinstance(tag, str):
-            continue
-        elif tag == _P:
-            # A paragraph inside a text box anchored in this one.
-            parts.append("\n")
-            _collect_text(child, parts)
-        else:
-            _collect_text(child, parts)
-
-
-def flat_text(container: Any) -> str:
-    """The text of a body, cell or header: its paragraphs' and tables' text joined by spaces."""
-    texts: list[str] = []
-    for block, _ in _blocks(container):
-        if block.tag == _P:
-            texts.append(normalize(paragraph_text(block)))
-        else:
-            texts.extend(" ".join(cells) for cells in table_cells(block))
-    return " ".join(text for text in texts if text)
-
-
-def table_cells(tbl: Any) -> Iterator[list[str]]:
-    """Each row's cell texts, one per grid column: a merged cell's text in its first column, a vertically
-    merged cell's text repeated down the rows it spans (it applies to each)."""
-    above: dict[int, str] = {}
-    for tr in _children(tbl, _TR):
-        cells: list[str] = []
-        before = tr.find(f"{_W}trPr/{_W}gridBefore")
-        cells.extend("" for _ in range(_int_val(before, 0)))
-        for tc in _children(tr, _TC):
-            column = len(cells)
-            vmerge = tc.find(f"{_W}tcPr/{_W}vMerge")
-            if vmerge is not None and vmerge.get(_VAL, "continue") == "continue":
-                text = above.get(column, "")
-            else:
-                text = flat_text(tc)
-            above[column] = text
-            cells.append(text)
-            span = _int_val(tc.find(f"{_W}tcPr/{_W}gridSpan"), 1)
-            cells.extend("" for _ in range(min(span, 64) - 1))
-        yield cells
-
-
-def _children(element: Any, tag: str) -> Iterator[Any]:
-    """Children with `tag`, looking inside content controls and custom XML wrappers."""
-    for child in element:
-        if child.tag == tag:
-            yield child
-        elif child.tag == _SDT:
-            content = child.find(f"{_W}sdtContent")
-            if content is not None:
-                yield from _children(content, tag)
-        elif child.tag == _CUSTOM_XML:
-            yield from _children(child, tag)
-
-
-def _int_val(element: Any, default: int) -> int:
-    if element is None:
-        return default
-    try:
-        return max(int(element.get(_VAL, default)), 0)
-    except ValueError:
-        return default
 
 
 def _drop_headers_and_footers(document: Any, collector: Collector) -> None:

@@ -8,7 +8,7 @@ its first h1 (else h2), else its table-of-contents entry, else its <title>; the 
 and the passages' title are that title plus the heading path within the chapter
 ("Chapter 3 > Rivers"). Paragraphs, list items and other innermost blocks are passages. A table is
 one passage per data row, "Header: value; ...", under its <thead> or all-<th> row, else under its
-first row when that row looks like column names (`delimited.TableRows`). Images, scripts and nav
+first row when that row looks like column names (`tables.TableRows`). Images, scripts and nav
 blocks are not text. A book whose content documents are encrypted (DRM: listed in
 META-INF/encryption.xml) is skipped.
 """
@@ -32,7 +32,7 @@ from askdocs.ingest.formats.base import (
     open_heading,
     open_zip,
 )
-from askdocs.ingest.formats.delimited import TableRows, add_lone_header
+from askdocs.ingest.formats.tables import TableRows, add_lone_header
 from askdocs.records import Citation
 
 _SKIP = ["script", "style", "noscript", "template", "nav", "svg", "math"]
@@ -143,7 +143,7 @@ def _row_cells(tr: Any) -> tuple[bool, list[str]]:
 
 
 def _add_table(collector: Collector, table: Any, title: str | None, at: Citation) -> None:
-    """A table, one passage per data row under its header row (`delimited.TableRows`)."""
+    """A table, one passage per data row under its header row (`tables.TableRows`)."""
     rows = TableRows()
     for tr in _rows(table):
         header, cells = _row_cells(tr)

@@ -1,7 +1,7 @@
 """OpenDocument files (.odt, .odp, .ods) read with odfpy: the file is opened after the zip and
 encryption checks, every XML part odfpy will parse is checked first, and the document body decides
 how it is read: text in `opendocument_text`, slides in `opendocument_slides`, sheets in
-`opendocument_tables`. The element helpers here are shared by the three.
+`opendocument_tables`; the element helpers the three share are in `opendocument_xml`.
 """
 
 from __future__ import annotations
@@ -9,23 +9,11 @@ from __future__ import annotations
 import io
 import xml.parsers.expat
 import zipfile
-from collections.abc import Iterator
 from typing import Any
 
-from askdocs.cleaning import normalize
-from askdocs.ingest.formats.base import (
-    ParseContext,
-    ParsedFile,
-    SkipFileError,
-    open_zip,
-)
-
-OFFICE = "urn:oasis:names:tc:opendocument:xmlns:office:1.0"
-TEXT = "urn:oasis:names:tc:opendocument:xmlns:text:1.0"
-TABLE = "urn:oasis:names:tc:opendocument:xmlns:table:1.0"
-DRAW = "urn:oasis:names:tc:opendocument:xmlns:drawing:1.0"
-SVG = "urn:oasis:names:tc:opendocument:xmlns:svg-compatible:1.0"
-PRESENTATION = "urn:oasis:names:tc:opendocument:xmlns:presentation:1.0"
+from askdocs.ingest.formats import opendocument_slides, opendocument_tables, opendocument_text
+from askdocs.ingest.formats.base import ParseContext, ParsedFile, SkipFileError, open_zip
+from askdocs.ingest.formats.opendocument_xml import OFFICE, elements
 
 # odfpy builds a Python object per XML element (measured: about 2 MB of content.xml a second and
 # ~35 bytes of memory per byte), so a larger part would outlast the time limit or exhaust memory.
@@ -34,74 +22,6 @@ MAX_XML_PART_BYTES = 32_000_000
 _PARTS = ("content.xml", "styles.xml", "meta.xml", "settings.xml", "manifest.xml")
 # Prefixes odfpy declares in a part that uses them undeclared (as odf.opendocument.__fixXmlPart does).
 _ODFPY_PREFIXES = ("meta", "config", "dc", "style", "svg", "fo", "draw", "table", "form")
-# Bookkeeping, comments and image descriptions: not text a reader sees there.
-SKIPPED = {
-    (TEXT, name)
-    for name in ("tracked-changes", "sequence-decls", "variable-decls", "user-field-decls", "dde-connection-decls")
-} | {(TEXT, "note-citation"), (OFFICE, "forms"), (OFFICE, "annotation"), (OFFICE, "annotation-end")}
-SKIPPED |= {(SVG, "title"), (SVG, "desc")}
-# Spaces, tabs and line breaks in a paragraph (runs of spaces fold to one anyway).
-_SPACE = {(TEXT, "s"), (TEXT, "tab"), (TEXT, "line-break")}
-
-
-def elements(node: Any) -> Iterator[Any]:
-    """The child elements of an odfpy node (text nodes left out)."""
-    return (child for child in node.childNodes if child.nodeType == 1)
-
-
-def attribute(element: Any, namespace: str, name: str) -> str | None:
-    """An attribute of an odfpy element, or None."""
-    value = element.attributes.get((namespace, name))
-    return str(value) if value is not None else None
-
-
-def inline_text(element: Any, side: list[Any] | None = None) -> str:
-    """A paragraph's text, its text boxes' included; footnotes in it go to `side` to be read apart."""
-    parts: list[str] = []
-    # Spans nest without limit in a hostile file: walked with a stack, not recursion.
-    stack = [iter(element.childNodes)]
-    while stack:
-        child = next(stack[-1], None)
-        if child is None:
-            stack.pop()
-        elif child.nodeType == 3:
-            parts.append(child.data)
-        elif child.nodeType != 1 or child.qname in SKIPPED:
-            continue
-        elif child.qname in _SPACE:
-            parts.append(" ")
-        elif child.qname == (TEXT, "note"):
-            if side is not None:
-                side.append(child)
-        elif child.qname[0] == DRAW:
-            parts.append(f" {' '.join(frame_lines(child))} ")
-        else:
-            stack.append(iter(child.childNodes))
-    return "".join(parts)
-
-
-def frame_lines(element: Any, tables: list[Any] | None = None) -> list[str]:
-    """The text lines of a frame, shape, footnote, table cell or index: each paragraph one line.
-
-    Tables met go to `tables` when given (slides read them row by row); else each row is a line.
-    """
-    lines: list[str] = []
-    for child in elements(element):
-        qname = child.qname
-        if qname in ((TEXT, "p"), (TEXT, "h")):
-            side: list[Any] = []
-            lines.append(inline_text(child, side))
-            for nested in side:
-                lines.extend(frame_lines(nested, tables))
-        elif qname == (TABLE, "table") and tables is not None:
-            tables.append(child)
-        elif qname == (TABLE, "table-row"):
-            lines.append(
-                "; ".join(text for cell in elements(child) if (text := normalize(" ".join(frame_lines(cell)))))
-            )
-        elif qname not in SKIPPED and qname != (DRAW, "image"):
-            lines.extend(frame_lines(child, tables))
-    return lines
 
 
 def _as_odfpy_reads(text: str) -> str:
@@ -166,8 +86,6 @@ def load_body(context: ParseContext, data: bytes) -> Any:
 
 def parse(context: ParseContext, data: bytes) -> ParsedFile:
     """An OpenDocument file, read by what its body holds (whatever its suffix says)."""
-    from askdocs.ingest.formats import opendocument_slides, opendocument_tables, opendocument_text
-
     body = load_body(context, data)
     kind = body.qname[1]
     readers = {

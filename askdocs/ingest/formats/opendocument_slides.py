@@ -16,9 +16,9 @@ from typing import Any
 
 from askdocs.cleaning import drop_reason, normalize
 from askdocs.ingest.formats.base import Collector, ParseContext, ParsedFile
-from askdocs.ingest.formats.delimited import TableRows, add_lone_header
-from askdocs.ingest.formats.opendocument import DRAW, PRESENTATION, attribute, elements, frame_lines
 from askdocs.ingest.formats.opendocument_tables import row_text, table_rows
+from askdocs.ingest.formats.opendocument_xml import DRAW, PRESENTATION, attribute, elements, frame_lines
+from askdocs.ingest.formats.tables import TableRows, add_lone_header
 from askdocs.records import Citation
 
 # Placeholders the application fills in on every slide: not the slide's content.

@@ -4,8 +4,8 @@ ODS rules: each sheet's non-empty rows are passages, "Header: value; Header: val
 (table:name) and row number as the application shows it (1-based, repeats counted). A row repeated
 with table:number-rows-repeated is read once, cited to its first repeat; repeated empty rows and
 cells only move the count on, so a sheet claiming a million empty rows costs nothing. The header is
-the first non-empty row unless it looks like data (`delimited.TableRows`, shared with .xlsx and
-.csv), or the table's table:table-header-rows. At most `delimited.MAX_ROWS` data rows are read per
+the first non-empty row unless it looks like data (`tables.TableRows`, shared with .xlsx and
+.csv), or the table's table:table-header-rows. At most `tables.MAX_ROWS` data rows are read per
 sheet, the rest recorded as dropped. Comments, charts and images on a sheet are not read.
 """
 
@@ -17,8 +17,8 @@ from typing import Any
 
 from askdocs.cleaning import normalize
 from askdocs.ingest.formats.base import Collector, ParseContext, ParsedFile
-from askdocs.ingest.formats.delimited import MAX_ROWS, ROW_BATCH, TableRows, add_lone_header
-from askdocs.ingest.formats.opendocument import OFFICE, TABLE, attribute, elements, frame_lines
+from askdocs.ingest.formats.opendocument_xml import OFFICE, TABLE, attribute, elements, frame_lines
+from askdocs.ingest.formats.tables import MAX_ROWS, ROW_BATCH, TableRows, add_lone_header
 from askdocs.records import Citation
 
 # A cell repeated across more columns than this is read into the first ones only.

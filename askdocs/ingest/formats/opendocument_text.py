@@ -10,7 +10,7 @@ Rules (the same as .docx):
   the passages of their section and is the citation's section.
 - A table is one passage per data row, "Header: value; Header: value", under its
   table:table-header-rows, else under its first row when that row looks like column names
-  (`delimited.TableRows`).
+  (`tables.TableRows`).
 - A text box's text joins the paragraph it is anchored to; a footnote is a passage of its own cited
   to the paragraph that holds it. Tables of contents and indexes are recorded as dropped. Images and
   comments are not read, nor are headers and footers (they live in styles.xml's master pages).
@@ -22,8 +22,8 @@ from typing import Any
 
 from askdocs.cleaning import normalize
 from askdocs.ingest.formats.base import Collector, ParseContext, ParsedFile, heading_path, open_heading
-from askdocs.ingest.formats.delimited import TableRows, add_lone_header
-from askdocs.ingest.formats.opendocument import (
+from askdocs.ingest.formats.opendocument_tables import row_text, table_rows
+from askdocs.ingest.formats.opendocument_xml import (
     DRAW,
     SKIPPED,
     TABLE,
@@ -33,7 +33,7 @@ from askdocs.ingest.formats.opendocument import (
     frame_lines,
     inline_text,
 )
-from askdocs.ingest.formats.opendocument_tables import row_text, table_rows
+from askdocs.ingest.formats.tables import TableRows, add_lone_header
 from askdocs.records import Citation
 
 # Generated lists of the document's headings, figures or terms: navigation, not content.

@@ -20,7 +20,7 @@ from typing import Any
 
 from askdocs.cleaning import drop_reason, normalize
 from askdocs.ingest.formats.base import Collector, ParseContext, ParsedFile, open_office_package
-from askdocs.ingest.formats.delimited import TableRows, add_lone_header
+from askdocs.ingest.formats.tables import TableRows, add_lone_header
 from askdocs.records import Citation
 
 _FOOTER_DROPPED = "slide footer, date or number"

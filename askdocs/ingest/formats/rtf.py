@@ -12,7 +12,8 @@ from __future__ import annotations
 import re
 
 from askdocs.cleaning import normalize
-from askdocs.ingest.formats.base import Collector, ParseContext, ParsedFile, SkipFileError, table_row_text
+from askdocs.ingest.formats.base import Collector, ParseContext, ParsedFile, SkipFileError
+from askdocs.ingest.formats.tables import table_row_text
 from askdocs.records import Citation
 
 # striprtf's hyperlink pattern backtracks over the rest of a line once per field: on an RTF written

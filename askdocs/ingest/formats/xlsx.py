@@ -5,7 +5,7 @@ The first non-empty row of a sheet names the columns unless it looks like data (
 dates); the sheet name titles the sheet's passages. Formulas give the value Excel last computed and
 saved (a formula never calculated, e.g. in a file written by a script, has none and is skipped), as
 do empty and error cells. Dates read `2024-03-05` (with `14:30` when they hold a time), percentages
-`12.5%`, numbers with the decimals their format shows. At most `delimited.MAX_ROWS` data rows are read
+`12.5%`, numbers with the decimals their format shows. At most `tables.MAX_ROWS` data rows are read
 per sheet, the rest recorded as dropped. Chart sheets, charts, images and comments are not read.
 """
 
@@ -18,7 +18,7 @@ import warnings
 from typing import Any
 
 from askdocs.ingest.formats.base import Collector, ParseContext, ParsedFile, SkipFileError, guarded_zip_bytes
-from askdocs.ingest.formats.delimited import ROW_BATCH, TableRows, add_lone_header
+from askdocs.ingest.formats.tables import ROW_BATCH, TableRows, add_lone_header
 from askdocs.records import Citation
 
 # Decimal places a number format shows: the zeros after its point ("0.00", "#,##0.0%").

@@ -23,10 +23,10 @@ from askdocs.ingest.formats import SUPPORTED
 from askdocs.libraries import ALL, Library, libraries_in
 from askdocs.search.searcher import Searcher
 from askdocs.serve.background import ingest_of
+from askdocs.serve.environment import INDEX_ENV, LIBRARIES_ENV, READ_ONLY_ENV
 from askdocs.serve.presentation import safe_html
-from askdocs.serve.uploads import UploadLimits, UploadRefusedError, remove_file, save_uploads
+from askdocs.serve.uploads import UPLOAD_LIMITS, DocumentRefusedError, UploadRefusedError, remove_file, save_uploads
 
-UPLOAD_LIMITS = UploadLimits()
 # How long the page shows what the last ingest did.
 DONE_SHOWN_SECONDS = 60.0
 
@@ -46,9 +46,9 @@ class PageOptions:
 def page_options() -> PageOptions:
     """The page's options from its command line, else $ASKDOCS_INDEX / $ASKDOCS_LIBRARIES / $ASKDOCS_READ_ONLY."""
     parser = argparse.ArgumentParser(add_help=False)
-    parser.add_argument("--index", default=os.environ.get("ASKDOCS_INDEX"))
-    parser.add_argument("--libraries", default=os.environ.get("ASKDOCS_LIBRARIES"))
-    parser.add_argument("--read-only", action="store_true", default=os.environ.get("ASKDOCS_READ_ONLY") == "1")
+    parser.add_argument("--index", default=os.environ.get(INDEX_ENV))
+    parser.add_argument("--libraries", default=os.environ.get(LIBRARIES_ENV))
+    parser.add_argument("--read-only", action="store_true", default=os.environ.get(READ_ONLY_ENV) == "1")
     args, _ = parser.parse_known_args()
     return PageOptions(args.index, args.libraries, args.read_only)
 
@@ -143,7 +143,7 @@ def _removal(library: Library, searcher: Searcher) -> None:
     if chosen and st.button("Remove it from the library", key="remove"):
         try:
             remove_file(library.corpus_dir, chosen)
-        except UploadRefusedError as error:
+        except DocumentRefusedError as error:
             st.error(safe_html(str(error)))
             return
         st.success(safe_html(f"Removed {chosen}"))

@@ -14,6 +14,7 @@ from askdocs.ingest.corpus import changed_files
 from askdocs.libraries import ALL, Library, find_library, single_library
 from askdocs.library_settings import LibrarySettings
 from askdocs.records import Hit
+from askdocs.search.all_libraries import search_all
 from askdocs.search.searcher import Searcher
 from askdocs.serve.page.documents_panel import (
     PageOptions,
@@ -234,10 +235,8 @@ def _serve_all(libraries: list[Library], fix: str) -> None:
     if question is None or not searchers:
         return
     started = time.perf_counter()
-    found = [(searcher, hit, name) for name, searcher in searchers.items() for hit in searcher.search(question, k=k)]
-    # Answers before weak matches, as within one library; then by score (each library's own scale).
-    found.sort(key=lambda item: (not item[1].confident, -item[1].score))
-    _show_hits(found[:k], time.perf_counter() - started, question)
+    found = search_all(searchers, question, k)
+    _show_hits([(searcher, hit, name) for name, searcher, hit in found], time.perf_counter() - started, question)
 
 
 def main() -> None:

@@ -27,10 +27,11 @@ from askdocs.index.build_folder import BuildReader
 from askdocs.libraries import Library, single_library
 from askdocs.search.searcher import Searcher
 from askdocs.serve.background import IngestStatus, ingest_of
-from askdocs.serve.http.app import ERROR_RESPONSES, ErrorBody
+from askdocs.serve.http.common import ERROR_RESPONSES, ErrorBody
 from askdocs.serve.uploads import (
+    UPLOAD_LIMITS,
     DocumentMissingError,
-    UploadLimits,
+    NotADocumentError,
     UploadRefusedError,
     UploadResult,
     remove_file,
@@ -39,7 +40,6 @@ from askdocs.serve.uploads import (
 
 logger = logging.getLogger(__name__)
 
-UPLOAD_LIMITS = UploadLimits()  # the page's
 # A body larger than the most one upload may add (plus room for the multipart framing) is refused
 # before it is stored.
 MAX_BODY_BYTES = UPLOAD_LIMITS.max_files * (UPLOAD_LIMITS.max_file_bytes + 64_000)
@@ -212,7 +212,7 @@ def documents_router(target: Callable[..., DocumentTarget], read_only: bool) -> 
     router = APIRouter(tags=["documents"])
     writes = APIRouter(tags=["documents"], route_class=_write_route(read_only))
 
-    # Plain `def` endpoints, as in api.py: saving, hashing and reading reports run in the thread pool.
+    # Plain `def` endpoints, as in routers/search.py: saving, hashing and reading reports run in the thread pool.
     @writes.post(
         "/documents",
         status_code=202,
@@ -222,17 +222,7 @@ def documents_router(target: Callable[..., DocumentTarget], read_only: bool) -> 
         """Save files into the library and ingest it in the background: 202 when something was saved
         (poll /documents/status), 200 when every file was already there, 422 when every one was refused."""
         library = chosen.library
-        try:
-            results = save_uploads(
-                library.corpus_dir, read_uploads(files), UPLOAD_LIMITS, chosen.searcher.manifest.corpus_files
-            )
-        except UploadRefusedError as error:  # the count was checked: too many files of one name
-            raise HTTPException(422, str(error)) from None
-        except OSError as error:
-            logger.warning("cannot save uploads into %s: %s", library.corpus_dir, error)
-            raise HTTPException(503, f"the files could not be saved: {error}") from None
-        if all(result.status == "refused" for result in results):
-            raise HTTPException(422, "; ".join(result.reason for result in results))
+        results = _save(chosen, files)
         ingest = ingest_of(library)
         if any(result.status == "saved" for result in results):
             ingest.request()
@@ -250,7 +240,7 @@ def documents_router(target: Callable[..., DocumentTarget], read_only: bool) -> 
             remove_file(library.corpus_dir, source)
         except DocumentMissingError as error:
             raise HTTPException(404, str(error)) from None
-        except UploadRefusedError as error:  # a name outside the library: absolute, hidden, `..`, the settings file
+        except NotADocumentError as error:  # a name outside the library: absolute, hidden, `..`, the settings file
             raise HTTPException(422, str(error)) from None
         ingest = ingest_of(library)
         ingest.request()
@@ -268,6 +258,23 @@ def documents_router(target: Callable[..., DocumentTarget], read_only: bool) -> 
 
     router.include_router(writes)
     return router
+
+
+def _save(chosen: DocumentTarget, files: list[UploadFile]) -> list[UploadResult]:
+    """Save the files into the library: what became of each; a 422 when every one was refused."""
+    library = chosen.library
+    try:
+        results = save_uploads(
+            library.corpus_dir, read_uploads(files), UPLOAD_LIMITS, chosen.searcher.manifest.corpus_files
+        )
+    except UploadRefusedError as error:  # the count was checked: too many files of one name
+        raise HTTPException(422, str(error)) from None
+    except OSError as error:
+        logger.warning("cannot save uploads into %s: %s", library.corpus_dir, error)
+        raise HTTPException(503, f"the files could not be saved: {error}") from None
+    if all(result.status == "refused" for result in results):
+        raise HTTPException(422, "; ".join(result.reason for result in results))
+    return results
 
 
 def _responses(*codes: int) -> dict[int | str, dict[str, Any]]:

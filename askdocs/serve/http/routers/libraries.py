@@ -5,27 +5,27 @@
 answers from a library it did not choose (which one is "first" changes as libraries are added).
 `GET /libraries` lists them. The folder is listed again whenever it changes, so a library added
 after the server started is served once it has an index. Documents are added to and removed from
-one library at a time (api_documents.py): `lib=all` is refused there.
+one library at a time (routers/documents.py): `lib=all` is refused there.
 """
 
 from __future__ import annotations
 
-import logging
 import threading
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Annotated, Any
 
-from fastapi import FastAPI, HTTPException, Query
+from fastapi import APIRouter, HTTPException, Query
 from pydantic import BaseModel
 
 from askdocs.errors import AskdocsError, rebuild_hint
 from askdocs.libraries import ALL, Library, LibraryNotFoundError, find_library, libraries_in
 from askdocs.library_settings import LibrarySettings
 from askdocs.records import Hit
+from askdocs.search.all_libraries import search_all
 from askdocs.search.searcher import Searcher
-from askdocs.serve.http.app import (
+from askdocs.serve.http.common import (
     ERROR_RESPONSES,
     Count,
     ErrorBody,
@@ -33,14 +33,11 @@ from askdocs.serve.http.app import (
     Mode,
     Question,
     Sources,
-    base_app,
     check_question,
     timed_search,
 )
-from askdocs.serve.http.routers.documents import DocumentTarget, documents_router
+from askdocs.serve.http.routers.documents import DocumentTarget
 from askdocs.serve.presentation import hit_to_json
-
-logger = logging.getLogger(__name__)
 
 LIBRARY_RESPONSES: dict[int | str, dict[str, Any]] = {
     **ERROR_RESPONSES,
@@ -156,15 +153,6 @@ def _chosen(live: LiveLibraries, lib: str | None, allow_all: bool = True) -> str
     )
 
 
-def _document_target(live: LiveLibraries, lib: str | None) -> DocumentTarget:
-    """The one library a documents request is about; `lib=all` is a 422."""
-    name = _chosen(live, lib, allow_all=False)
-    if name == ALL:
-        raise HTTPException(422, f"documents are added to or removed from one library: pass lib=NAME, not lib={ALL}")
-    library = live.find(name)
-    return DocumentTarget(library, live.searcher(library))
-
-
 def _search_all(live: LiveLibraries, q: str, k: int, mode: str) -> dict[str, Any]:
     """Every usable library's hits, merged as the page merges them, and the libraries that could not be searched."""
     searchers: dict[str, Searcher] = {}
@@ -176,18 +164,13 @@ def _search_all(live: LiveLibraries, q: str, k: int, mode: str) -> dict[str, Any
             problems.append({"library": library.name, "error": str(error)})
     if not searchers:
         raise LibraryUnusableError("; ".join(problem["error"] for problem in problems))
-    found: list[tuple[Hit, str]] = []
-    took_ms = 0.0
-    for name, searcher in searchers.items():
-        hits, took = timed_search(searcher, q, k, None, mode)
-        found += [(hit, name) for hit in hits]
-        took_ms += took
-    # Answers before weak matches, as within one library; then by score (each library's own scale).
-    found.sort(key=lambda item: (not item[0].confident, -item[0].score))
+    started = time.perf_counter()
+    found = search_all(searchers, q, k, mode)
+    took_ms = (time.perf_counter() - started) * 1000
     return {
         "question": q,
         "library": ALL,
-        "hits": [labelled(hit, name) for hit, name in found[:k]],
+        "hits": [labelled(hit, name) for name, _, hit in found],
         "took_ms": round(took_ms, 3),
         "not_searched": problems,
     }
@@ -214,31 +197,12 @@ def _health(live: LiveLibraries, library: Library) -> dict[str, Any]:
     return {"status": "ok", "build": searcher.build.name, "chunks": counts.chunks, "passages": counts.passages}
 
 
-def create_libraries_app(
-    root: Path, index_root: Path | None = None, token: str | None = None, read_only: bool = False
-) -> FastAPI:
-    """The API answering from every library in the folder `root`, their indexes under `index_root`
-    (default ROOT/.askdocs-index); with a token, every endpoint but /health needs it; `read_only`:
-    documents cannot be added or removed."""
-    live = LiveLibraries(Path(root), Path(index_root) if index_root else None)
+def libraries_router(live: LiveLibraries) -> APIRouter:
+    """GET /search (`lib=NAME` or `lib=all`), GET /libraries and GET /health over a folder of libraries."""
+    router = APIRouter()
 
-    @asynccontextmanager
-    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        # Every library loaded before taking requests; one without an index is reported, not fatal.
-        try:
-            for library in live.libraries():
-                try:
-                    live.searcher(library)
-                except LibraryUnusableError as error:
-                    logger.warning("%s", error)
-        except AskdocsError as error:
-            logger.warning("no libraries to serve yet: %s", error)
-        yield
-
-    app = base_app(token, lifespan)
-
-    # Plain `def` endpoints, as in api.py: the search runs in FastAPI's thread pool.
-    @app.get("/search", responses=LIBRARY_RESPONSES)
+    # Plain `def` endpoints, as in routers/search.py: the search runs in FastAPI's thread pool.
+    @router.get("/search", responses=LIBRARY_RESPONSES)
     def search(
         q: Question, lib: Lib = None, k: Count = 5, source: Sources = None, mode: Mode = "hybrid"
     ) -> dict[str, Any]:
@@ -261,12 +225,12 @@ def create_libraries_app(
             "not_searched": [],
         }
 
-    @app.get("/libraries", responses={401: ERROR_RESPONSES[401], 503: ERROR_RESPONSES[503]})
+    @router.get("/libraries", responses={401: ERROR_RESPONSES[401], 503: ERROR_RESPONSES[503]})
     def libraries() -> LibraryList:
         """Every library served: its name, title, counts, and whether it has a usable index (else why not)."""
         return LibraryList(libraries=[_info(live, library) for library in live.libraries()])
 
-    @app.get("/health", responses={503: ERROR_RESPONSES[503]})
+    @router.get("/health", responses={503: ERROR_RESPONSES[503]})
     def health() -> dict[str, Any]:
         """Each library's live build and counts; "degraded" when some cannot be searched, 503 when none can."""
         status = {library.name: _health(live, library) for library in live.libraries()}
@@ -275,8 +239,20 @@ def create_libraries_app(
             raise LibraryUnusableError("; ".join(problems))
         return {"status": "degraded" if problems else "ok", "folder": str(live.root), "libraries": status}
 
-    def documents_target(lib: OneLib = None) -> DocumentTarget:
-        return _document_target(live, lib)
+    return router
 
-    app.include_router(documents_router(documents_target, read_only))
-    return app
+
+def library_target(live: LiveLibraries) -> Callable[..., DocumentTarget]:
+    """The FastAPI dependency naming the one library a documents request is about (its `lib` parameter)."""
+
+    def documents_target(lib: OneLib = None) -> DocumentTarget:
+        """The one library a documents request is about; `lib=all` is a 422."""
+        name = _chosen(live, lib, allow_all=False)
+        if name == ALL:
+            raise HTTPException(
+                422, f"documents are added to or removed from one library: pass lib=NAME, not lib={ALL}"
+            )
+        library = live.find(name)
+        return DocumentTarget(library, live.searcher(library))
+
+    return documents_target

@@ -7,12 +7,12 @@ from askdocs import Searcher
 from askdocs.encoders import Encoder
 from askdocs.fileio import content_hash
 from askdocs.index.build_folder import BuildReader
-from askdocs.ingest import dedup
-from askdocs.ingest.dedup import (
+from askdocs.ingest import near_duplicates
+from askdocs.ingest.exact_duplicates import merge_exact
+from askdocs.ingest.near_duplicates import (
     NormalText,
     changed_words_allowed,
     critical_words,
-    merge_exact,
     merge_near,
     minhash_signatures,
     near_duplicate_pairs,
@@ -216,7 +216,7 @@ def test_short_copies_are_found_by_the_second_looser_lsh(monkeypatch: pytest.Mon
     )
     assert len(shingles(short) & shingles(copy)) / len(shingles(short) | shingles(copy)) < 0.5
     assert near_duplicate_pairs([short, copy], SIMILARITY) == [(0, 1)]
-    monkeypatch.setattr(dedup, "SHORT_CHARS", 0)  # no passage is short: the main LSH alone misses it
+    monkeypatch.setattr(near_duplicates, "SHORT_CHARS", 0)  # no passage is short: the main LSH alone misses it
     assert near_duplicate_pairs([short, copy], SIMILARITY) == []
 
 

@@ -1,4 +1,4 @@
-"""Merge repeated passages: exact repeats by content hash, near repeats by words and embeddings.
+"""Find and merge near-duplicate passages, by their words and their embeddings (exact repeats: exact_duplicates.py).
 
 Near-duplicate rule (see docs/near-duplicates.md). Both texts are normalised to words (case,
 punctuation and dashes folded; a navigation marker such as "BACK TO TEXT" at either end dropped).
@@ -28,7 +28,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from difflib import SequenceMatcher
 from functools import lru_cache
@@ -36,7 +36,8 @@ from functools import lru_cache
 import numpy as np
 
 from askdocs.fileio import content_hash
-from askdocs.records import Citation, Passage
+from askdocs.ingest.exact_duplicates import DuplicateGroup, merged_passage
+from askdocs.records import Passage
 
 _TOKEN = re.compile(r"\w+")
 SHINGLE = 3
@@ -86,46 +87,6 @@ _ROMAN = frozenset(
     if tens + ones not in ("", "i")
 )
 _CRITICAL = _NUMBER_WORDS | _NEGATIONS | _UNITS | _DIRECTIONS | _ROMAN
-
-
-@dataclass(frozen=True)
-class DuplicateGroup:
-    """Passages merged into one: the text kept and every place it came from."""
-
-    kind: str  # "exact" or "near"
-    text: str
-    citations: tuple[Citation, ...]
-
-
-@dataclass(frozen=True)
-class DedupResult:
-    """Unique passages and the groups merged to get them."""
-
-    passages: list[Passage]
-    groups: list[DuplicateGroup]
-
-    def count(self, kind: str) -> int:
-        """Number of groups of the given kind."""
-        return sum(group.kind == kind for group in self.groups)
-
-
-def _merge(members: Sequence[Passage]) -> Passage:
-    """One passage for a group: the most complete text, every citation in order."""
-    keep = max(members, key=lambda p: len(p.text))
-    citations: list[Citation] = []
-    for member in members:
-        citations.extend(c for c in member.citations if c not in citations)
-    return Passage(keep.text, tuple(citations), keep.title, keep.line_starts)
-
-
-def merge_exact(passages: Sequence[Passage]) -> DedupResult:
-    """Merge passages whose normalised text is identical."""
-    by_hash: dict[str, list[Passage]] = {}
-    for passage in passages:
-        by_hash.setdefault(content_hash(passage.text), []).append(passage)
-    merged = [_merge(group) for group in by_hash.values()]
-    groups = [DuplicateGroup("exact", m.text, m.citations) for m, g in zip(merged, by_hash.values()) if len(g) > 1]
-    return DedupResult(merged, groups)
 
 
 def shingles(text: str) -> set[bytes]:
@@ -200,7 +161,7 @@ def words_match(a: NormalText, b: NormalText, similarity: float) -> bool:
 
 
 @lru_cache(maxsize=1)
-def _scheme() -> str:
+def minhash_scheme() -> str:
     """The hashing scheme of datasketch's MinHash, needed to rebuild one from stored hash values."""
     from datasketch import MinHash
 
@@ -264,7 +225,7 @@ def near_duplicate_pairs(
 
     pairs: list[tuple[int, int]] = []
     for i, row in enumerate(signatures):
-        minhash = LeanMinHash(seed=1, hashvalues=row, scheme=_scheme())
+        minhash = LeanMinHash(seed=1, hashvalues=row, scheme=minhash_scheme())
         short = len(texts[i]) <= SHORT_CHARS
         found = set(lsh.query(minhash))
         if short:
@@ -306,7 +267,22 @@ def merge_near(
     Returns the merged passages, for each the index of the input passage whose text was kept,
     and the groups merged.
     """
-    parent = list(range(len(passages)))
+    pairs = near_duplicate_pairs([p.text for p in passages], similarity, vectors, cosine, signatures)
+    merged: list[Passage] = []
+    kept: list[int] = []
+    groups: list[DuplicateGroup] = []
+    for group in connected_groups(pairs, len(passages)):
+        passage = merged_passage([passages[i] for i in group])
+        merged.append(passage)
+        kept.append(max(group, key=lambda i: len(passages[i].text)))
+        if len(group) > 1:
+            groups.append(DuplicateGroup("near", passage.text, passage.citations))
+    return merged, kept, groups
+
+
+def connected_groups(pairs: Iterable[tuple[int, int]], size: int) -> list[list[int]]:
+    """Items 0 to size - 1 grouped by the pairs that join them (union-find); groups by their first member."""
+    parent = list(range(size))
 
     def find(i: int) -> int:
         while parent[i] != i:
@@ -314,18 +290,9 @@ def merge_near(
             i = parent[i]
         return i
 
-    for a, b in near_duplicate_pairs([p.text for p in passages], similarity, vectors, cosine, signatures):
+    for a, b in pairs:
         parent[find(b)] = find(a)
     members: dict[int, list[int]] = {}
-    for i in range(len(passages)):
+    for i in range(size):
         members.setdefault(find(i), []).append(i)
-    merged: list[Passage] = []
-    kept: list[int] = []
-    groups: list[DuplicateGroup] = []
-    for group in members.values():
-        passage = _merge([passages[i] for i in group])
-        merged.append(passage)
-        kept.append(max(group, key=lambda i: len(passages[i].text)))
-        if len(group) > 1:
-            groups.append(DuplicateGroup("near", passage.text, passage.citations))
-    return merged, kept, groups
+    return list(members.values())

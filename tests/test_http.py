@@ -26,8 +26,10 @@ from askdocs.encoders import Encoder
 from askdocs.index import publication
 from askdocs.ingest.pipeline import build_index
 from askdocs.search.modes import MODES
-from askdocs.serve.cli import ask_main
-from askdocs.serve.http.app import INDEX_ENV, LIBRARIES_ENV, TOKEN_ENV, SearchMode, create_app, is_loopback
+from askdocs.serve.cli import main
+from askdocs.serve.environment import INDEX_ENV, LIBRARIES_ENV, TOKEN_ENV
+from askdocs.serve.http.app import create_app
+from askdocs.serve.http.common import SearchMode, is_loopback
 from askdocs.serve.presentation import MAX_QUESTION_CHARS, hit_to_json
 from askdocs.settings import IndexSettings
 from tests.conftest import ROOT, SEED_LIKE, stop_process, write_corpus
@@ -294,7 +296,7 @@ def uvicorn_runs(monkeypatch: pytest.MonkeyPatch) -> list[dict[str, Any]]:
 def test_serve_refuses_an_address_others_reach_without_a_token(
     uvicorn_runs: list[dict[str, Any]], capsys: pytest.CaptureFixture[str], tmp_path: Path, host: str
 ) -> None:
-    assert ask_main(["serve", "--host", host, "--index", str(tmp_path)]) == 2
+    assert main(["serve", "--host", host, "--index", str(tmp_path)]) == 2
     error = capsys.readouterr().err
     assert "--token" in error and "Traceback" not in error
     assert uvicorn_runs == []
@@ -304,7 +306,7 @@ def test_serve_hands_workers_the_index_and_token(
     uvicorn_runs: list[dict[str, Any]], monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
     monkeypatch.setenv("ASKDOCS_TOKEN", TOKEN)
-    assert ask_main(["serve", "--host", "0.0.0.0", "--index", str(tmp_path), "--workers", "3"]) == 0
+    assert main(["serve", "--host", "0.0.0.0", "--index", str(tmp_path), "--workers", "3"]) == 0
     [run] = uvicorn_runs
     assert (run["app"], run["factory"], run["host"], run["port"], run["workers"]) == (
         "askdocs.serve.http.app:app_from_env",
@@ -314,7 +316,7 @@ def test_serve_hands_workers_the_index_and_token(
         3,
     )
     assert os.environ["ASKDOCS_INDEX"] == str(tmp_path) and os.environ["ASKDOCS_TOKEN"] == TOKEN
-    assert ask_main(["serve", "--index", str(tmp_path), "--workers", "0"]) == 2
+    assert main(["serve", "--index", str(tmp_path), "--workers", "0"]) == 2
 
 
 def test_loopback_addresses() -> None:

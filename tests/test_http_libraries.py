@@ -15,17 +15,17 @@ from askdocs.encoders import Encoder
 from askdocs.index import publication
 from askdocs.ingest.pipeline import build_index
 from askdocs.libraries import INDEX_FOLDER
-from askdocs.serve.cli import ask_main
-from askdocs.serve.http.routers.libraries import create_libraries_app
+from askdocs.serve.cli import main
+from askdocs.serve.http.app import create_libraries_app
 from askdocs.settings import IndexSettings
-from tests import test_api
+from tests import test_http
 from tests.conftest import SEED_LIKE, write_corpus
-from tests.test_api import TOKEN, Server, as_json, get, served, thread_server
+from tests.test_http import TOKEN, Server, as_json, get, served, thread_server
 
 KITES = {"kites.md": "# Flying\n\nBox kites fly best in steady winds of fifteen knots.\n"}
 HEALTH_TOML = 'title = "Back and hip pain"\nnotice = "Not medical advice."\n'
 # The fixture that records uvicorn.run's calls instead of serving.
-uvicorn_runs = test_api.uvicorn_runs
+uvicorn_runs = test_http.uvicorn_runs
 BOTH = "box kites and back pain"
 
 
@@ -184,14 +184,14 @@ def test_serve_hands_workers_the_libraries_and_refuses_a_missing_folder(
     uvicorn_runs: list[dict[str, Any]], libraries: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     os.environ["ASKDOCS_INDEX"] = "stale"  # from the caller's environment; uvicorn_runs restores it
-    assert ask_main(["serve", "--libraries", str(libraries)]) == 0
+    assert main(["serve", "--libraries", str(libraries)]) == 0
     assert os.environ["ASKDOCS_LIBRARIES"] == str(libraries) and "ASKDOCS_INDEX" not in os.environ
-    assert ask_main(["serve", "--libraries", str(libraries), "--index", str(tmp_path)]) == 0
+    assert main(["serve", "--libraries", str(libraries), "--index", str(tmp_path)]) == 0
     assert os.environ["ASKDOCS_INDEX"] == str(tmp_path)
-    assert ask_main(["serve", "--index", str(tmp_path)]) == 0  # one index again: the libraries are forgotten
+    assert main(["serve", "--index", str(tmp_path)]) == 0  # one index again: the libraries are forgotten
     assert "ASKDOCS_LIBRARIES" not in os.environ and os.environ["ASKDOCS_INDEX"] == str(tmp_path)
     assert len(uvicorn_runs) == 3
 
-    assert ask_main(["serve", "--libraries", str(tmp_path / "nowhere")]) == 2
+    assert main(["serve", "--libraries", str(tmp_path / "nowhere")]) == 2
     assert "does not exist" in capsys.readouterr().err
     assert len(uvicorn_runs) == 3

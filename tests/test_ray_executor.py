@@ -133,7 +133,7 @@ def test_a_bad_ray_spec_fails_before_any_work_and_keeps_the_index(tmp_path: Path
 def test_without_ray_nothing_imports_ray(tmp_path: Path) -> None:
     corpus = write_corpus(tmp_path / "corpus", SEED_LIKE)
     script = (
-        "import sys\nfrom askdocs.serve.cli import ingest_main, ask_main\nfrom askdocs import Searcher\n"
+        "import sys\nfrom askdocs.serve.cli import ingest_main, main\nfrom askdocs import Searcher\n"
         f"assert ingest_main(['--corpus', {str(corpus)!r}, '--index', {str(tmp_path / 'index')!r}, '--quiet']) == 0\n"
         f"Searcher.load({str(tmp_path / 'index')!r}).search('hip pain')\n"
         "print('ray' in sys.modules)\n"

@@ -17,16 +17,18 @@ from askdocs.encoders import Encoder
 from askdocs.index import publication
 from askdocs.ingest.pipeline import build_index
 from askdocs.libraries import INDEX_FOLDER
-from askdocs.serve.cli import ask_main
-from askdocs.serve.http.app import READ_ONLY_ENV, create_app
-from askdocs.serve.http.routers.documents import MAX_BODY_BYTES, UPLOAD_LIMITS
+from askdocs.serve.cli import main
+from askdocs.serve.environment import READ_ONLY_ENV
+from askdocs.serve.http.app import create_app
+from askdocs.serve.http.routers.documents import MAX_BODY_BYTES
+from askdocs.serve.uploads import UPLOAD_LIMITS
 from askdocs.settings import IndexSettings
-from tests import test_api
+from tests import test_http
 from tests.conftest import SEED_LIKE, write_corpus
-from tests.test_api import TOKEN, Server, get, served, thread_server
+from tests.test_http import TOKEN, Server, get, served, thread_server
 
 # The fixture that records uvicorn.run's calls instead of serving.
-uvicorn_runs = test_api.uvicorn_runs
+uvicorn_runs = test_http.uvicorn_runs
 KITES = b"Box kites fly best in steady winds of fifteen knots.\n"
 PILLOW = b"# Sleep\n\nA pillow between the knees eases hip pain at night.\n"
 NOT_A_PDF = b"%PDF-1.4 not really"
@@ -266,12 +268,12 @@ def test_serve_read_only_reaches_the_workers(
     uvicorn_runs: list[dict[str, Any]], monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
     monkeypatch.setenv(READ_ONLY_ENV, "")  # so that monkeypatch restores it after `serve` sets it
-    assert ask_main(["serve", "--index", str(tmp_path), "--read-only"]) == 0
+    assert main(["serve", "--index", str(tmp_path), "--read-only"]) == 0
     assert os.environ[READ_ONLY_ENV] == "1"
     monkeypatch.setenv(READ_ONLY_ENV, "0")
-    assert ask_main(["serve", "--index", str(tmp_path)]) == 0
+    assert main(["serve", "--index", str(tmp_path)]) == 0
     assert READ_ONLY_ENV not in os.environ
     monkeypatch.setenv(READ_ONLY_ENV, "1")  # as for the page: the environment alone makes it read-only
-    assert ask_main(["serve", "--index", str(tmp_path)]) == 0
+    assert main(["serve", "--index", str(tmp_path)]) == 0
     assert os.environ[READ_ONLY_ENV] == "1"
     assert len(uvicorn_runs) == 3

@@ -1,0 +1,75 @@
+"""Where an ingest's per-item work runs: the `Executor` interface and `LocalExecutor`, this process.
+
+`build_index(executor=...)` takes an `ExecutorFactory`: given the build's encoder, it opens an
+executor for the ingest and closes it after (`local_executor` here; `ray_executor.ray_executor` for Ray).
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from collections.abc import Callable
+from contextlib import AbstractContextManager, nullcontext
+
+import numpy as np
+
+from askdocs.encoders import Encoder
+from askdocs.ingest.chunking import plan_chunks
+from askdocs.ingest.corpus import CorpusFile, Document, SkippedFile, read_file
+from askdocs.ingest.near_duplicates import compute_signatures
+from askdocs.records import ChunkPlan, Passage
+from askdocs.settings import ReadLimits
+
+
+class Executor(ABC):
+    """Where an ingest's per-item work runs: this process (`LocalExecutor`) or a Ray cluster
+    (`ray_executor.RayExecutor`). What is corpus-wide (duplicates, indexes, the build) stays with the caller."""
+
+    @abstractmethod
+    def read(self, files: list[CorpusFile], limits: ReadLimits) -> list[Document | SkippedFile]:
+        """Each file read (or skipped, with the reason), in order."""
+
+    @abstractmethod
+    def plan(self, passages: list[Passage], chunk_tokens: int, overlap: int) -> list[ChunkPlan]:
+        """Each passage's chunk plan, in order."""
+
+    @abstractmethod
+    def embed(self, texts: list[str], spans: list[list[tuple[int, int]]]) -> tuple[np.ndarray, list[np.ndarray]]:
+        """Each text's unit vector and its spans' vectors (`Encoder.encode_with_spans`)."""
+
+    @abstractmethod
+    def minhash(self, texts: list[str]) -> np.ndarray:
+        """Each text's MinHash signature (`near_duplicates.compute_signatures`)."""
+
+
+# Given the build's encoder, opens the executor of one ingest (and closes it when the ingest ends).
+ExecutorFactory = Callable[[Encoder], AbstractContextManager[Executor]]
+
+
+class LocalExecutor(Executor):
+    """Everything in this process, with the given encoder."""
+
+    def __init__(self, encoder: Encoder, progress: bool = False) -> None:
+        self.encoder, self.progress = encoder, progress
+
+    def read(self, files: list[CorpusFile], limits: ReadLimits) -> list[Document | SkippedFile]:
+        from tqdm import tqdm
+
+        return [read_file(f, limits) for f in tqdm(files, desc="reading", unit="file", disable=not self.progress)]
+
+    def plan(self, passages: list[Passage], chunk_tokens: int, overlap: int) -> list[ChunkPlan]:
+        return plan_chunks(passages, self.encoder.count_tokens, self.encoder.word_piece_offsets, chunk_tokens, overlap)
+
+    def embed(self, texts: list[str], spans: list[list[tuple[int, int]]]) -> tuple[np.ndarray, list[np.ndarray]]:
+        return self.encoder.encode_with_spans(texts, spans, progress=self.progress)
+
+    def minhash(self, texts: list[str]) -> np.ndarray:
+        return compute_signatures(texts)
+
+
+def local_executor(progress: bool = False) -> ExecutorFactory:
+    """For `build_index(executor=...)`: the per-item work in this process (the default)."""
+
+    def open_local(encoder: Encoder) -> AbstractContextManager[Executor]:
+        return nullcontext(LocalExecutor(encoder, progress))
+
+    return open_local

@@ -1,0 +1,16 @@
+"""The environment variables the page and the HTTP API read their settings from, spelled once.
+
+`serve` sets them for uvicorn's worker processes (which import the app by name), and a page
+started without options reads them, so one deployment can configure both the same way.
+"""
+
+from __future__ import annotations
+
+# The index folder; with a folder of libraries, the folder that holds their indexes.
+INDEX_ENV = "ASKDOCS_INDEX"
+# The token every endpoint but /health requires (the HTTP API only).
+TOKEN_ENV = "ASKDOCS_TOKEN"
+# A folder of libraries to serve instead of one index.
+LIBRARIES_ENV = "ASKDOCS_LIBRARIES"
+# "1": documents cannot be added or removed.
+READ_ONLY_ENV = "ASKDOCS_READ_ONLY"

@@ -1,0 +1,118 @@
+"""What the HTTP API's routers share: error bodies, /search's parameters, the live searcher of an index,
+and the rule for where the API may listen."""
+
+from __future__ import annotations
+
+import ipaddress
+import logging
+import threading
+import time
+from pathlib import Path
+from typing import Annotated, Any, Literal
+
+from fastapi import HTTPException, Query
+from pydantic import BaseModel
+
+from askdocs.errors import AskdocsError, UnsafeBindError
+from askdocs.index import publication
+from askdocs.records import Hit
+from askdocs.search.searcher import Searcher
+from askdocs.serve.environment import TOKEN_ENV
+from askdocs.serve.presentation import MAX_QUESTION_CHARS
+
+logger = logging.getLogger(__name__)
+
+MAX_K = 100
+# The keys of query.MODES, spelled out so the OpenAPI schema lists them (a test checks they agree).
+SearchMode = Literal["hybrid", "dense", "keyword"]
+# A failed load is retried at once when a new build is published, else after this long: a broken
+# index is not re-read (and its checksums recomputed) by every request.
+RETRY_SECONDS = 10.0
+
+
+class ErrorBody(BaseModel):
+    """The body of every error response."""
+
+    error: str
+
+
+ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
+    401: {"model": ErrorBody, "description": "Missing or wrong token (only when the server has one)"},
+    422: {"model": ErrorBody, "description": "A missing or invalid query parameter"},
+    503: {"model": ErrorBody, "description": "No usable index; the message names the command that fixes it"},
+}
+
+# /search's parameters, shared by the one-index and the libraries app.
+Question = Annotated[str, Query(max_length=MAX_QUESTION_CHARS, description="The question, in plain words.")]
+Count = Annotated[int, Query(ge=1, le=MAX_K, description="How many passages to return.")]
+Sources = Annotated[list[str] | None, Query(description="Only passages cited from this corpus file (repeatable).")]
+Mode = Annotated[SearchMode, Query(description="hybrid (the shipped ranking), dense or keyword.")]
+
+
+class LiveSearcher:
+    """One Searcher per process for an index folder, replaced when a new build is published."""
+
+    def __init__(self, index_dir: Path) -> None:
+        self.index_dir = index_dir
+        self._lock = threading.Lock()
+        # (build token, searcher), replaced as one value so a request never pairs one's token with another's searcher.
+        self._live: tuple[str | None, Searcher] | None = None
+        self._failure: tuple[str | None, float, AskdocsError] | None = None
+
+    def get(self) -> Searcher:
+        """The searcher of the live build, loading it first when a new build was published."""
+        token = publication.current_token(self.index_dir)
+        live = self._live
+        if live is not None and live[0] == token:
+            return live[1]
+        with self._lock:
+            # Requests that waited here while another one loaded this build use that one.
+            live = self._live
+            if live is not None and live[0] == token:
+                return live[1]
+            failure = self._failure
+            if failure is not None and failure[0] == token and time.monotonic() - failure[1] < RETRY_SECONDS:
+                # A fresh traceback each time: re-raising the stored one would grow it request by request.
+                raise failure[2].with_traceback(None)
+            try:
+                # Should another build be published between reading the token and loading, the next
+                # request sees a token that differs from the one recorded and loads once more.
+                searcher = Searcher.load(self.index_dir)
+            except AskdocsError as error:
+                self._failure = (token, time.monotonic(), error)
+                raise
+            self._live, self._failure = (token, searcher), None
+        logger.info("serving build %s of %s", searcher.build.name, self.index_dir)
+        return searcher
+
+
+def check_question(q: str) -> None:
+    """A 422 for a question with no words in it."""
+    if not q.strip():
+        raise HTTPException(422, "query parameter 'q' is blank: ask a question with words in it")
+
+
+def timed_search(searcher: Searcher, q: str, k: int, sources: list[str] | None, mode: str) -> tuple[list[Hit], float]:
+    """The searcher's hits and the milliseconds they took."""
+    started = time.perf_counter()
+    hits = searcher.search(q, k=k, sources=sources, mode=mode)
+    return hits, (time.perf_counter() - started) * 1000
+
+
+def is_loopback(host: str) -> bool:
+    """True for addresses only this machine reaches: localhost, 127.0.0.0/8, ::1."""
+    if host.lower() == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False  # any other host name may resolve to an address others reach
+
+
+def check_bind(host: str, token: str | None) -> None:
+    """Refuse to listen beyond this machine without a token (UnsafeBindError)."""
+    if not token and not is_loopback(host):
+        raise UnsafeBindError(
+            f"refusing to listen on {host} without a token: anyone who reaches it could read the index; "
+            f"pass --token TOKEN (or set {TOKEN_ENV}), or listen on 127.0.0.1"
+        )
