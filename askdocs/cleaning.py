@@ -21,9 +21,38 @@ _SENTENCE_END = re.compile(r"[.!?:;)\]\"']$")
 _CITATION_MARKS = re.compile(r"\[(?:\d+|citation needed)\]")
 
 
+# Spacing accents that PDF text layers (TeX's above all) emit before the letter they belong on:
+# "Universit¨at" is "Universität". Each maps to its combining mark.
+_SPACING_ACCENTS = {
+    "\u00a8": "\u0308",  # ¨ diaeresis
+    "\u00b4": "\u0301",  # ´ acute
+    "\u02c6": "\u0302",  # ˆ circumflex
+    "\u02dc": "\u0303",  # ˜ tilde
+    "\u00b8": "\u0327",  # ¸ cedilla
+    "\u02c7": "\u030c",  # ˇ caron
+    "\u02d8": "\u0306",  # ˘ breve
+    "\u02da": "\u030a",  # ˚ ring
+}
+_ACCENT_BEFORE_LETTER = re.compile("([" + "".join(_SPACING_ACCENTS) + r"]) ?([^\W\d_])")
+# ... or as a combining diaeresis after the consonant before its vowel ("Universit\u0308at"): no
+# language writes a diaeresis on t, n or r before a vowel, so it belongs on the vowel.
+_DIAERESIS_ON_CONSONANT = re.compile(r"([b-df-hj-np-tv-zB-DF-HJ-NP-TV-Z])\u0308([aeiouyAEIOUY])")
+
+
+def _accent_on_letter(match: re.Match[str]) -> str:
+    """The letter with the accent that preceded it, when the two compose to one character."""
+    composed = unicodedata.normalize("NFC", match.group(2) + _SPACING_ACCENTS[match.group(1)])
+    return composed if len(composed) == 1 else match.group(0)
+
+
 def normalize(text: str) -> str:
-    """NFKC, invisible characters removed, runs of whitespace folded to one space."""
-    text = unicodedata.normalize("NFKC", text).translate(_INVISIBLE)
+    """Unicode composed (a spacing accent before its letter put on it, then NFC, then NFKC), invisible
+    characters removed, runs of whitespace folded to one space."""
+    # NFKC would turn a spacing accent into a space and a combining mark, which then lands on the
+    # letter before it ("Universit¨at" -> "Universiẗat"); composing first keeps the word whole.
+    text = _ACCENT_BEFORE_LETTER.sub(_accent_on_letter, text).replace("\u1e97", "t\u0308")
+    text = _DIAERESIS_ON_CONSONANT.sub("\\1\\2\u0308", text)
+    text = unicodedata.normalize("NFKC", unicodedata.normalize("NFC", text)).translate(_INVISIBLE)
     return _SPACES.sub(" ", text).strip()
 
 
@@ -53,14 +82,21 @@ def text_for_model_mapped(text: str) -> tuple[str, list[int]]:
     return "".join(out), where
 
 
+def is_short_fragment(line: str) -> bool:
+    """Fewer than four words and no sentence punctuation: a marker ("BACK TO TEXT", "Share") when it
+    repeats within a file, and a person's own note ("Door code 4512") when it does not."""
+    return len(_WORD.findall(line)) < 4 and not _SENTENCE_END.search(line)
+
+
 def drop_reason(line: str) -> str | None:
-    """Why a normalised line carries no answer, or None to keep it."""
+    """Why a normalised line carries no answer, or None to keep it.
+
+    Being short is no reason: a short line is dropped only as a marker repeated within its file
+    (`formats.base.Collector`), so a note of three words is indexed.
+    """
     words = _WORD.findall(line)
     if not words:
         return "no words"
-    # Short lines without sentence punctuation are menus and markers ("BACK TO TEXT", "Share").
-    if len(words) < 4 and not _SENTENCE_END.search(line):
-        return "navigation fragment"
     if _REFERENCE_MARK.match(line):
         return "bibliography entry"
     if len(_AUTHOR.findall(line)) >= 2 and (_YEAR.search(line) or _BIB_MARKER.search(line)):

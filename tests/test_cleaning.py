@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import pytest
 
-from askdocs.cleaning import drop_reason, normalize, text_for_model, text_for_model_mapped
+from askdocs.cleaning import drop_reason, is_short_fragment, normalize, text_for_model, text_for_model_mapped
 
 
 def test_normalize_folds_nbsp_invisible_characters_and_whitespace() -> None:
@@ -11,12 +11,33 @@ def test_normalize_folds_nbsp_invisible_characters_and_whitespace() -> None:
 
 
 @pytest.mark.parametrize(
+    ("pdf_text", "word"),
+    [
+        ("Wirtschaftsuniversit\u00a8at", "Wirtschaftsuniversität"),  # a TeX PDF's spacing accent before its letter
+        ("Universit\u00a8 at", "Universität"),
+        ("Universit\u0308at", "Universität"),  # the combining mark after the consonant before its vowel
+        ("Universi\u1e97at", "Universität"),
+        ("caf\u00b4e", "café"),
+        ("Zoe\u0308 and na\u00efve", "Zoë and naïve"),  # already right: unchanged
+    ],
+)
+def test_accents_land_on_their_letter(pdf_text: str, word: str) -> None:
+    assert normalize(pdf_text) == word
+
+
+def test_short_lines_are_not_dropped_for_being_short() -> None:
+    # A marker is told by repeating within its file (formats.base.Collector), never by its length.
+    for line in ("BACK TO TEXT", "Share this page", "Wifi password: hunter2", "Door code 4512"):
+        assert drop_reason(line) is None
+        assert is_short_fragment(line)
+    assert not is_short_fragment("Rest helps.")
+
+
+@pytest.mark.parametrize(
     ("line", "reason"),
     [
         ("×", "no words"),
         ("* * * 12 §", "no words"),
-        ("BACK TO TEXT", "navigation fragment"),
-        ("Share this page", "navigation fragment"),
         (
             "^ Enke, Oliver; New, Heather A. (2 July 2018). Anticonvulsants in low back pain. CMAJ.",
             "bibliography entry",

@@ -119,3 +119,18 @@ def test_hostile_corpus_only_legitimate_text_is_indexed(tmp_path: Path) -> None:
     assert reasons["broken.pdf"].startswith("could not be parsed")
     texts = " ".join(p.text for d in documents.values() for p in d.passages)
     assert "Secret" not in texts
+
+
+def test_pdf_line_end_hyphens_are_joined_into_words(tmp_path: Path) -> None:
+    """'identi-' + 'cal' reads 'identical' (found by keyword); a compound the document writes stays."""
+    page = (
+        "The two copies of the record are identi-\ncal, and the change is perma-\nnent once saved.\n\n"
+        "A well-known rule applies. The well-\nknown rule is the one above."
+    )
+    (tmp_path / "notes.pdf").write_bytes(make_pdf([page]))
+    files, _ = list_corpus(tmp_path)
+    document = read_file(files[0], ReadLimits())
+    assert isinstance(document, Document)
+    text = " ".join(p.text for p in document.passages)
+    assert "identical, and the change is permanent once saved." in text
+    assert "The well- known rule" in text  # the document writes "well-known": not joined

@@ -8,15 +8,14 @@ from askdocs.encoders import Encoder
 from askdocs.fileio import content_hash
 from askdocs.index.build_folder import BuildReader
 from askdocs.ingest import near_duplicates
+from askdocs.ingest.duplicate_words import critical_words, normal_words
 from askdocs.ingest.exact_duplicates import merge_exact
 from askdocs.ingest.near_duplicates import (
     NormalText,
     changed_words_allowed,
-    critical_words,
     merge_near,
     minhash_signatures,
     near_duplicate_pairs,
-    normal_words,
     shingles,
     words_match,
 )
@@ -150,7 +149,23 @@ def test_normal_words_fold_case_punctuation_dashes_and_end_markers() -> None:
 
 def test_critical_words_are_numbers_negations_units_and_directions() -> None:
     words = normal_words("Don't take 2 mg of type II insulin before meals, one tablet; I take the others.")
-    assert critical_words(words) == {"t": 1, "2": 1, "mg": 1, "ii": 1, "before": 1, "one": 1}
+    # "one" is read as "1" (number words and digits compare equal).
+    assert critical_words(words) == {"t": 1, "2": 1, "mg": 1, "ii": 1, "before": 1, "1": 1}
+
+
+def test_number_words_and_digits_are_the_same_number_and_other_numbers_still_differ(encoder: Encoder) -> None:
+    """Issue #25: copies differing only by "ten" vs "10" (plus a dash and "BACK TO TEXT") merge."""
+    spelled = (
+        "Most people with a mild concussion recover within ten days. Rest from sport and screens helps the "
+        "brain heal, and symptoms that last longer should be checked by a doctor."
+    )
+    digits = spelled.replace("ten days", "10 days").replace("sport and", "sport – and") + " BACK TO TEXT"
+    assert normal_words("ten twenty-one hundred") == ["10", "20", "1", "100"]
+    vectors = encoder.encode([spelled, digits])
+    merged, _, groups = merge_near([passage(spelled, "a.txt"), passage(digits, "b.txt")], vectors, SIMILARITY, COSINE)
+    assert len(merged) == 1 and len(groups) == 1
+    other = spelled.replace("ten days", "12 days")
+    assert near_duplicate_pairs([spelled, other], SIMILARITY, encoder.encode([spelled, other]), COSINE) == []
 
 
 def test_short_passages_may_change_up_to_three_words_long_ones_six_percent() -> None:

@@ -87,9 +87,10 @@ def test_pre_blocks_are_passages_of_their_own_with_command_lines_intact() -> Non
     assert code[0].citations[0].anchor == "error-handling"
     # A one-word block is kept too (the drop rules would call "ls" a fragment), as its own passage.
     assert "ls" in [p.text for p in parsed.passages]
-    # A command alone in a paragraph's <code> is kept; a lone identifier in one is not code enough.
+    # A command alone in a paragraph's <code> is kept; so is a lone identifier, as the page's own text
+    # (issue #25: nothing is dropped for being short).
     kept = _passages("<h2 id='run'>Run</h2><p><code>$ make install</code></p><p><code>make</code></p>")
-    assert [(t, a) for t, _, a, _ in kept] == [("$ make install", "run")]
+    assert [(t, a) for t, _, a, _ in kept] == [("$ make install", "run"), ("make", "run")]
     # Beside a numbered listing the line-number column is left out; output that is numbers is kept.
     listing = """<table class="highlighttable"><tr><td class="linenos"><div class="linenodiv"><pre>1
 2</pre></div></td><td class="code"><div class="highlight"><pre>x = 1
@@ -132,6 +133,7 @@ def test_navigation_is_dropped_with_its_reason_and_content_links_stay() -> None:
     assert dropped["Restoring a backup"] == "navigation: links only"
     assert dropped["Home Docs"] == "navigation: <nav>"
     assert dropped["Previous Next"] == "navigation: class/id nav"
+    assert dropped["Tip"] == "navigation: box label"  # a note box's label, known by its class
 
 
 def test_table_rows_are_read_with_their_column_headers() -> None:
@@ -147,9 +149,10 @@ def test_table_rows_are_read_with_their_column_headers() -> None:
         ("Option: -v; Meaning: verbose", "Options > Table 2. Command options", 5, "opts"),
         ("Option: -q; Meaning: quiet: print nothing but errors", "Options > Table 2. Command options", 6, "opts"),
     ]
-    # DocBook's one-column "simplelist": a command in a cell is code; a lone word is a fragment.
+    # DocBook's one-column "simplelist": a command in a cell is code, and a lone word (the CLUSTER
+    # command) is content too (issue #25: nothing is dropped for being short).
     simple = '<table class="simplelist"><tr><td><code>CREATE TABLE</code></td></tr><tr><td><code>CLUSTER</code></td></tr></table>'
-    assert [t for t, _, _, _ in _passages(simple)] == ["CREATE TABLE"]
+    assert [t for t, _, _, _ in _passages(simple)] == ["CREATE TABLE", "CLUSTER"]
 
 
 def test_definition_terms_title_their_definitions() -> None:

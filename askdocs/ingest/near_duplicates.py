@@ -36,6 +36,7 @@ from functools import lru_cache
 import numpy as np
 
 from askdocs.fileio import content_hash
+from askdocs.ingest.duplicate_words import critical_words, normal_words
 from askdocs.ingest.exact_duplicates import DuplicateGroup, merged_passage
 from askdocs.records import Passage
 
@@ -59,34 +60,6 @@ SHORT_SHARE = 0.15
 # moves it. A 10-word text with a 3-word marker keeps a 3-shingle Jaccard of 0.7.
 SAME_WORDS_AGREEMENT = 0.5
 SAME_WORDS_COSINE = 0.8
-# Navigation left around a paragraph by the page it was copied from.
-MARKERS = tuple(tuple(marker.split()) for marker in ("back to text", "back to top", "return to top", "top of page"))
-# Words whose change changes what a passage says, even where its embedding barely moves: numbers,
-# negations, units and frequencies, comparisons and directions. (Softer quantifiers such as "many",
-# "most", "usually" are left out: rewording changes them, see docs/near-duplicates.md.)
-_NUMBER_WORDS = frozenset(
-    "zero one two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen sixteen "
-    "seventeen eighteen nineteen twenty thirty forty fifty sixty seventy eighty ninety hundred thousand "
-    "million billion half quarter once twice double triple dozen first second third fourth fifth".split()
-)
-# "t" is what the tokenizer leaves of "n't" (don't -> don t).
-_NEGATIONS = frozenset("not no non never none nor neither without cannot nothing nobody nowhere t".split())
-_UNITS = frozenset(
-    "mg mcg µg ug g kg ml l mmol iu percent minute minutes hour hours day days week weeks month months "
-    "year years daily weekly monthly yearly".split()
-)
-_DIRECTIONS = frozenset(
-    "more less fewer higher lower greater smaller increase increases increased decrease decreases decreased "
-    "before after above below maximum minimum left right".split()
-)
-# Roman numerals from ii (type II) to xxxix; a lone "i" is read as the pronoun.
-_ROMAN = frozenset(
-    tens + ones
-    for tens in ("", "x", "xx", "xxx")
-    for ones in ("", "i", "ii", "iii", "iv", "v", "vi", "vii", "viii", "ix")
-    if tens + ones not in ("", "i")
-)
-_CRITICAL = _NUMBER_WORDS | _NEGATIONS | _UNITS | _DIRECTIONS | _ROMAN
 
 
 def shingles(text: str) -> set[bytes]:
@@ -95,32 +68,6 @@ def shingles(text: str) -> set[bytes]:
     if len(words) < SHINGLE:
         return {" ".join(words).encode()}
     return {" ".join(words[i : i + SHINGLE]).encode() for i in range(len(words) - SHINGLE + 1)}
-
-
-def normal_words(text: str) -> list[str]:
-    """The words a near-duplicate is judged by: case, punctuation and dashes folded, end markers dropped."""
-    words = _TOKEN.findall(text.casefold())
-    start, end = 0, len(words)
-    trimmed = True
-    while trimmed:
-        trimmed = False
-        for marker in MARKERS:
-            size = len(marker)
-            if end - start >= size and tuple(words[start : start + size]) == marker:
-                start, trimmed = start + size, True
-            if end - start >= size and tuple(words[end - size : end]) == marker:
-                end, trimmed = end - size, True
-    return words[start:end]
-
-
-def is_critical(word: str) -> bool:
-    """True for a word whose change changes what is said: a number, negation, unit, comparison or direction."""
-    return word in _CRITICAL or not word.isalpha()  # a \w+ word that is not all letters holds a digit
-
-
-def critical_words(words: Sequence[str]) -> Counter[str]:
-    """How often each critical word (`is_critical`) occurs."""
-    return Counter(word for word in words if is_critical(word))
 
 
 def matched_words(a: Sequence[str], b: Sequence[str]) -> int:

@@ -5,7 +5,8 @@ from __future__ import annotations
 FORMAT_VERSION = 2
 # Bumped when a format parser changes what it reads from a file (passages, citations), so a build
 # made by older parsers is read again (reusing its embeddings) instead of counting as up to date.
-READERS_VERSION = 2
+# 3: short notes kept (only repeated markers dropped), PDF line-end hyphens joined, accents composed.
+READERS_VERSION = 3
 # The index folder's own names (index/publication.py).
 CURRENT = "CURRENT"
 LOCK = ".ingest.lock"

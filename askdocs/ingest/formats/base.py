@@ -7,11 +7,12 @@ import io
 import re
 import time
 import zipfile
+from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field, replace
 from typing import TypeVar
 
-from askdocs.cleaning import drop_reason, normalize
+from askdocs.cleaning import drop_reason, is_short_fragment, normalize
 from askdocs.records import Citation, Passage
 from askdocs.settings import ReadLimits
 
@@ -71,6 +72,9 @@ class Collector:
         self.source = source
         self.passages: list[Passage] = []
         self.dropped: list[DroppedLine] = []
+        # Positions in `passages` of short fragments (`is_short_fragment`), with their first line:
+        # dropped at `result` only if the same text repeats in the file (a marker, not a note).
+        self._short: list[tuple[int, int | None]] = []
 
     def add(
         self,
@@ -104,6 +108,8 @@ class Collector:
         if reason:
             self.dropped.append(DroppedLine(self.source, first_line, reason, joined))
             return
+        if not keep and is_short_fragment(joined):
+            self._short.append((len(self.passages), first_line))
         cited = replace(at, source=self.source) if at is not None else Citation(source=self.source)
         if first_line is None:
             self.passages.append(Passage(joined, (cited,), title))
@@ -119,8 +125,13 @@ class Collector:
         self.dropped.append(DroppedLine(self.source, line, reason, text[:300]))
 
     def result(self) -> ParsedFile:
-        """The passages and dropped lines collected."""
-        return ParsedFile(self.passages, self.dropped)
+        """The passages and dropped lines collected; short fragments repeated in the file are markers."""
+        seen = Counter(self.passages[at].text.casefold() for at, _ in self._short)
+        markers = {at: line for at, line in self._short if seen[self.passages[at].text.casefold()] > 1}
+        for at, line in markers.items():
+            self.dropped.append(DroppedLine(self.source, line, "repeated marker", self.passages[at].text))
+        kept = [passage for at, passage in enumerate(self.passages) if at not in markers]
+        return ParsedFile(kept, self.dropped)
 
 
 def blocks(lines: list[str]) -> Iterator[tuple[int, list[str]]]:

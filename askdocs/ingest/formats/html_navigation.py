@@ -7,6 +7,7 @@ from __future__ import annotations
 import re
 from typing import TYPE_CHECKING
 
+from askdocs.cleaning import is_short_fragment
 from askdocs.ingest.formats.html_text import HEADINGS, run_texts
 
 if TYPE_CHECKING:
@@ -62,6 +63,8 @@ def navigation_reason(tag: Tag) -> str | None:
         return f"<{name}>"
     if name == "form" and tag.find([*HEADINGS, "main", "article"]) is None:
         return "<form>"
+    if name == "p" and _is_box_label(tag):
+        return None if not is_short_fragment(tag.get_text(" ", strip=True)) else "box label"
     if name in ("html", "body", "main", "article", "[document]", "dt", *HEADINGS):
         # Headings and terms are judged by their text (NAV_HEADINGS); rustdoc's are "code-header".
         return None
@@ -82,6 +85,11 @@ def navigation_reason(tag: Tag) -> str | None:
     if prose >= _PROSE_WORDS or (not strong and prose * 2 > len(text.split())):
         return None
     return f"class/id {word}"
+
+
+def _is_box_label(tag: Tag) -> bool:
+    """A note box's label paragraph (DocBook's `<p class="title">Tip</p>`, Sphinx's admonition-title)."""
+    return bool({"title", "admonition-title"} & {str(value).lower() for value in tag.get("class") or []})
 
 
 def _nav_word(tag: Tag) -> tuple[str, bool] | None:

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from askdocs.cleaning import drop_reason, normalize
+from askdocs.cleaning import normalize
 from askdocs.ingest.formats.base import Collector, ParseContext, ParsedFile
 from askdocs.ingest.formats.opendocument_tables import row_text, table_rows
 from askdocs.ingest.formats.opendocument_xml import DRAW, PRESENTATION, attribute, elements, frame_lines
@@ -56,7 +56,7 @@ def _add_text(collector: Collector, lines: list[str], title: str | None, at: Cit
     """One frame's text as a passage; short phrases are kept (see the module docstring)."""
     joined = normalize(" ".join(lines))
     if joined:
-        collector.add(lines, None, title, at=at, keep=drop_reason(joined) == "navigation fragment")
+        collector.add(lines, None, title, at=at)
 
 
 def _add_table(collector: Collector, element: Any, title: str | None, at: Citation) -> None:

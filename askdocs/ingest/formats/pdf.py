@@ -6,6 +6,7 @@ from __future__ import annotations
 import hashlib
 import io
 import math
+import re
 import threading
 from itertools import islice
 from typing import TYPE_CHECKING, Any
@@ -30,6 +31,10 @@ OCR_DPI = 150
 RENDERING = f"{OCR_DPI} dpi or the scan's own if lower; grayscale"
 # PDFium is not thread-safe; rendering is serialised within a process.
 _PDFIUM_LOCK = threading.Lock()
+# A word cut by a hyphen at the end of a line, and the lower-case word the next line starts with.
+_HYPHENATED_END = re.compile(r"(?<![\w-])([^\W\d_]+)-\s*$")
+_LOWER_START = re.compile(r"\s*([^\W\d_]+)(\S*)")
+_WORD = re.compile(r"[^\W\d_]+(?:-[^\W\d_]+)*")
 
 
 def parse(context: ParseContext, data: bytes) -> ParsedFile:
@@ -47,6 +52,7 @@ def parse(context: ParseContext, data: bytes) -> ParsedFile:
         except (FileNotDecryptedError, Exception):  # noqa: BLE001 - any failure means we cannot read it
             raise SkipFileError("encrypted (password-protected)") from None
     scans = _Scans(data)
+    words: set[str] = set()
     try:
         for number, page in enumerate(reader.pages, 1):
             context.check_time()
@@ -58,11 +64,35 @@ def parse(context: ParseContext, data: bytes) -> ParsedFile:
                     context.allow_more_time(OCR_SECONDS_PER_PAGE)
                     if scans.read(collector, number):
                         continue
+            words.update(_WORD.findall(text.casefold()))
             for _, block in blocks(text.splitlines()):
-                collector.add(block, None, at=Citation(context.source, page=number))
+                collector.add(join_hyphenated(block, words), None, at=Citation(context.source, page=number))
     finally:
         scans.close()
     return collector.result()
+
+
+def join_hyphenated(lines: list[str], words: set[str]) -> list[str]:
+    """The lines with a word hyphenated at a line end made whole again ("identi-" + "cal" -> "identical").
+
+    The hyphen is kept when the document writes the hyphenated form elsewhere ("well-known") and not
+    the joined word, and when the next line does not go on in lower case (a name, a number, a list).
+    `words` are the document's words so far, case folded.
+    """
+    out = list(lines)
+    for at in range(len(out) - 1):
+        head = _HYPHENATED_END.search(out[at])
+        tail = _LOWER_START.match(out[at + 1])
+        if not head or not tail or not tail.group(1)[0].islower():
+            continue
+        first, second = head.group(1), tail.group(1)
+        joined, compound = (first + second).casefold(), f"{first}-{second}".casefold()
+        if compound in words and joined not in words:
+            continue
+        # The word's trailing punctuation ("cal,") comes along, so no space opens before it.
+        out[at] = out[at][: head.start(1)] + first + second + tail.group(2)
+        out[at + 1] = out[at + 1][tail.end() :].lstrip()
+    return out
 
 
 class _Scans:

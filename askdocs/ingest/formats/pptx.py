@@ -18,7 +18,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
-from askdocs.cleaning import drop_reason, normalize
+from askdocs.cleaning import normalize
 from askdocs.ingest.formats.base import Collector, ParseContext, ParsedFile, open_office_package
 from askdocs.ingest.formats.tables import TableRows, add_lone_header
 from askdocs.records import Citation
@@ -114,7 +114,7 @@ def _add_text(collector: Collector, lines: list[str], title: str | None, at: Cit
     joined = normalize(" ".join(lines))
     if not joined:
         return
-    collector.add(lines, None, title, at=at, keep=drop_reason(joined) == "navigation fragment")
+    collector.add(lines, None, title, at=at)
 
 
 def _add_table(collector: Collector, table: Any, title: str | None, at: Citation) -> None:
