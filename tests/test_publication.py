@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import random
+import shutil
 import signal
 import subprocess
 import sys
@@ -28,7 +29,7 @@ def live(index: Path) -> Path:
 
 def builds(index: Path) -> list[str]:
     """The names of every build folder in the index folder."""
-    return [p.name for p in index.glob(f"{BUILD_PREFIX}*")]
+    return sorted(p.name for p in index.glob(f"{BUILD_PREFIX}*"))
 
 
 def test_missing_index_names_the_command(tmp_path: Path) -> None:
@@ -48,9 +49,51 @@ def test_rebuild_swaps_atomically_and_cleans_old_builds(
     )
     build_index(corpus, index, IndexSettings(), encoder=encoder)
     assert live(index) != first
-    assert not first.exists()
     assert not stale.exists()
+    # The replaced build is retired, not deleted, for the readers still loading it (issue #25) ...
+    assert first.exists() and builds(index) == sorted([first.name, live(index).name])
+    # ... until RETIRED_SECONDS have passed.
+    publication.remove_stale_builds(index, now=time.time() + publication.RETIRED_SECONDS + 1)
+    assert not first.exists()
     assert builds(index) == [live(index).name]
+    assert not list(index.glob(f"{publication.RETIRED_PREFIX}*"))
+
+
+def test_a_burst_of_publications_keeps_at_most_two_retired_builds(make_index: Callable[..., Path]) -> None:
+    index = make_index(SEED_LIKE)
+    names = []
+    for _ in range(4):
+        copy = publication.new_build_dir(index)
+        shutil.copytree(live(index), copy, dirs_exist_ok=True)
+        publication.publish(index, copy)
+        names.append(copy.name)
+    assert live(index).name == names[-1]
+    assert builds(index) == sorted(names[-1 - publication.RETIRED_KEPT :])
+
+
+def test_a_searcher_loading_a_build_replaced_under_it_loads_the_new_one(
+    make_index: Callable[..., Path], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    index = make_index(SEED_LIKE)
+    old = live(index)
+    copy = publication.new_build_dir(index)
+    shutil.copytree(old, copy, dirs_exist_ok=True)
+    real_open_live = publication.open_live
+    calls = []
+
+    def opened_then_replaced(*args: object, **kwargs: object) -> object:
+        calls.append(1)
+        opened = real_open_live(*args, **kwargs)
+        if len(calls) == 1:
+            # Published, and the old build deleted, after this reader read CURRENT and its manifest.
+            publication.publish(index, copy)
+            shutil.rmtree(old)
+        return opened
+
+    monkeypatch.setattr(publication, "open_live", opened_then_replaced)
+    searcher = Searcher.load(index)
+    assert len(calls) == 2 and searcher.build == copy
+    assert searcher.search("hip pain", k=1)
 
 
 def test_open_live_gives_the_verified_live_build_and_intact_live_none_when_damaged(
@@ -134,7 +177,8 @@ def test_sigkill_during_rebuild_leaves_the_old_index_answering(
     # The next ingest cleans what the killed one left and succeeds.
     process = _ingest(corpus, index)
     assert process.wait(timeout=600) == 0, process.communicate()
-    assert builds(index) == [live(index).name]
+    # Only the build it replaced stays, retired for its readers; the killed run's folder is gone.
+    assert builds(index) == sorted([live(index).name, old_build.name])
 
 
 def test_two_concurrent_ingests_exactly_one_writes(tmp_path: Path) -> None:

@@ -3,6 +3,13 @@
 Layout: `INDEX/CURRENT` names the live build folder `INDEX/build-*/`. A new build is written to
 a fresh folder and published by atomically replacing `CURRENT`, so a crash at any moment leaves
 the previous build live. What a build folder holds is `index/build_folder/`'s.
+
+A build that publication replaces is retired, not deleted: `INDEX/.retired-<build>` records when,
+and it stays `RETIRED_SECONDS` for the readers still loading or holding it (a page or a server that
+read `CURRENT` a moment before), at most `RETIRED_KEPT` of them, so disk stays bounded during a burst
+of publications. Before, a request loading the build a publication had just replaced failed with
+"could not open .../vectors.faiss" (issue #25); `Searcher.load` also retries once when `CURRENT`
+changed under it. Folders of killed runs, never published, are removed at once.
 """
 
 from __future__ import annotations
@@ -19,6 +26,11 @@ from askdocs.errors import AskdocsError, IndexCorruptError, IndexMissingError, I
 from askdocs.index.build_folder import BUILD_PREFIX, CURRENT, LOCK, MANIFEST, BuildReader, Manifest
 
 logger = logging.getLogger(__name__)
+
+# How long, and how many, replaced builds stay for their readers.
+RETIRED_SECONDS = 300.0
+RETIRED_KEPT = 2
+RETIRED_PREFIX = ".retired-"
 
 
 @contextmanager
@@ -71,7 +83,8 @@ def current_token(index_dir: Path) -> str | None:
 
 
 def publish(index_dir: Path, build: Path) -> None:
-    """Make `build` the live index in one atomic step, then remove older builds."""
+    """Make `build` the live index in one atomic step, retire the one it replaces, remove expired ones."""
+    replaced = current_token(index_dir)
     pointer_tmp = index_dir / f".{CURRENT}.{os.getpid()}.tmp"
     pointer_tmp.write_text(build.name + "\n", encoding="utf-8")
     with pointer_tmp.open("rb") as handle:
@@ -82,17 +95,36 @@ def publish(index_dir: Path, build: Path) -> None:
         os.fsync(directory)
     finally:
         os.close(directory)
+    if replaced and replaced != build.name and (index_dir / replaced).is_dir():
+        (index_dir / f"{RETIRED_PREFIX}{replaced}").write_text(f"{time.time()}\n", encoding="utf-8")
     remove_stale_builds(index_dir)
 
 
-def remove_stale_builds(index_dir: Path) -> list[str]:
-    """Delete build folders that are not live (left by older or killed runs); call under the lock."""
+def _retired_since(index_dir: Path, name: str) -> float | None:
+    """When a build was replaced, or None for one never published (a killed run's)."""
+    try:
+        return float((index_dir / f"{RETIRED_PREFIX}{name}").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+
+
+def remove_stale_builds(index_dir: Path, now: float | None = None) -> list[str]:
+    """Delete build folders that are not live: never published, or retired longer than `RETIRED_SECONDS`
+    ago or beyond the `RETIRED_KEPT` newest; call under the lock."""
     live = current_token(index_dir)
+    now = time.time() if now is None else now
+    others = [path for path in index_dir.glob(f"{BUILD_PREFIX}*") if path.is_dir() and path.name != live]
+    retired = {path.name: _retired_since(index_dir, path.name) for path in others}
+    kept = sorted((when, name) for name, when in retired.items() if when is not None and now - when < RETIRED_SECONDS)
+    keep = {name for _, name in kept[-RETIRED_KEPT:]}
     removed = []
-    for path in index_dir.glob(f"{BUILD_PREFIX}*"):
-        if path.is_dir() and path.name != live:
+    for path in others:
+        if path.name not in keep:
             shutil.rmtree(path, ignore_errors=True)
             removed.append(path.name)
+    for marker in index_dir.glob(f"{RETIRED_PREFIX}*"):
+        if marker.name[len(RETIRED_PREFIX) :] not in keep:
+            marker.unlink(missing_ok=True)
     for path in index_dir.glob(f".{CURRENT}.*.tmp"):
         path.unlink(missing_ok=True)
     if removed:

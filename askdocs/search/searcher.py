@@ -9,7 +9,7 @@ from pathlib import Path
 
 from askdocs.cleaning import normalize
 from askdocs.encoders import Encoder, load_encoder
-from askdocs.errors import IndexMismatchError, rebuild_hint
+from askdocs.errors import AskdocsError, IndexMismatchError, rebuild_hint
 from askdocs.index import publication
 from askdocs.index.build_folder import BuildReader, Manifest
 from askdocs.index.loaded import LoadedIndex
@@ -50,8 +50,24 @@ class Searcher:
         verify: bool = True,
         ranking: RankingSettings | None = None,
     ) -> Searcher:
-        """Load an index; `model`, when given, must be the one the index was built with."""
+        """Load an index; `model`, when given, must be the one the index was built with.
+
+        Should a new build be published while this one loads (its files may then be retired under
+        it), the new one is loaded instead, once.
+        """
         index_dir = Path(index_dir)
+        token = publication.current_token(index_dir)
+        try:
+            return cls._load(index_dir, model, verify, ranking)
+        except (AskdocsError, OSError, RuntimeError):
+            if publication.current_token(index_dir) == token:
+                raise
+            logger.info("the build of %s changed while loading; loading the new one", index_dir)
+            return cls._load(index_dir, model, verify, ranking)
+
+    @classmethod
+    def _load(cls, index_dir: Path, model: str | None, verify: bool, ranking: RankingSettings | None) -> Searcher:
+        """`load` for the build live now."""
         reader, manifest = publication.open_live(index_dir, verify=verify)
         if model is not None and model != manifest.model:
             raise IndexMismatchError(
