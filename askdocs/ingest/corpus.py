@@ -25,6 +25,9 @@ class SkippedFile:
 
     source: str
     reason: str
+    # The content's SHA-256 when the file was read and its content was refused (damaged, a zip bomb,
+    # too slow, no text): the next build skips the same content again without parsing it.
+    sha256: str | None = None
 
 
 @dataclass(frozen=True)
@@ -141,10 +144,10 @@ def read_file(file: CorpusFile, limits: ReadLimits) -> Document | SkippedFile:
         parsed = fmt.parse(ParseContext(file.source, limits), data)
     except SkipFileError as reason:
         logger.warning("skipping %s: %s", file.source, reason)
-        return SkippedFile(file.source, str(reason))
+        return SkippedFile(file.source, str(reason), digest)
     except Exception as error:  # noqa: BLE001 - a broken file must never stop the ingest
         logger.warning("skipping %s: %s", file.source, error)
-        return SkippedFile(file.source, f"could not be parsed: {type(error).__name__}: {error}"[:500])
+        return SkippedFile(file.source, f"could not be parsed: {type(error).__name__}: {error}"[:500], digest)
     if not parsed.passages:
-        return SkippedFile(file.source, "no text to index")
+        return SkippedFile(file.source, "no text to index", digest)
     return Document(file.source, digest, file.size, parsed.passages, parsed.dropped)

@@ -70,7 +70,7 @@ def read_corpus(
     limits = settings.read_limits()
     # askdocs.toml describes the library (library_settings.py); it is fingerprinted with the corpus, not read as a document.
     readable = [f for f in files if f.source != SETTINGS_FILE]
-    known = {f.source: previous.document_for(f, limits) for f in readable} if previous is not None else {}
+    known = {f.source: previous.reading_for(f, limits) for f in readable} if previous is not None else {}
     todo = [f for f in readable if known.get(f.source) is None]
     on_stage(f"reading {len(todo):,} new or changed file(s)")
     fresh = iter(executor.read(todo, limits))
@@ -81,7 +81,7 @@ def read_corpus(
             skipped.append(result)
         else:
             documents.append(result)
-    return files, documents, skipped, sum(1 for d in known.values() if d is not None)
+    return files, documents, skipped, sum(1 for d in known.values() if isinstance(d, Document))
 
 
 def prepare_build(

@@ -1,7 +1,9 @@
 """What a build reuses from the live one: files as read, chunk embeddings, chunk plans and MinHash signatures.
 
 A file whose content (SHA-256) and name are unchanged is not parsed again: its passages come from
-the live build, provided the same readers (`READERS_VERSION`) and read limits made them.
+the live build, provided the same readers (`READERS_VERSION`) and read limits made them. So does a
+file whose content the live build refused (a zip bomb, a damaged file): it is skipped again, for the
+same reason, until it changes.
 
 Chunk embeddings are kept by their key (`embed.chunk_key`), so `embed.embed_chunks` embeds only new
 or edited chunks. A passage's chunk plan is keyed by its title and text, and its MinHash signature
@@ -16,7 +18,7 @@ from typing import Any
 import numpy as np
 
 from askdocs.index.build_folder import READERS_VERSION, BuildReader, Manifest
-from askdocs.ingest.corpus import CorpusFile, Document, current_sha256
+from askdocs.ingest.corpus import CorpusFile, Document, SkippedFile, current_sha256
 from askdocs.ingest.embed import Embedded
 from askdocs.ingest.near_duplicates import NUM_PERM
 from askdocs.records import ChunkPlan
@@ -34,14 +36,18 @@ class Previous:
     # Each file as read, by its name in the corpus, and what the build recorded of it (size, mtime, sha256).
     documents: dict[str, Document] = field(default_factory=dict)
     files: dict[str, dict[str, Any]] = field(default_factory=dict)
+    # Files whose content the live build refused, by name (each with the content's SHA-256).
+    refused: dict[str, SkippedFile] = field(default_factory=dict)
 
-    def document_for(self, file: CorpusFile, limits: ReadLimits) -> Document | None:
-        """The live build's reading of this file when its content is unchanged; None to read it again."""
-        document = self.documents.get(file.source)
-        if document is None or file.size != document.size or file.size > limits.max_bytes:
+    def reading_for(self, file: CorpusFile, limits: ReadLimits) -> Document | SkippedFile | None:
+        """The live build's reading of this file (or its refusal) when its content is unchanged; None to read it."""
+        known: Document | SkippedFile | None = self.documents.get(file.source) or self.refused.get(file.source)
+        if known is None or file.size > limits.max_bytes:
+            return None
+        if isinstance(known, Document) and file.size != known.size:
             return None
         # Touched or copied over: the content decides; hashing is far cheaper than parsing.
-        return document if current_sha256(file, self.files.get(file.source)) == document.sha256 else None
+        return known if current_sha256(file, self.files.get(file.source)) == known.sha256 else None
 
 
 def _embeddings(build: BuildReader, hashes: list[str], merged: bool) -> dict[str, Embedded]:
@@ -61,19 +67,37 @@ def _minhashes(build: BuildReader) -> dict[str, np.ndarray]:
     return dict(zip(keys, signatures))
 
 
+def _same_readers(manifest: Manifest, settings: IndexSettings) -> bool:
+    """True when the build's readers and read limits would read files as these settings do."""
+    before = manifest.settings
+    return (
+        manifest.readers_version == READERS_VERSION
+        and before is not None
+        and before.read_limits() == settings.read_limits()
+    )
+
+
 def _documents(build: BuildReader, manifest: Manifest, settings: IndexSettings) -> dict[str, Document]:
     """The build's files as read, when the same readers and read limits would read them the same way."""
-    before = manifest.settings
-    if manifest.readers_version != READERS_VERSION or before is None or before.read_limits() != settings.read_limits():
+    if not _same_readers(manifest, settings):
         return {}
     return {row["source"]: Document.from_json(row) for row in build.documents()}
+
+
+def _refused(build: BuildReader, manifest: Manifest, settings: IndexSettings) -> dict[str, SkippedFile]:
+    """The files whose content the build read and refused, under the same readers and limits."""
+    if not _same_readers(manifest, settings):
+        return {}
+    entries = build.report().get("skipped", [])
+    return {e["source"]: SkippedFile(e["source"], e["reason"], e["sha256"]) for e in entries if e.get("sha256")}
 
 
 def load_previous(build: BuildReader, manifest: Manifest, settings: IndexSettings) -> Previous:
     """A verified build's files as read, embeddings (same model), chunk plans (same model and chunk settings) and MinHashes."""
     documents, files = _documents(build, manifest, settings), manifest.corpus_files
+    refused = _refused(build, manifest, settings)
     if manifest.model != settings.model:
-        return Previous(minhashes=_minhashes(build), documents=documents, files=files)
+        return Previous(minhashes=_minhashes(build), documents=documents, files=files, refused=refused)
     cache = _embeddings(build, build.chunk_hashes(), merged=False)
     cache.update(_embeddings(build, build.merged_hashes(), merged=True))
     before = manifest.settings
@@ -81,4 +105,4 @@ def load_previous(build: BuildReader, manifest: Manifest, settings: IndexSetting
         settings.chunk_tokens,
         settings.overlap_sentences,
     )
-    return Previous(cache, build.plans() if same_chunking else {}, _minhashes(build), documents, files)
+    return Previous(cache, build.plans() if same_chunking else {}, _minhashes(build), documents, files, refused)

@@ -7,6 +7,7 @@ import io
 import re
 import time
 import zipfile
+import zlib
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field, replace
@@ -42,6 +43,8 @@ class ParsedFile:
     dropped: list[DroppedLine]
 
 
+# Bytes inflated at a time when a zip entry's real size is checked: bounds what a zip bomb can take.
+INFLATE_CHUNK = 1 << 20
 # Added to a file's time limit for each page read by OCR (a page takes 3-15 s here).
 OCR_SECONDS_PER_PAGE = 60.0
 
@@ -198,7 +201,44 @@ def open_zip(context: ParseContext, data: bytes) -> zipfile.ZipFile:
         raise SkipFileError(f"would expand to {expanded:,} bytes, more than the {limits.max_unzipped_bytes:,} allowed")
     if any(entry.flag_bits & 0x1 for entry in entries):
         raise SkipFileError("encrypted (password-protected)")
+    # The sizes above are what the file declares. A lying entry (2 kB declared, 600 MB inside) made
+    # zipfile inflate it whole in one call when a library read it (issue #25): inflate each entry
+    # here first, a chunk at a time, counting the real bytes.
+    budget = limits.max_unzipped_bytes
+    for entry in entries:
+        context.check_time()
+        budget -= _inflated_size(data, entry, budget)
     return archive
+
+
+def _inflated_size(data: bytes, entry: zipfile.ZipInfo, budget: int) -> int:
+    """The bytes an entry really inflates to, read `INFLATE_CHUNK` at a time; `SkipFileError` once
+    it passes its declared size or the `budget` left of the file's limit."""
+    if entry.compress_type == zipfile.ZIP_STORED:
+        return entry.compress_size
+    if entry.compress_type != zipfile.ZIP_DEFLATED:
+        raise SkipFileError(f"uses a zip compression askdocs does not read ({entry.compress_type})")
+    header = data[entry.header_offset : entry.header_offset + 30]
+    if len(header) < 30 or header[:4] != b"PK\x03\x04":
+        raise SkipFileError("not a valid zip-based document (a damaged entry header)")
+    start = entry.header_offset + 30 + int.from_bytes(header[26:28], "little") + int.from_bytes(header[28:30], "little")
+    pending = data[start : start + entry.compress_size]
+    inflater = zlib.decompressobj(-zlib.MAX_WBITS)
+    size = 0
+    while pending and not inflater.eof:
+        try:
+            size += len(inflater.decompress(pending, INFLATE_CHUNK))
+        except zlib.error as error:
+            raise SkipFileError(f"not a valid zip-based document ({error})") from None
+        pending = inflater.unconsumed_tail
+        if size > entry.file_size or size > budget:
+            raise SkipFileError(
+                f"its entry {entry.filename!r} inflates past {min(entry.file_size, budget):,} bytes "
+                "(it declares less: a zip bomb)"
+                if size > entry.file_size
+                else f"expands past the {budget:,} bytes allowed (a zip bomb)"
+            )
+    return size
 
 
 def open_office_package(
