@@ -114,6 +114,8 @@ def browser() -> Iterator[object]:
                 "--disable-background-networking",
                 "--disable-component-update",
                 "--disable-sync",
+                # A name resolving to this machine that is not the server's own (DNS rebinding).
+                "--host-resolver-rules=MAP rebound.test 127.0.0.1",
             ],
         )
         yield browser
@@ -250,3 +252,14 @@ def test_upload_reports_duplicates_and_files_it_cannot_read(
     page.get_by_text("router copy.md is already in the library as router.md", exact=False).first.wait_for()
     page.get_by_text("scan.pdf was added but cannot be searched", exact=False).first.wait_for(timeout=120_000)
     assert (root / "manuals" / "scan.pdf").exists() and not (root / "manuals" / "router copy.md").exists()
+
+
+def test_a_page_reached_by_another_host_name_is_refused(server: str, page) -> None:
+    """DNS rebinding: a name that resolves to this machine is not this server's; the page refuses it."""
+    port = server.rsplit(":", 1)[1]
+    page.goto(f"http://rebound.test:{port}/")
+    refusal = page.get_by_text("does not answer to the host name")
+    refusal.wait_for()
+    assert "rebound.test" in refusal.inner_text()
+    assert page.get_by_label("Ask a question").count() == 0
+    page.screenshot(path=str(ARTIFACTS / "rebound-refused.png"))

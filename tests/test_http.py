@@ -29,8 +29,9 @@ from askdocs.search.modes import MODES
 from askdocs.serve.cli import main
 from askdocs.serve.environment import INDEX_ENV, LIBRARIES_ENV, TOKEN_ENV
 from askdocs.serve.http.app import create_app
-from askdocs.serve.http.common import SearchMode, is_loopback
+from askdocs.serve.http.common import SearchMode
 from askdocs.serve.presentation import MAX_QUESTION_CHARS, hit_to_json
+from askdocs.serve.request_origin import is_loopback
 from askdocs.settings import IndexSettings
 from tests.conftest import ROOT, SEED_LIKE, stop_process, write_corpus
 
@@ -213,7 +214,7 @@ def test_health_and_openapi(small_server: Server, small_searcher: Searcher, seed
     counts = small_searcher.manifest.counts
     assert health.json() == {
         "status": "ok",
-        "index": str(seed_like_index),
+        "index": seed_like_index.name,  # no absolute path of the server's in a body (issue #25)
         "build": publication.current_token(seed_like_index),
         "chunks": counts.chunks,
         "passages": counts.passages,
@@ -223,8 +224,6 @@ def test_health_and_openapi(small_server: Server, small_searcher: Searcher, seed
     parameters = {p["name"]: p for p in schema["paths"]["/search"]["get"]["parameters"]}
     assert set(parameters) == {"q", "k", "source", "mode"}
     assert set(parameters["mode"]["schema"]["enum"]) == set(MODES)
-    docs = get(small_server, "/docs")
-    assert docs.status_code == 200 and "text/html" in docs.headers["content-type"]
 
 
 def test_search_modes_listed_by_the_api_are_the_searchers() -> None:
@@ -276,7 +275,51 @@ def test_a_token_guards_every_endpoint_but_health(seed_like_index: Path, tmp_pat
         assert response.status_code == 200
         assert response.json()["hits"][0]["text"].startswith("Sciatica is pain")
         assert httpx.get(f"{server.url}/openapi.json", headers=good).status_code == 200
-        assert httpx.get(f"{server.url}/health").status_code == 200
+        # Without the token /health says only that the service is up: no paths, builds or counts.
+        assert httpx.get(f"{server.url}/health").json() == {"status": "ok"}
+        assert httpx.get(f"{server.url}/health", headers=good).json()["build"] == live_token(seed_like_index)
+
+
+def live_token(index: Path) -> str | None:
+    """The live build's name."""
+    return publication.current_token(index)
+
+
+def test_requests_for_another_host_or_from_another_sites_page_are_refused(seed_like_index: Path) -> None:
+    """DNS rebinding (a Host that is not this server's) and cross-site requests (an Origin of another
+    site's page) are refused, on reads and writes; this server's own origin and clients without one pass."""
+    with thread_server(create_app(seed_like_index)) as url:
+        port = url.rsplit(":", 1)[1]
+        assert get(url, "/search", q="sciatica").status_code == 200
+        own = httpx.get(f"{url}/search", params={"q": "sciatica"}, headers={"Origin": url})
+        assert own.status_code == 200
+        rebound = httpx.get(f"{url}/search", params={"q": "sciatica"}, headers={"Host": f"attacker.example:{port}"})
+        assert rebound.status_code == 403 and "ASKDOCS_ALLOWED_HOSTS" in rebound.json()["error"]
+        for origin in ("http://127.0.0.1:1", "http://evil.example", "null"):
+            planted = httpx.post(
+                f"{url}/documents", files=[("files", ("x.txt", b"planted", "text/plain"))], headers={"Origin": origin}
+            )
+            assert planted.status_code == 403 and "another site" in planted.json()["error"]
+            assert httpx.get(f"{url}/health", headers={"Origin": origin}).status_code == 403
+    assert not (seed_like_index.parent / "index-corpus" / "x.txt").exists()
+    with thread_server(create_app(seed_like_index, hosts=frozenset({"127.0.0.1", "docs.example"}))) as url:
+        port = url.rsplit(":", 1)[1]
+        named = httpx.get(f"{url}/health", headers={"Host": f"docs.example:{port}"})
+        assert named.status_code == 200
+
+
+def test_error_bodies_carry_no_absolute_path(tmp_path: Path) -> None:
+    with thread_server(create_app(tmp_path / "deep" / "index")) as url:
+        response = get(url, "/search", q="sciatica")
+    assert response.status_code == 503 and "python ingest.py" in response.json()["error"]
+    assert str(tmp_path) not in response.text and "/deep" not in response.text
+
+
+def test_the_api_docs_need_no_network_the_schema_is_served(small_server: Server) -> None:
+    # Swagger UI and ReDoc pages load their scripts from a CDN: off; the OpenAPI schema is served.
+    assert get(small_server, "/docs").status_code == 404
+    assert get(small_server, "/redoc").status_code == 404
+    assert "/search" in get(small_server, "/openapi.json").json()["paths"]
 
 
 @pytest.fixture

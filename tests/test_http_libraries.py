@@ -133,7 +133,7 @@ def test_a_library_without_an_index_is_503_naming_the_command_until_built(tmp_pa
     root = tmp_path / "libraries"
     build(root, "kites", KITES, encoder)
     write_corpus(root / "fresh", {"fresh.md": "# Tea\n\nGreen tea steeps for two minutes at eighty degrees.\n"})
-    fix = f"python ingest.py --libraries {root}"
+    fix = "python ingest.py --libraries libraries"  # the folder by name: no absolute path in a body
     with served(None, tmp_path / "server.log", "--libraries", str(root)) as server:
         response = get(server, "/search", q="how long does green tea steep", lib="fresh")
         assert response.status_code == 503
@@ -177,7 +177,7 @@ def test_one_library_needs_no_lib_and_none_usable_is_503(tmp_path: Path, encoder
     with thread_server(create_libraries_app(tmp_path / "empty")) as url:
         for response in (get(url, "/health"), get(url, "/search", q="kites", lib="all")):
             assert response.status_code == 503
-            assert f"python ingest.py --libraries {tmp_path / 'empty'}" in response.json()["error"]
+            assert "python ingest.py --libraries empty" in response.json()["error"]
 
 
 def test_serve_hands_workers_the_libraries_and_refuses_a_missing_folder(

@@ -172,3 +172,26 @@ def test_question_words_are_emphasised_in_the_answer_and_the_cards(seed_like_ind
         assert '<strong class="askdocs-term">pain</strong>' in html_text
         assert "Sciatica</strong> is <strong" in html_text  # "is", a stopword, is not emphasised
     assert "<mark>" in card
+
+
+@pytest.mark.parametrize("address", ["0.0.0.0", "", "192.168.1.20"])
+def test_the_page_refuses_to_serve_beyond_this_machine_with_writes_on(
+    seed_like_index: Path, monkeypatch: pytest.MonkeyPatch, address: str
+) -> None:
+    """Started from another folder (no .streamlit/config.toml: every interface) or told another address,
+    the page with upload and removal on refuses to serve; read-only, it serves (issue #25)."""
+    from streamlit import config
+
+    saved = config.get_option("server.address")
+    config.set_option("server.address", address)
+    try:
+        page = run_page(seed_like_index, monkeypatch)
+        assert not page.exception
+        assert "read-only" in page.error[0].value and "--server.address localhost" in page.error[0].value
+        assert not page.text_input  # nothing else is served
+        monkeypatch.setenv("ASKDOCS_READ_ONLY", "1")
+        page = run_page(seed_like_index, monkeypatch, question="what is sciatica?")
+        assert not page.exception and not page.error
+        assert "Sciatica is pain that radiates" in page_text(page)
+    finally:
+        config.set_option("server.address", saved)

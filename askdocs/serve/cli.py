@@ -140,6 +140,7 @@ def _serve(args: argparse.Namespace) -> int:
             workers=args.workers,
             libraries=Path(args.libraries) if args.libraries else None,
             read_only=args.read_only,
+            hosts=args.allowed_host,
         )
     except AskdocsError as error:
         print(f"error: {error}", file=sys.stderr)

@@ -88,7 +88,8 @@ def add_ask_command(commands: argparse._SubParsersAction[argparse.ArgumentParser
 def add_serve_command(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     """`python -m askdocs serve`: the HTTP API."""
     serve = commands.add_parser(
-        "serve", help="answer questions over HTTP (GET /search, /health, /docs); add or remove documents (/documents)"
+        "serve",
+        help="answer questions over HTTP (GET /search, /health, /openapi.json); add or remove documents (/documents)",
     )
     serve.add_argument(
         "--libraries",
@@ -105,6 +106,14 @@ def add_serve_command(commands: argparse._SubParsersAction[argparse.ArgumentPars
         "--token", help="require `Authorization: Bearer TOKEN` (default: $ASKDOCS_TOKEN); needed beyond 127.0.0.1"
     )
     serve.add_argument("--workers", type=int, default=1, help="server processes (default: 1)")
+    serve.add_argument(
+        "--allowed-host",
+        action="append",
+        default=[],
+        metavar="NAME",
+        help="a host name requests may be addressed to besides the address and loopback (repeatable; "
+        "also $ASKDOCS_ALLOWED_HOSTS); requests from other sites' pages are always refused",
+    )
     serve.add_argument(
         "--read-only", action="store_true", help="refuse to add or remove documents (POST and DELETE /documents)"
     )

@@ -14,3 +14,7 @@ TOKEN_ENV = "ASKDOCS_TOKEN"
 LIBRARIES_ENV = "ASKDOCS_LIBRARIES"
 # "1": documents cannot be added or removed.
 READ_ONLY_ENV = "ASKDOCS_READ_ONLY"
+# The address the API listens on (set by `serve` for its workers).
+HOST_ENV = "ASKDOCS_HOST"
+# More host names requests may be addressed to, comma-separated (a proxy's or the machine's name).
+ALLOWED_HOSTS_ENV = "ASKDOCS_ALLOWED_HOSTS"

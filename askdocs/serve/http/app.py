@@ -24,11 +24,12 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from askdocs import __version__
 from askdocs.errors import AskdocsError
 from askdocs.libraries import libraries_in
-from askdocs.serve.environment import INDEX_ENV, LIBRARIES_ENV, READ_ONLY_ENV, TOKEN_ENV
-from askdocs.serve.http.common import LiveSearcher, check_bind
+from askdocs.serve.environment import ALLOWED_HOSTS_ENV, HOST_ENV, INDEX_ENV, LIBRARIES_ENV, READ_ONLY_ENV, TOKEN_ENV
+from askdocs.serve.http.common import LiveSearcher, check_bind, public_text
 from askdocs.serve.http.routers.documents import documents_router, index_target
 from askdocs.serve.http.routers.libraries import LibraryUnusableError, LiveLibraries, libraries_router, library_target
 from askdocs.serve.http.routers.search import search_router
+from askdocs.serve.request_origin import LOOPBACK_NAMES, allowed_hosts, foreign_reason, hosts_from_setting
 
 logger = logging.getLogger(__name__)
 
@@ -69,26 +70,30 @@ async def _on_validation_error(request: Request, error: RequestValidationError) 
 
 
 async def _on_http_error(request: Request, error: StarletteHTTPException) -> JSONResponse:
-    message = str(error.detail)
+    message = str(error.detail) if error.status_code < 500 else public_text(str(error.detail))
     # No "endpoint" in the scope: no route matched. An endpoint's own 404 (an unknown library) keeps its message.
     if error.status_code == 404 and "endpoint" not in request.scope:
-        message = f"no endpoint at {request.url.path}: the endpoints are listed at /docs"
+        message = f"no endpoint at {request.url.path}: the endpoints are listed at /openapi.json"
     return _error(error.status_code, message, dict(error.headers or {}))
 
 
 async def _on_index_error(request: Request, error: AskdocsError) -> JSONResponse:
     logger.warning("cannot answer %s: %s", request.url.path, error)
-    return _error(503, str(error))
+    return _error(503, public_text(str(error)))
 
 
-def base_app(token: str | None, lifespan: Callable[[FastAPI], Any]) -> FastAPI:
-    """A FastAPI app with askdocs's error bodies and, with a token, every endpoint but /health guarded."""
+def base_app(token: str | None, lifespan: Callable[[FastAPI], Any], hosts: frozenset[str] | None) -> FastAPI:
+    """A FastAPI app with askdocs's error bodies, answering only requests addressed to `hosts` (any:
+    None) from no other site's page, and with a token, every endpoint guarded (/health says only "ok")."""
     app = FastAPI(
         title="askdocs",
         version=__version__,
         description="Semantic search with exact citations over a folder of documents, offline.",
         lifespan=lifespan,
         telemetry=TELEMETRY_OFF,
+        # Swagger UI and ReDoc load from a CDN, blank offline; the schema itself is /openapi.json.
+        docs_url=None,
+        redoc_url=None,
     )
     app.add_exception_handler(RequestValidationError, _on_validation_error)
     app.add_exception_handler(StarletteHTTPException, _on_http_error)
@@ -96,7 +101,12 @@ def base_app(token: str | None, lifespan: Callable[[FastAPI], Any]) -> FastAPI:
 
     @app.middleware("http")
     async def guard(request: Request, call_next: Callable[[Request], Awaitable[Response]]) -> Response:
-        if token and request.url.path != "/health" and not _authorized(request.headers.get("authorization"), token):
+        foreign = foreign_reason(request.headers.get("host"), request.headers.get("origin"), hosts)
+        if foreign:
+            return _error(403, foreign)
+        if token and not _authorized(request.headers.get("authorization"), token):
+            if request.url.path == "/health":
+                return JSONResponse({"status": "ok"})  # up, and nothing more without the token
             return _error(
                 401, "missing or wrong token: send `Authorization: Bearer <token>`", {"WWW-Authenticate": "Bearer"}
             )
@@ -110,9 +120,11 @@ def base_app(token: str | None, lifespan: Callable[[FastAPI], Any]) -> FastAPI:
     return app
 
 
-def create_app(index_dir: Path, token: str | None = None, read_only: bool = False) -> FastAPI:
+def create_app(
+    index_dir: Path, token: str | None = None, read_only: bool = False, hosts: frozenset[str] | None = LOOPBACK_NAMES
+) -> FastAPI:
     """The API answering from the index at `index_dir`; with a token, every endpoint but /health needs it;
-    `read_only`: documents cannot be added or removed."""
+    `read_only`: documents cannot be added or removed; `hosts`: the host names it answers to."""
     live = LiveSearcher(Path(index_dir))
 
     @asynccontextmanager
@@ -125,14 +137,18 @@ def create_app(index_dir: Path, token: str | None = None, read_only: bool = Fals
             logger.warning("no usable index yet: %s", error)
         yield
 
-    app = base_app(token, lifespan)
+    app = base_app(token, lifespan, hosts)
     app.include_router(search_router(live))
     app.include_router(documents_router(lambda: index_target(live.get()), read_only))
     return app
 
 
 def create_libraries_app(
-    root: Path, index_root: Path | None = None, token: str | None = None, read_only: bool = False
+    root: Path,
+    index_root: Path | None = None,
+    token: str | None = None,
+    read_only: bool = False,
+    hosts: frozenset[str] | None = LOOPBACK_NAMES,
 ) -> FastAPI:
     """The API answering from every library in the folder `root`, their indexes under `index_root`
     (default ROOT/.askdocs-index); with a token, every endpoint but /health needs it; `read_only`:
@@ -152,7 +168,7 @@ def create_libraries_app(
             logger.warning("no libraries to serve yet: %s", error)
         yield
 
-    app = base_app(token, lifespan)
+    app = base_app(token, lifespan, hosts)
     app.include_router(libraries_router(live))
     app.include_router(documents_router(library_target(live), read_only))
     return app
@@ -166,9 +182,10 @@ def app_from_env() -> FastAPI:
     index = os.environ.get(INDEX_ENV)
     libraries = os.environ.get(LIBRARIES_ENV)
     read_only = os.environ.get(READ_ONLY_ENV) == "1"
+    hosts = allowed_hosts(os.environ.get(HOST_ENV, "127.0.0.1"), hosts_from_setting(os.environ.get(ALLOWED_HOSTS_ENV)))
     if libraries:
-        return create_libraries_app(Path(libraries), Path(index) if index else None, token, read_only)
-    return create_app(Path(index or "index"), token, read_only)
+        return create_libraries_app(Path(libraries), Path(index) if index else None, token, read_only, hosts)
+    return create_app(Path(index or "index"), token, read_only, hosts)
 
 
 def _set_env(name: str, value: object | None) -> None:
@@ -186,10 +203,12 @@ def serve(
     workers: int = 1,
     libraries: Path | None = None,
     read_only: bool = False,
+    hosts: list[str] | None = None,
 ) -> None:
     """Serve the API with uvicorn until interrupted: the index at `index_dir` (default index/), or every
     library in the folder `libraries` (their indexes under `index_dir`, default DIR/.askdocs-index).
-    The token defaults to $ASKDOCS_TOKEN; $ASKDOCS_READ_ONLY=1 (as for the page) also makes it read-only."""
+    The token defaults to $ASKDOCS_TOKEN; $ASKDOCS_READ_ONLY=1 (as for the page) also makes it read-only;
+    `hosts` (and $ASKDOCS_ALLOWED_HOSTS) are host names it answers to besides its address and loopback."""
     token = token or os.environ.get(TOKEN_ENV) or None
     read_only = read_only or os.environ.get(READ_ONLY_ENV) == "1"
     check_bind(host, token)
@@ -210,6 +229,8 @@ def serve(
     _set_env(LIBRARIES_ENV, libraries)
     _set_env(TOKEN_ENV, token)
     _set_env(READ_ONLY_ENV, "1" if read_only else None)
+    _set_env(HOST_ENV, host)
+    _set_env(ALLOWED_HOSTS_ENV, ",".join([*(hosts or []), *hosts_from_setting(os.environ.get(ALLOWED_HOSTS_ENV))]))
     # uvicorn sets up logging in every worker: askdocs's messages (a new build served, errors) go
     # where uvicorn's own go.
     log_config = copy.deepcopy(LOGGING_CONFIG)

@@ -3,8 +3,8 @@ and the rule for where the API may listen."""
 
 from __future__ import annotations
 
-import ipaddress
 import logging
+import re
 import threading
 import time
 from pathlib import Path
@@ -19,6 +19,7 @@ from askdocs.records import Hit
 from askdocs.search.searcher import Searcher
 from askdocs.serve.environment import TOKEN_ENV
 from askdocs.serve.presentation import MAX_QUESTION_CHARS
+from askdocs.serve.request_origin import is_loopback
 
 logger = logging.getLogger(__name__)
 
@@ -41,6 +42,21 @@ ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
     422: {"model": ErrorBody, "description": "A missing or invalid query parameter"},
     503: {"model": ErrorBody, "description": "No usable index; the message names the command that fixes it"},
 }
+# An absolute file-system path inside a message: shown relative to the working folder, or by its name.
+_ABSOLUTE_PATH = re.compile(r"(?<![\w.:/~-])/(?:[^\s'\"`:,;()/]+/)*[^\s'\"`:,;()/]+")
+
+
+def public_text(message: str) -> str:
+    """A message fit for a response body: no absolute path of this machine (the index, a library's
+    source folder, a library's files), only names relative to the working folder or file names."""
+    here = Path.cwd()
+
+    def shorten(match: re.Match[str]) -> str:
+        path = Path(match.group())
+        return path.relative_to(here).as_posix() if path.is_relative_to(here) else path.name
+
+    return _ABSOLUTE_PATH.sub(shorten, message)
+
 
 # /search's parameters, shared by the one-index and the libraries app.
 Question = Annotated[str, Query(max_length=MAX_QUESTION_CHARS, description="The question, in plain words.")]
@@ -97,16 +113,6 @@ def timed_search(searcher: Searcher, q: str, k: int, sources: list[str] | None, 
     started = time.perf_counter()
     hits = searcher.search(q, k=k, sources=sources, mode=mode)
     return hits, (time.perf_counter() - started) * 1000
-
-
-def is_loopback(host: str) -> bool:
-    """True for addresses only this machine reaches: localhost, 127.0.0.0/8, ::1."""
-    if host.lower() == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host.strip("[]")).is_loopback
-    except ValueError:
-        return False  # any other host name may resolve to an address others reach
 
 
 def check_bind(host: str, token: str | None) -> None:

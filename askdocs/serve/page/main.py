@@ -24,6 +24,7 @@ from askdocs.serve.page.documents_panel import (
     pick_library,
     served_libraries,
 )
+from askdocs.serve.page.request_guard import refuse_unsafe_requests
 from askdocs.serve.presentation import (
     MAX_QUESTION_CHARS,
     QuestionTerms,
@@ -244,6 +245,7 @@ def main() -> None:
     st.set_page_config(page_title="askdocs", page_icon="🔎", layout="centered")
     st.markdown(STYLE, unsafe_allow_html=True)
     options = page_options()
+    refuse_unsafe_requests(options.read_only)
     try:
         libraries = served_libraries(options)
     except AskdocsError as error:

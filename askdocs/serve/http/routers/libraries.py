@@ -34,6 +34,7 @@ from askdocs.serve.http.common import (
     Question,
     Sources,
     check_question,
+    public_text,
     timed_search,
 )
 from askdocs.serve.http.routers.documents import DocumentTarget
@@ -161,7 +162,7 @@ def _search_all(live: LiveLibraries, q: str, k: int, mode: str) -> dict[str, Any
         try:
             searchers[library.name] = live.searcher(library)
         except LibraryUnusableError as error:
-            problems.append({"library": library.name, "error": str(error)})
+            problems.append({"library": library.name, "error": public_text(str(error))})
     if not searchers:
         raise LibraryUnusableError("; ".join(problem["error"] for problem in problems))
     started = time.perf_counter()
@@ -181,7 +182,12 @@ def _info(live: LiveLibraries, library: Library) -> LibraryInfo:
         manifest = live.searcher(library).manifest
     except LibraryUnusableError as error:
         return LibraryInfo(
-            name=library.name, title=library.name, files=None, passages=None, usable=False, error=str(error)
+            name=library.name,
+            title=library.name,
+            files=None,
+            passages=None,
+            usable=False,
+            error=public_text(str(error)),
         )
     title = LibrarySettings.from_json(manifest.library, library.name).title
     counts = manifest.counts
@@ -192,7 +198,7 @@ def _health(live: LiveLibraries, library: Library) -> dict[str, Any]:
     try:
         searcher = live.searcher(library)
     except LibraryUnusableError as error:
-        return {"status": "unusable", "error": str(error)}
+        return {"status": "unusable", "error": public_text(str(error))}
     counts = searcher.manifest.counts
     return {"status": "ok", "build": searcher.build.name, "chunks": counts.chunks, "passages": counts.passages}
 

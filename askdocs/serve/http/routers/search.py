@@ -34,12 +34,12 @@ def search_router(live: LiveSearcher) -> APIRouter:
 
     @router.get("/health", responses={503: ERROR_RESPONSES[503]})
     def health() -> dict[str, Any]:
-        """The index folder, its live build and counts; 503 when there is no usable index."""
+        """The index folder's name, its live build and counts; 503 when there is no usable index."""
         searcher = live.get()
         counts = searcher.manifest.counts
         return {
             "status": "ok",
-            "index": str(live.index_dir),
+            "index": live.index_dir.name,
             "build": searcher.build.name,
             "chunks": counts.chunks,
             "passages": counts.passages,
