@@ -2,10 +2,19 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import http.client
+import itertools
 import os
+import select
+import shutil
+import socket
+import threading
 import time
-from collections.abc import Iterator
+import tracemalloc
+from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 from urllib.parse import unquote
@@ -20,8 +29,9 @@ from askdocs.libraries import INDEX_FOLDER
 from askdocs.serve.cli import main
 from askdocs.serve.environment import READ_ONLY_ENV
 from askdocs.serve.http.app import create_app
+from askdocs.serve.http.routers import documents as documents_router
 from askdocs.serve.http.routers.documents import MAX_BODY_BYTES
-from askdocs.serve.uploads import UPLOAD_LIMITS
+from askdocs.serve.uploads import UPLOAD_LIMITS, UploadLimits
 from askdocs.settings import IndexSettings
 from tests import test_http
 from tests.conftest import SEED_LIKE, write_corpus
@@ -32,6 +42,9 @@ uvicorn_runs = test_http.uvicorn_runs
 KITES = b"Box kites fly best in steady winds of fifteen knots.\n"
 PILLOW = b"# Sleep\n\nA pillow between the knees eases hip pain at night.\n"
 NOT_A_PDF = b"%PDF-1.4 not really"
+BOUNDARY = "askdocs-test-boundary"
+FORM = f"multipart/form-data; boundary={BOUNDARY}"
+CLOSING = f"--{BOUNDARY}--\r\n".encode()
 # Long enough for an ingest of a few files on a busy 2-core machine; only a bound on a wait, not a measure.
 SETTLE_SECONDS = 300
 
@@ -48,6 +61,64 @@ def upload(url: str, files: dict[str, bytes], headers: dict[str, str] | None = N
 
 def delete(url: str, source: str, headers: dict[str, str] | None = None, **params: str) -> httpx.Response:
     return httpx.delete(f"{url}/documents/{source}", params=params, headers=headers, timeout=60)
+
+
+def part(name: str, data: bytes = b"") -> bytes:
+    """One `files` part of a FORM body, its bytes included (send more of them after it to make it longer)."""
+    head = f'--{BOUNDARY}\r\nContent-Disposition: form-data; name="files"; filename="{name}"\r\n\r\n'
+    return head.encode() + data + (b"\r\n" if data else b"")
+
+
+def exchange(url: str, headers: dict[str, str], pieces: Iterable[bytes]) -> tuple[int, bytes, int, bool]:
+    """POST /documents over a raw socket (a client library would frame the body itself), the body sent
+    piece by piece until the server answers or stops reading: (status, body, bytes of body sent, whether
+    the server then closed the connection)."""
+    host, port = url.removeprefix("http://").rsplit(":", 1)
+    lines = ["POST /documents HTTP/1.1", f"Host: {host}:{port}", *(f"{k}: {v}" for k, v in headers.items())]
+    with socket.create_connection((host, int(port)), timeout=60) as sock:
+        sock.sendall(("\r\n".join(lines) + "\r\n\r\n").encode())
+        sent = 0
+        for piece in pieces:
+            if select.select([sock], [], [], 0)[0]:
+                break  # answered (or closed) before the body was all sent
+            try:
+                sock.sendall(piece)
+            except OSError:  # reset or timed out: the server reads no more of it
+                break
+            sent += len(piece)
+        response = http.client.HTTPResponse(sock)
+        response.begin()
+        body = response.read()
+        sock.settimeout(10)  # a connection kept open would leave recv waiting
+        try:
+            closed = sock.recv(1) == b""
+        except ConnectionResetError:
+            closed = True
+        except TimeoutError:
+            closed = False
+        return response.status, body, sent, closed
+
+
+def leftovers(corpus: Path) -> list[str]:
+    """Temporary upload files left in the corpus folder."""
+    return sorted(path.name for path in corpus.glob(".upload-*"))
+
+
+def wait_until(ready: Callable[[], bool], what: Callable[[], object]) -> None:
+    """Poll `ready` for up to a minute; `what` says what was seen when it never came."""
+    deadline = time.monotonic() + 60
+    while not ready():
+        assert time.monotonic() < deadline, what()
+        time.sleep(0.01)
+
+
+def largest_leftover(corpus: Path) -> int:
+    """The size of the largest temporary upload file in the corpus folder now (0: none)."""
+    sizes = [0]
+    for path in corpus.glob(".upload-*"):
+        with contextlib.suppress(FileNotFoundError):  # removed between the listing and the look
+            sizes.append(path.stat().st_size)
+    return max(sizes)
 
 
 def settled(url: str, **params: str) -> dict[str, Any]:
@@ -225,7 +296,9 @@ def test_without_a_usable_index_or_its_corpus_folder_writes_are_503_naming_the_c
     with thread_server(create_app(index)) as url:
         response = upload(url, {"kites.txt": KITES})
         assert (
-            response.status_code == 503 and f"python ingest.py --corpus DIR --index {index}" in response.json()["error"]
+            response.status_code == 503
+            and f"python ingest.py --corpus DIR --index {index.name}" in response.json()["error"]
+            and str(tmp_path) not in response.text  # no absolute path of the server's in a body (issue #25)
         )
     assert not (tmp_path / "index-corpus").exists()  # not re-created: an ingest of it would empty the index
 
@@ -277,3 +350,197 @@ def test_serve_read_only_reaches_the_workers(
     assert main(["serve", "--index", str(tmp_path)]) == 0
     assert os.environ[READ_ONLY_ENV] == "1"
     assert len(uvicorn_runs) == 3
+
+
+def test_a_chunked_body_behind_a_small_content_length_is_refused_unread(
+    server: Server, corpus_index: tuple[Path, Path]
+) -> None:
+    corpus = corpus_index[0]
+    before = documents(corpus)
+    data = part("smuggled.txt", KITES * 1200)  # 64 kB of a valid file part, repeated as chunks
+    frame = b"%x\r\n%s\r\n" % (len(data), data)
+    # 128 MB, over a million times the declared 100 bytes, and more than the socket buffers on both
+    # sides hold (Linux's largest: 32 + 4 MB), so the client cannot send half of it to a server not reading it.
+    frames = 2000
+    headers = {"Content-Type": FORM, "Content-Length": "100", "Transfer-Encoding": "chunked"}
+    status, body, sent, closed = exchange(server.url, headers, itertools.repeat(frame, frames))
+    assert status == 411 and b"no Transfer-Encoding" in body, body
+    # Answered, and the connection closed, while the client still had most of the body to send.
+    assert closed and sent < frames * len(frame) // 2, sent
+    assert documents(corpus) == before and leftovers(corpus) == []
+
+
+def test_a_body_longer_than_its_content_length_is_refused(server: Server, corpus_index: tuple[Path, Path]) -> None:
+    corpus = corpus_index[0]
+    before = documents(corpus)
+    form = part("longer.txt", b"Kites need a tail in gusty wind.\n") + CLOSING
+    declared = len(form) - len(CLOSING)  # the closing boundary, and a megabyte, come after it
+    headers = {"Content-Type": FORM, "Content-Length": str(declared)}
+    # uvicorn frames the body by its Content-Length: the form it hands over has no end, and nothing is saved.
+    status, body, _, closed = exchange(server.url, headers, [form + b"x" * 1_000_000])
+    assert status == 400 and b"closing boundary" in body and closed, body
+    assert documents(corpus) == before and leftovers(corpus) == []
+
+    # A server that hands over the whole body: the app counts the bytes itself.
+    index = corpus_index[1]
+
+    async def lax_server() -> httpx.Response:
+        transport = httpx.ASGITransport(app=create_app(index))
+        async with httpx.AsyncClient(transport=transport, base_url="http://127.0.0.1") as client:
+            return await client.post("/documents", content=form + b"x" * 1_000_000, headers=headers)
+
+    answer = asyncio.run(lax_server())
+    assert answer.status_code == 400 and "longer than its Content-Length" in answer.json()["error"]
+    assert documents(corpus) == before and leftovers(corpus) == []
+
+
+def test_more_files_than_an_upload_may_add_are_refused_as_the_one_too_many_starts(
+    server: Server, corpus_index: tuple[Path, Path]
+) -> None:
+    corpus = corpus_index[0]
+    before = documents(corpus)
+    count = 1500  # 96 MB: half of it is more than the 51 parts (3.3 MB) and both socket buffers hold
+    parts = (part(f"many{i:04}.txt", b"%04d\n" % i + KITES * 1200) for i in range(count))  # 64 kB each
+    length = count * len(part("many0000.txt", b"0000\n" + KITES * 1200)) + len(CLOSING)
+    status, body, sent, closed = exchange(
+        server.url, {"Content-Type": FORM, "Content-Length": str(length)}, itertools.chain(parts, [CLOSING])
+    )
+    assert status == 413 and f"more than {UPLOAD_LIMITS.max_files} files".encode() in body, body
+    assert closed and sent < length // 2, sent  # the parts after the 51st were not read
+    assert documents(corpus) == before and leftovers(corpus) == []
+
+
+def test_a_client_gone_mid_upload_leaves_no_temporary_file(server: Server, corpus_index: tuple[Path, Path]) -> None:
+    corpus = corpus_index[0]
+    before = documents(corpus)
+    host, port = server.url.removeprefix("http://").rsplit(":", 1)
+    form = part("gone.txt", KITES * 1200) + part("half.txt", KITES * 600)
+    head = (
+        f"POST /documents HTTP/1.1\r\nHost: {host}:{port}\r\nContent-Type: {FORM}\r\nContent-Length: 10000000\r\n\r\n"
+    )
+    with socket.create_connection((host, int(port)), timeout=60) as sock:
+        sock.sendall(head.encode() + form)
+        # Both files are streaming into the corpus folder when the client goes.
+        wait_until(lambda: len(leftovers(corpus)) == 2, lambda: leftovers(corpus))
+    wait_until(lambda: not leftovers(corpus), lambda: leftovers(corpus))  # the server saw it go
+    assert documents(corpus) == before
+
+
+def test_a_file_over_the_limit_mid_upload_is_refused_as_it_streams(
+    make_index: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    cap = 256_000
+    monkeypatch.setattr(documents_router, "UPLOAD_LIMITS", UploadLimits(max_file_bytes=cap))
+    index = make_index(SEED_LIKE)
+    corpus = index.parent / "index-corpus"
+    piece, pieces = b"Gusts lift a kite; lulls drop it.\n" * 1900, 512  # 33 MB: 129 times the limit
+    first, last = part("first.txt", KITES), part("last.txt", PILLOW)
+    length = len(first) + len(part("huge.txt")) + len(piece) * pieces + 2 + len(last) + len(CLOSING)
+    seen: dict[str, int] = {"largest": 0}
+
+    def body() -> Iterator[bytes]:
+        yield first + part("huge.txt")
+        for index in range(pieces):
+            if index == 2:  # huge.txt streams to disk as it arrives, until it passes the limit
+                wait_until(lambda: largest_leftover(corpus) >= len(piece), lambda: leftovers(corpus))
+            seen["largest"] = max(seen["largest"], largest_leftover(corpus))
+            yield piece
+        yield b"\r\n" + last
+        # Once last.txt streams in, huge.txt has been read to its end: measure before the upload is
+        # saved (and an ingest starts in this process).
+        wait_until(lambda: len(leftovers(corpus)) == 2, lambda: leftovers(corpus))  # first and last.txt only
+        seen["peak"] = tracemalloc.get_traced_memory()[1] - seen["start"]
+        tracemalloc.stop()
+        yield CLOSING
+
+    with thread_server(create_app(index)) as url:
+        tracemalloc.start()
+        try:
+            seen["start"] = tracemalloc.get_traced_memory()[0]
+            answer = httpx.post(
+                f"{url}/documents",
+                content=body(),
+                headers={"Content-Type": FORM, "Content-Length": str(length)},
+                timeout=120,
+            )
+        finally:
+            tracemalloc.stop()
+        assert answer.status_code == 202, answer.text
+        assert [(f["name"], f["status"]) for f in answer.json()["files"]] == [
+            ("first.txt", "saved"),
+            ("huge.txt", "refused"),
+            ("last.txt", "saved"),
+        ]
+        assert f"larger than the {cap:,}-byte limit" in answer.json()["files"][1]["reason"]
+        settled(url)  # the ingest of this process ends before the test does
+    # Python's allocations in the whole process (server thread and client) grew by under 3 MB (chunks in
+    # flight, read buffers, imports), whatever the file's size; on disk, never more than the limit.
+    assert seen["peak"] < len(piece) * pieces // 4, seen
+    assert len(piece) <= seen["largest"] <= cap, seen
+    assert documents(corpus) == sorted([*SEED_LIKE, "first.txt", "last.txt"]) and leftovers(corpus) == []
+
+
+@pytest.mark.parametrize("source", ["a%00b.txt", "x" * 300 + ".txt", "d%2F" * 3000 + "a.txt"])
+def test_a_nul_byte_or_an_overlong_name_is_a_422_not_a_500(server: Server, source: str) -> None:
+    response = delete(server.url, source)
+    assert response.status_code == 422, response.text
+    assert list(response.json()) == ["error"] and "Traceback" not in response.text
+
+
+@pytest.mark.parametrize("source", ["askdocs.toml%2F", ".%2Faskdocs.toml", "%2e%2Faskdocs.toml", "askdocs.toml%2F."])
+def test_every_spelling_of_the_settings_file_is_refused(
+    server: Server, corpus_index: tuple[Path, Path], source: str
+) -> None:
+    """Issue #25: these deleted the library's settings file; names are compared after normalisation."""
+    corpus = corpus_index[0]
+    (corpus / "askdocs.toml").write_text('title = "Health"\n')
+    try:
+        response = delete(server.url, source)
+        assert response.status_code == 422, response.text
+        assert "settings file" in response.json()["error"]
+        assert (corpus / "askdocs.toml").exists()
+    finally:
+        (corpus / "askdocs.toml").unlink()
+
+
+def test_uploads_during_a_publish_loop_are_all_saved_and_none_fails(make_index: Any, tmp_path: Path) -> None:
+    """Issue #25: an upload that gets a 2xx is saved, and none fails while builds are being published
+    (before, 3 of about 25 got '503 could not open .../vectors.faiss' and were not saved)."""
+    index = make_index(SEED_LIKE)
+    corpus = tmp_path / "index-corpus"
+    stop = threading.Event()
+    published = []
+
+    def publish_loop() -> None:
+        # New builds as fast as back-to-back ingests publish them (a copy of the live one, under the lock).
+        while not stop.is_set():
+            with publication.ingest_lock(index, wait=120):
+                copy = publication.new_build_dir(index)
+                shutil.copytree(publication.live_build(index), copy, dirs_exist_ok=True)
+                publication.publish(index, copy)
+                published.append(copy.name)
+            time.sleep(0.3)
+
+    count = 200
+    with thread_server(create_app(index)) as url:
+        loop = threading.Thread(target=publish_loop, daemon=True)
+        loop.start()
+        try:
+            with ThreadPoolExecutor(4) as clients:
+                answers = list(
+                    clients.map(
+                        lambda n: upload(
+                            url, {f"note-{n:03d}.txt": f"Note {n}: the spare key {n} is in drawer.\n".encode()}
+                        ),
+                        range(count),
+                    )
+                )
+        finally:
+            stop.set()
+            loop.join(timeout=120)
+        settled(url)
+    statuses = [answer.status_code for answer in answers]
+    assert len(published) >= 5  # builds really were published throughout
+    assert not [s for s in statuses if s >= 500] and all(200 <= s < 300 for s in statuses), sorted(set(statuses))
+    saved = sorted(path.name for path in corpus.glob("note-*.txt"))
+    assert saved == [f"note-{n:03d}.txt" for n in range(count)]

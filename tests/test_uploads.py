@@ -16,6 +16,7 @@ from askdocs.serve.background import BackgroundIngest, IngestStatus
 from askdocs.serve.uploads import (
     DocumentMissingError,
     DocumentRefusedError,
+    NotADocumentError,
     UploadLimits,
     UploadRefusedError,
     remove_file,
@@ -111,6 +112,22 @@ def test_remove_file_only_removes_documents_inside_the_library(tmp_path: Path) -
     with pytest.raises(DocumentMissingError):
         remove_file(corpus, "missing.txt")
     assert (corpus / "askdocs.toml").exists()
+    # Names are compared after normalisation (issue #25: these deleted the settings file), and a NUL
+    # byte or an over-long name is a refusal, not an error from the file system.
+    for variant in ("askdocs.toml/", "./askdocs.toml", "askdocs.toml/.", ".//askdocs.toml", "sub/../askdocs.toml"):
+        with pytest.raises(NotADocumentError):
+            remove_file(corpus, variant)
+    assert (corpus / "askdocs.toml").exists()
+    for hostile in (
+        "a.txt\x00.pdf",
+        "x" * 300 + ".txt",
+        "d/" * 3000 + "a.txt",
+        ".askdocs-index/x",
+        ".askdocs-upload.lock",
+    ):
+        with pytest.raises(NotADocumentError):
+            remove_file(corpus, hostile)
+    assert (corpus / "a.txt").exists()
     remove_file(corpus, "sub/b.txt")
     assert not (corpus / "sub" / "b.txt").exists()
     assert (tmp_path / "outside.txt").exists()

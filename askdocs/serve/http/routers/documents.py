@@ -1,11 +1,12 @@
 """Adding and removing documents over HTTP, as the page does: POST /documents, DELETE /documents/{source},
 GET /documents/status.
 
-Files are saved by uploads.py with the page's limits and ingested by one BackgroundIngest per
-library per process. With `serve --workers N` each process has its own BackgroundIngest: their
-ingests queue on the index's lock (BackgroundIngest calls `build_index(lock_wait=...)`), so two
-processes never write one index at once, and each status describes the ingest of the process that
-answers (the live `build` changes for all of them).
+An upload is read as it arrives (upload_stream.py): its count, names and sizes are checked while it
+streams into hidden temporary files, then it is saved by uploads.py with the page's limits and
+ingested by one BackgroundIngest per library per process. With `serve --workers N` each process has
+its own BackgroundIngest: their ingests queue on the index's lock (BackgroundIngest calls
+`build_index(lock_wait=...)`), so two processes never write one index at once, and each status
+describes the ingest of the process that answers (the live `build` changes for all of them).
 """
 
 from __future__ import annotations
@@ -16,26 +17,29 @@ from collections.abc import Callable, Coroutine
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Annotated, Any, Literal
+from typing import Any, Literal
 
-from fastapi import APIRouter, Depends, File, HTTPException, Request, Response, UploadFile
+from fastapi import APIRouter, Depends, HTTPException, Request, Response
 from fastapi.routing import APIRoute
 from pydantic import BaseModel
+from starlette.concurrency import run_in_threadpool
 
 from askdocs.errors import AskdocsError
 from askdocs.index.build_folder import BuildReader
 from askdocs.libraries import Library, single_library
 from askdocs.search.searcher import Searcher
 from askdocs.serve.background import IngestStatus, ingest_of
+from askdocs.serve.http import upload_stream
 from askdocs.serve.http.common import ERROR_RESPONSES, ErrorBody
 from askdocs.serve.uploads import (
     UPLOAD_LIMITS,
     DocumentMissingError,
     NotADocumentError,
+    StagedUpload,
     UploadRefusedError,
     UploadResult,
     remove_file,
-    save_uploads,
+    save_staged,
 )
 
 logger = logging.getLogger(__name__)
@@ -44,26 +48,25 @@ logger = logging.getLogger(__name__)
 # before it is stored.
 MAX_BODY_BYTES = UPLOAD_LIMITS.max_files * (UPLOAD_LIMITS.max_file_bytes + 64_000)
 READ_ONLY_MESSAGE = "this server is read-only (serve --read-only): documents cannot be added or removed"
+# Sent with a refusal of a body not (all) read: otherwise the server would go on reading and dropping
+# a body nobody wants, and a chunked one has no announced end.
+CLOSE = {"Connection": "close"}
+FRAMING_MESSAGE = "send the upload with a Content-Length header and no Transfer-Encoding"
 
 
 DOCUMENT_RESPONSES: dict[int | str, dict[str, Any]] = {
     **ERROR_RESPONSES,
+    200: {"description": "Nothing new was saved"},
+    400: {"model": ErrorBody, "description": "A body not a whole multipart form, or past its Content-Length"},
     403: {"model": ErrorBody, "description": "The server is read-only (POST and DELETE)"},
     404: {"model": ErrorBody, "description": "No library of that name, or (DELETE) no such document in it"},
-    411: {"model": ErrorBody, "description": "An upload without Content-Length"},
+    411: {"model": ErrorBody, "description": "An upload without Content-Length, or with a Transfer-Encoding"},
     413: {"model": ErrorBody, "description": "More files, or more bytes, than one upload may add"},
     422: {
         "model": ErrorBody,
         "description": "A missing or invalid parameter, a name outside the library, every file refused",
     },
 }
-Files = Annotated[
-    list[UploadFile],
-    File(
-        description=f"The documents (repeat the field for several): at most {UPLOAD_LIMITS.max_files} files "
-        f"of {UPLOAD_LIMITS.max_file_bytes:,} bytes each."
-    ),
-]
 
 
 class CorpusFolderMissingError(AskdocsError):
@@ -169,34 +172,27 @@ def unreadable_files(searcher: Searcher) -> list[Unreadable]:
     return [Unreadable(source=source, reason=reason) for source, reason in skipped.items()]
 
 
-def read_uploads(files: list[UploadFile]) -> list[tuple[str, bytes]]:
-    """Each file's name and bytes; a file over the limit is read only far enough for save_uploads to refuse it."""
-    if len(files) > UPLOAD_LIMITS.max_files:
-        # Before reading any: save_uploads would say the same once all were in memory.
-        raise HTTPException(
-            413, f"{len(files)} files at once is more than the {UPLOAD_LIMITS.max_files} one upload may add"
-        )
-    return [(file.filename or "", file.file.read(UPLOAD_LIMITS.max_file_bytes + 1)) for file in files]
-
-
 def _write_route(read_only: bool) -> type[APIRoute]:
-    """Routes that refuse, before the body is read, when the server is read-only or the body too large."""
+    """Routes that refuse, before the body is read, a Transfer-Encoding, a read-only server, a body too large."""
 
     class WriteRoute(APIRoute):
         def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
             handle = super().get_route_handler()
 
             async def checked(request: Request) -> Response:
+                # Any Transfer-Encoding, even beside a Content-Length: a chunked body is framed by its chunks,
+                # not by the length checked below, so "Content-Length: 100" could front 60 MB.
+                if "transfer-encoding" in request.headers:
+                    raise HTTPException(411, FRAMING_MESSAGE, CLOSE)
                 if read_only:
                     raise HTTPException(403, READ_ONLY_MESSAGE)
                 length = request.headers.get("content-length")
-                if length is None and "chunked" in request.headers.get("transfer-encoding", ""):
-                    raise HTTPException(411, "send the upload with a Content-Length header")
                 if length is not None and (not length.isdigit() or int(length) > MAX_BODY_BYTES):
                     raise HTTPException(
                         413,
                         f"an upload may add at most {UPLOAD_LIMITS.max_files} files of "
                         f"{UPLOAD_LIMITS.max_file_bytes:,} bytes; add them in parts",
+                        CLOSE,
                     )
                 return await handle(request)
 
@@ -212,17 +208,19 @@ def documents_router(target: Callable[..., DocumentTarget], read_only: bool) -> 
     router = APIRouter(tags=["documents"])
     writes = APIRouter(tags=["documents"], route_class=_write_route(read_only))
 
-    # Plain `def` endpoints, as in routers/search.py: saving, hashing and reading reports run in the thread pool.
+    # Plain `def` endpoints, as in routers/search.py: saving, hashing and reading reports run in the thread
+    # pool. POST is `async` to read its body as it arrives; its parsing and saving run in the pool too.
     @writes.post(
         "/documents",
         status_code=202,
-        responses={200: {"description": "Nothing new was saved"}, **_responses(401, 403, 404, 411, 413, 422, 503)},
+        responses=_responses(200, 400, 401, 403, 404, 411, 413, 422, 503),
+        openapi_extra=upload_stream.openapi_body(UPLOAD_LIMITS),  # the body is read by upload_stream.py
     )
-    def add_documents(files: Files, response: Response, chosen: DocumentTarget = the_library) -> UploadAnswer:
+    async def add_documents(request: Request, response: Response, chosen: DocumentTarget = the_library) -> UploadAnswer:
         """Save files into the library and ingest it in the background: 202 when something was saved
         (poll /documents/status), 200 when every file was already there, 422 when every one was refused."""
         library = chosen.library
-        results = _save(chosen, files)
+        results = await _receive_and_save(request, chosen)
         ingest = ingest_of(library)
         if any(result.status == "saved" for result in results):
             ingest.request()
@@ -232,7 +230,7 @@ def documents_router(target: Callable[..., DocumentTarget], read_only: bool) -> 
             library=library.name, files=[_result(r) for r in results], ingest=ingest_info(ingest.status())
         )
 
-    @writes.delete("/documents/{source:path}", status_code=202, responses=_responses(401, 403, 404, 422, 503))
+    @writes.delete("/documents/{source:path}", status_code=202, responses=_responses(401, 403, 404, 411, 422, 503))
     def remove_document(source: str, chosen: DocumentTarget = the_library) -> RemovalAnswer:
         """Delete a document (its path as citations give it) from the library and ingest it in the background."""
         library = chosen.library
@@ -260,18 +258,33 @@ def documents_router(target: Callable[..., DocumentTarget], read_only: bool) -> 
     return router
 
 
-def _save(chosen: DocumentTarget, files: list[UploadFile]) -> list[UploadResult]:
-    """Save the files into the library: what became of each; a 422 when every one was refused."""
-    library = chosen.library
+async def _receive_and_save(request: Request, chosen: DocumentTarget) -> list[UploadResult]:
+    """The upload read as it arrives into temporary files, then saved: what became of each file."""
+    files: list[StagedUpload] = []
     try:
-        results = save_uploads(
-            library.corpus_dir, read_uploads(files), UPLOAD_LIMITS, chosen.searcher.manifest.corpus_files
-        )
-    except UploadRefusedError as error:  # the count was checked: too many files of one name
-        raise HTTPException(422, str(error)) from None
+        await upload_stream.receive_uploads(request, chosen.library.corpus_dir, UPLOAD_LIMITS, files)
+        return await run_in_threadpool(_save, chosen, files)
+    except upload_stream.TooManyFilesError as error:
+        raise HTTPException(413, str(error), CLOSE) from None
+    except upload_stream.FilesMissingError as error:
+        raise HTTPException(422, str(error), CLOSE) from None
+    except upload_stream.UploadFormError as error:
+        raise HTTPException(400, str(error), CLOSE) from None
     except OSError as error:
-        logger.warning("cannot save uploads into %s: %s", library.corpus_dir, error)
+        logger.warning("cannot save uploads into %s: %s", chosen.library.corpus_dir, error)
         raise HTTPException(503, f"the files could not be saved: {error}") from None
+    finally:
+        # Whatever happened (saved, refused, the client gone): a saved file is a link of its own by now.
+        for staged in files:
+            staged.discard()
+
+
+def _save(chosen: DocumentTarget, files: list[StagedUpload]) -> list[UploadResult]:
+    """Save the received files into the library: what became of each; a 422 when every one was refused."""
+    try:
+        results = save_staged(chosen.library.corpus_dir, files, chosen.searcher.manifest.corpus_files)
+    except UploadRefusedError as error:  # too many files of one name
+        raise HTTPException(422, str(error)) from None
     if all(result.status == "refused" for result in results):
         raise HTTPException(422, "; ".join(result.reason for result in results))
     return results
