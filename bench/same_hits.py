@@ -8,7 +8,8 @@
 bench/quality.py built under the cache, in the three modes, and writes each hit's passage (by
 SHA-256), score and similarity (to 6 decimals), citations, highlight and confidence. `compare`
 reports every question whose hits differ. `builds` compares two live builds file by file through
-their manifests' SHA-256s (the manifest's own dates and paths aside). A refactoring that changes no
+their manifests' SHA-256s (the manifest's own dates and paths aside), and their BM25 indexes score
+by score (`bm25_by_token`: bm25s's own files differ between any two runs). A refactoring that changes no
 behaviour gives identical dumps and identical builds (docs/changelog.md, 2026-12-04). Only the public
 API is used, so the same file runs against an older checkout.
 """
@@ -83,16 +84,38 @@ def compare(a: Path, b: Path) -> int:
     return 1 if differ else 0
 
 
+def bm25_by_token(build: Path) -> dict[tuple[str, int], float]:
+    """A build's BM25 matrix as (token, chunk) -> score: bm25s numbers tokens in a set's order, which
+    changes from one process to the next (hash randomisation), so its files differ between any two
+    builds of the same corpus while every score is the same."""
+    import numpy as np
+
+    folder = build / "bm25"
+    vocab = json.loads((folder / "vocab.index.json").read_text(encoding="utf-8"))
+    token_of = {column: token for token, column in vocab.items()}
+    data, rows, starts = (np.load(folder / f"{name}.csc.index.npy") for name in ("data", "indices", "indptr"))
+    return {
+        (token_of[column], int(rows[at])): float(data[at])
+        for column in range(len(starts) - 1)
+        for at in range(starts[column], starts[column + 1])
+    }
+
+
 def builds(a: Path, b: Path) -> int:
-    """Compare two live builds' files by their recorded SHA-256s."""
+    """Compare two live builds: every file by its recorded SHA-256, the BM25 index by its scores per token."""
 
-    def files(index: Path) -> dict[str, object]:
-        build = index / (index / "CURRENT").read_text(encoding="utf-8").strip()
-        return json.loads((build / "manifest.json").read_text(encoding="utf-8"))["files"]
+    def live(index: Path) -> Path:
+        return index / (index / "CURRENT").read_text(encoding="utf-8").strip()
 
-    left, right = files(a), files(b)
-    differ = sorted(n for n in set(left) | set(right) if left.get(n) != right.get(n))
-    print(f"{len(left)} files in A, {len(right)} in B; differing: {differ or 'none'}")
+    def files(build: Path) -> dict[str, object]:
+        recorded = json.loads((build / "manifest.json").read_text(encoding="utf-8"))["files"]
+        return {name: value for name, value in recorded.items() if not name.startswith("bm25/")}
+
+    left, right = live(a), live(b)
+    differ = sorted(n for n in set(files(left)) | set(files(right)) if files(left).get(n) != files(right).get(n))
+    if bm25_by_token(left) != bm25_by_token(right):
+        differ.append("bm25/ (scores by token)")
+    print(f"{len(files(left))} files besides bm25/ in A, {len(files(right))} in B; differing: {differ or 'none'}")
     return 1 if differ else 0
 
 
