@@ -263,3 +263,45 @@ def test_a_page_reached_by_another_host_name_is_refused(server: str, page) -> No
     assert "rebound.test" in refusal.inner_text()
     assert page.get_by_label("Ask a question").count() == 0
     page.screenshot(path=str(ARTIFACTS / "rebound-refused.png"))
+
+
+ATTACKER_PAGE = """<!doctype html><title>cute cats</title><script>
+const form = new FormData();
+form.append("files", new Blob(["planted by another site"], {type: "text/plain"}), "planted.txt");
+fetch("%s/documents", {method: "POST", body: form, mode: "no-cors"})
+  .then(() => { document.title = "sent"; }, () => { document.title = "sent"; });
+</script>"""
+
+
+def test_another_sites_page_cannot_plant_a_file_through_the_api(page, make_index, tmp_path: Path) -> None:
+    """Issue #25: a page on another localhost port planted a file with fetch; its Origin is refused now."""
+    import http.server
+    import threading
+
+    from askdocs.serve.http.app import create_app
+    from tests.test_http import thread_server
+
+    index = make_index(SEED_LIKE)
+    corpus = index.parent / "index-corpus"
+    with thread_server(create_app(index)) as api:
+        attacker = (ATTACKER_PAGE % api).encode()
+
+        class Page(http.server.BaseHTTPRequestHandler):
+            def do_GET(self) -> None:
+                self.send_response(200)
+                self.send_header("Content-Type", "text/html")
+                self.end_headers()
+                self.wfile.write(attacker)
+
+            def log_message(self, *args: object) -> None:
+                pass
+
+        site = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Page)
+        threading.Thread(target=site.serve_forever, daemon=True).start()
+        try:
+            page.goto(f"http://127.0.0.1:{site.server_address[1]}/")
+            expect(page).to_have_title("sent")
+        finally:
+            site.shutdown()
+    assert not (corpus / "planted.txt").exists()
+    assert not list(corpus.glob(".upload-*"))

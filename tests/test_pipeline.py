@@ -170,3 +170,25 @@ def test_library_settings_are_kept_in_the_build_and_an_edit_rebuilds(tmp_path: P
     assert not is_up_to_date(corpus, tmp_path / "index", IndexSettings())
     build_index(corpus, tmp_path / "index", IndexSettings(), encoder=encoder)
     assert publication.open_live(tmp_path / "index")[1].library["title"] == "Bones"
+
+
+def test_short_notes_are_indexed_and_found(tmp_path: Path, encoder: Encoder) -> None:
+    """Issue #25: a note of a few words was skipped as "no text to index"; it is a person's content."""
+    corpus = write_corpus(
+        tmp_path / "c",
+        {
+            **SEED_LIKE,
+            "wifi.txt": "Wifi password: hunter2\n",
+            "door.md": "Door code 4512\n",
+            "plumber.csv": "Name,Phone\nPlumber,555 0101\n",
+        },
+    )
+    summary = build_index(corpus, tmp_path / "index", IndexSettings(), encoder=encoder)
+    assert summary.skipped == []
+    searcher = Searcher.load(tmp_path / "index")
+    for question, source in (
+        ("what is the wifi password", "wifi.txt"),
+        ("door code", "door.md"),
+        ("phone number of the plumber", "plumber.csv"),
+    ):
+        assert searcher.search(question, k=1)[0].citations[0].source == source
