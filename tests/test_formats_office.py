@@ -452,6 +452,22 @@ def big_deck() -> bytes:
     return result.getvalue()
 
 
+def test_a_title_only_slide_is_indexed_as_its_title() -> None:
+    """Issue #25: a deck of title-only slides was "no text to index"; each slide says its title."""
+    from pptx import Presentation
+
+    presentation = Presentation()
+    for title in ("Quarterly results", "Thank you"):
+        presentation.slides.add_slide(presentation.slide_layouts[5]).shapes.title.text = title
+    out = io.BytesIO()
+    presentation.save(out)
+    parsed = pptx_format.parse(ParseContext("deck.pptx"), out.getvalue())
+    assert [(p.text, p.citations[0].slide, p.citations[0].section) for p in parsed.passages] == [
+        ("Quarterly results", 1, "Quarterly results"),
+        ("Thank you", 2, "Thank you"),
+    ]
+
+
 def test_5000_slide_deck_is_read_within_the_time_limit(tmp_path: Path, big_deck: bytes) -> None:
     result = read_one(write_corpus(tmp_path / "c", {"big.pptx": big_deck}), ReadLimits(max_seconds=60))
     assert isinstance(result, Document)

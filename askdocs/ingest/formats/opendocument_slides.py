@@ -6,7 +6,7 @@ the page's name; it is the citation's section and titles the slide's passages, a
 itself only on a slide with no other text. Every other frame or shape with text (inside groups too)
 is one passage, its paragraphs joined; a table is one passage per data row ("Header: value; ...").
 Speaker notes are kept, cited to their slide with section "<title> (notes)". A short phrase on a
-slide is content, not a menu, so the "navigation fragment" drop rule does not apply. Header, footer,
+slide is content like any other text. Header, footer,
 date and page-number placeholders are recorded as dropped; images and master pages are not read.
 """
 

@@ -2,14 +2,14 @@
 and slide title.
 
 Slides are numbered 1-based in presentation order (hidden slides included, as PowerPoint numbers
-them). The slide's title placeholder is not a passage: it titles the slide's passages and is the
-citation's section. Every other shape with text (placeholders, text boxes, shapes inside groups) is
+them). The slide's title placeholder titles the slide's passages and is the citation's section; it
+is a passage itself only on a slide with no other text (a title-only slide says its title). Every other shape with text (placeholders, text boxes, shapes inside groups) is
 one passage, its paragraphs joined, so the bullets of one box stay together; a table is one passage
 per data row, `Header: value; Header: value`.
 
 Speaker notes are kept, one passage cited to their slide with the section `<title> (notes)`:
-presenters put the explanation there. On a slide a short phrase is content, not a menu, so the
-"navigation fragment" drop rule does not apply (text without words is still dropped). Footer, date
+presenters put the explanation there. A short phrase on a slide is content like any other text
+(text without words is still dropped). Footer, date
 and slide-number placeholders are recorded as dropped; pictures, charts and SmartArt are not read.
 """
 
@@ -51,12 +51,16 @@ def _read_slide(collector: Collector, number: int, slide: Any) -> None:
     except damaged:
         title_shape, title = None, None
     at = Citation(collector.source, section=title, slide=number)
+    before = len(collector.passages)
     try:
         for shape in _shapes(slide.shapes):
             if title_shape is None or shape != title_shape:
                 _read_shape(collector, shape, title, at)
     except damaged as error:
         collector.drop(None, f"rest of slide {number} not read ({type(error).__name__}: {error})", "")
+    if title and len(collector.passages) == before:
+        # A slide with nothing but its title says that title: it is the slide's text (issue #25).
+        collector.add([title], None, at=at, keep=True)
     try:
         frame = slide.notes_slide.notes_text_frame if slide.has_notes_slide else None
     except damaged as error:
