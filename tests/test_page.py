@@ -195,3 +195,17 @@ def test_the_page_refuses_to_serve_beyond_this_machine_with_writes_on(
         assert "Sciatica is pain that radiates" in page_text(page)
     finally:
         config.set_option("server.address", saved)
+
+
+def test_each_hit_offers_its_original_file_and_says_when_it_is_gone(
+    make_index: Callable[..., Path], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    index = make_index(SEED_LIKE)
+    page = run_page(index, monkeypatch, question="what is sciatica?")
+    assert not page.exception
+    buttons = page.get("download_button")
+    assert buttons and all(button.proto.label == "Download the original" for button in buttons)
+    (index.parent / "index-corpus" / "hips.txt").unlink()
+    page = run_page(index, monkeypatch, question="what is sciatica?")
+    assert not page.exception
+    assert "The original file is no longer in the library." in [str(c.value) for c in page.caption]

@@ -27,6 +27,7 @@ from askdocs.libraries import libraries_in
 from askdocs.serve.environment import ALLOWED_HOSTS_ENV, HOST_ENV, INDEX_ENV, LIBRARIES_ENV, READ_ONLY_ENV, TOKEN_ENV
 from askdocs.serve.http.common import LiveSearcher, check_bind, public_text
 from askdocs.serve.http.routers.documents import documents_router, index_target
+from askdocs.serve.http.routers.files import files_router
 from askdocs.serve.http.routers.libraries import LibraryUnusableError, LiveLibraries, libraries_router, library_target
 from askdocs.serve.http.routers.search import search_router
 from askdocs.serve.request_origin import LOOPBACK_NAMES, allowed_hosts, foreign_reason, hosts_from_setting
@@ -140,6 +141,7 @@ def create_app(
     app = base_app(token, lifespan, hosts)
     app.include_router(search_router(live))
     app.include_router(documents_router(lambda: index_target(live.get()), read_only))
+    app.include_router(files_router(lambda: index_target(live.get())))
     return app
 
 
@@ -171,6 +173,7 @@ def create_libraries_app(
     app = base_app(token, lifespan, hosts)
     app.include_router(libraries_router(live))
     app.include_router(documents_router(library_target(live), read_only))
+    app.include_router(files_router(library_target(live)))
     return app
 
 

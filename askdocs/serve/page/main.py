@@ -24,6 +24,7 @@ from askdocs.serve.page.documents_panel import (
     pick_library,
     served_libraries,
 )
+from askdocs.serve.page.original_file import offer_original
 from askdocs.serve.page.request_guard import refuse_unsafe_requests
 from askdocs.serve.presentation import (
     MAX_QUESTION_CHARS,
@@ -117,6 +118,7 @@ def _card(searcher: Searcher, hit: Hit, rank: int, question: str, library: str =
             f'<div class="askdocs-passage">{marked_html(hit.text, hit.highlight, terms)}</div>', unsafe_allow_html=True
         )
         st.markdown(_citations_html(hit, library), unsafe_allow_html=True)
+        offer_original(searcher, hit, key=f"original-{library}-{rank}")
         if len(hit.citations) > 1:
             with st.expander(f"Also in {len(hit.citations) - 1} other place(s)"):
                 for citation in hit.citations[1:]:

@@ -255,9 +255,7 @@ def library_target(live: LiveLibraries) -> Callable[..., DocumentTarget]:
         """The one library a documents request is about; `lib=all` is a 422."""
         name = _chosen(live, lib, allow_all=False)
         if name == ALL:
-            raise HTTPException(
-                422, f"documents are added to or removed from one library: pass lib=NAME, not lib={ALL}"
-            )
+            raise HTTPException(422, f"a document belongs to one library: pass lib=NAME, not lib={ALL}")
         library = live.find(name)
         return DocumentTarget(library, live.searcher(library))
 
