@@ -89,3 +89,45 @@ def test_with_libraries_a_file_comes_from_the_library_named(tmp_path: Path, enco
         assert get(url, "/files/kites.md", lib="health").status_code == 404
         assert get(url, "/files/kites.md").status_code == 422  # several libraries: lib is required
         assert get(url, "/files/kites.md", lib="all").status_code == 422
+
+
+RECORD_PAGE = (
+    "The two copies of the record are identi-\ncal, and the change is perma-\nnent once saved.\n\n"
+    "A heat pack eases a stiff back in the morning."
+)
+
+
+def marked_pixels(png: bytes) -> int:
+    """Pixels of the mark's yellow in a rendered page."""
+    import io
+
+    from PIL import Image
+
+    image = Image.open(io.BytesIO(png)).convert("RGB")
+    return sum(1 for r, g, b in image.get_flattened_data() if r > 200 and g > 180 and b < 120)
+
+
+def test_a_cited_pdf_page_is_rendered_with_its_answering_sentence_marked(make_index: Any, tmp_path: Path) -> None:
+    from tests.conftest import make_pdf
+
+    index = make_index({**SEED_LIKE})
+    corpus = index.parent / "index-corpus"
+    (corpus / "record.pdf").write_bytes(make_pdf(["A cover page about records.", RECORD_PAGE]))
+    build_index(corpus, index, IndexSettings())
+    with thread_server(create_app(index)) as url:
+        hit = get(url, "/search", q="are the two copies of the record identical", k=1).json()["hits"][0]
+        citation = hit["citations"][0]
+        assert (citation["source"], citation["page"]) == ("record.pdf", 2)
+        start, end = hit["highlight"]
+        sentence = hit["text"][start:end]
+        assert "identical" in sentence  # joined across the line-end hyphen
+        marked = get(url, "/page-images", source="record.pdf", page=2, mark=sentence)
+        plain = get(url, "/page-images", source="record.pdf", page=2)
+        elsewhere = get(url, "/page-images", source="record.pdf", page=1, mark=sentence)
+        assert marked.status_code == 200 and marked.headers["content-type"] == "image/png"
+        assert marked_pixels(marked.content) > 300 and marked_pixels(plain.content) == 0
+        assert marked_pixels(elsewhere.content) == 0  # not on that page: nothing marked
+        assert get(url, "/page-images", source="record.pdf", page=3).status_code == 404
+        assert get(url, "/page-images", source="hips.txt", page=1).status_code == 422
+        assert get(url, "/page-images", source="../record.pdf", page=1).status_code == 422
+        assert get(url, "/page-images", source="record.pdf", page=0).status_code == 422

@@ -209,3 +209,23 @@ def test_each_hit_offers_its_original_file_and_says_when_it_is_gone(
     page = run_page(index, monkeypatch, question="what is sciatica?")
     assert not page.exception
     assert "The original file is no longer in the library." in [str(c.value) for c in page.caption]
+
+
+def test_a_pdf_hit_shows_its_page_with_the_sentence_marked(
+    make_index: Callable[..., Path], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from askdocs.ingest.pipeline import build_index
+    from askdocs.settings import IndexSettings
+    from tests.conftest import make_pdf
+
+    index = make_index(SEED_LIKE)
+    corpus = index.parent / "index-corpus"
+    (corpus / "record.pdf").write_bytes(make_pdf(["Copies of a record that are identical need no merge."]))
+    build_index(corpus, index, IndexSettings())
+    page = run_page(index, monkeypatch, question="copies of a record that are identical")
+    assert not page.exception
+    switch = page.toggle(key="page--1")
+    assert switch.label == "Show page 1" and not page.get("image")
+    page = switch.set_value(True).run()
+    assert not page.exception and page.get("image")
+    assert any("record&#46;pdf&#44; page 1: the answering sentence is marked" in str(m.value) for m in page.markdown)

@@ -16,6 +16,7 @@ from askdocs.library_settings import LibrarySettings
 from askdocs.records import Hit
 from askdocs.search.all_libraries import search_all
 from askdocs.search.searcher import Searcher
+from askdocs.serve.page.cited_page import offer_pdf_page
 from askdocs.serve.page.documents_panel import (
     PageOptions,
     load_all,
@@ -118,6 +119,7 @@ def _card(searcher: Searcher, hit: Hit, rank: int, question: str, library: str =
             f'<div class="askdocs-passage">{marked_html(hit.text, hit.highlight, terms)}</div>', unsafe_allow_html=True
         )
         st.markdown(_citations_html(hit, library), unsafe_allow_html=True)
+        offer_pdf_page(searcher, hit, key=f"page-{library}-{rank}")
         offer_original(searcher, hit, key=f"original-{library}-{rank}")
         if len(hit.citations) > 1:
             with st.expander(f"Also in {len(hit.citations) - 1} other place(s)"):

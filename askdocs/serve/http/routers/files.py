@@ -1,16 +1,18 @@
-"""The original files a library's citations name (`GET /files/{source}`), as downloads."""
+"""The original files a library's citations name (`GET /files/{source}`, as downloads), and a cited
+PDF page as a picture with the answering sentence marked (`GET /page-images`)."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, HTTPException
+from fastapi import APIRouter, Depends, HTTPException, Query, Response
 from fastapi.responses import FileResponse
 
 from askdocs.serve.http.common import ERROR_RESPONSES
 from askdocs.serve.http.routers.documents import DocumentTarget
 from askdocs.serve.library_files import library_file, media_type
+from askdocs.serve.pdf_view import PageNotFoundError, page_png
 from askdocs.serve.uploads import DocumentMissingError, NotADocumentError
 
 FILE_RESPONSES: dict[int | str, dict[str, Any]] = {
@@ -44,5 +46,33 @@ def files_router(target: Callable[..., DocumentTarget]) -> APIRouter:
             content_disposition_type="attachment",
             headers={"X-Content-Type-Options": "nosniff", "Content-Security-Policy": "sandbox"},
         )
+
+    @router.get(
+        "/page-images",
+        response_class=Response,
+        responses={**FILE_RESPONSES, 200: {"content": {"image/png": {}}, "description": "The page, rendered"}},
+    )
+    def page_image(
+        source: Annotated[str, Query(description="The PDF, as a hit's citation names it.")],
+        page: Annotated[int, Query(ge=1, description="The page, as the citation gives it.")],
+        mark: Annotated[
+            str | None, Query(max_length=2000, description="Text to mark: the hit's answering sentence.")
+        ] = None,
+        chosen: DocumentTarget = the_library,
+    ) -> Response:
+        """A cited PDF page as a PNG, `mark` (the answering sentence) marked where the page holds it."""
+        try:
+            path = library_file(chosen.library.corpus_dir, source, frozenset(chosen.searcher.sources()))
+        except DocumentMissingError as error:
+            raise HTTPException(404, str(error)) from None
+        except NotADocumentError as error:
+            raise HTTPException(422, str(error)) from None
+        if path.suffix.lower() != ".pdf":
+            raise HTTPException(422, f"'{source}' is not a PDF: only PDF pages are rendered")
+        try:
+            image = page_png(path, page, mark)
+        except PageNotFoundError as error:
+            raise HTTPException(404, str(error)) from None
+        return Response(image, media_type="image/png", headers={"X-Content-Type-Options": "nosniff"})
 
     return router
