@@ -4,6 +4,7 @@ PDF page as a picture with the answering sentence marked (`GET /page-images`).""
 from __future__ import annotations
 
 from collections.abc import Callable
+from pathlib import Path
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, HTTPException, Query, Response
@@ -23,6 +24,16 @@ FILE_RESPONSES: dict[int | str, dict[str, Any]] = {
 }
 
 
+def _cited_file(chosen: DocumentTarget, source: str) -> Path:
+    """The library's file `source`, when its live build cites it; a 404 or 422 otherwise."""
+    try:
+        return library_file(chosen.library.corpus_dir, source, frozenset(chosen.searcher.sources()))
+    except DocumentMissingError as error:
+        raise HTTPException(404, str(error)) from None
+    except NotADocumentError as error:
+        raise HTTPException(422, str(error)) from None
+
+
 def files_router(target: Callable[..., DocumentTarget]) -> APIRouter:
     """GET /files/{source}; `target` is the FastAPI dependency naming the library (`lib` with several)."""
     router = APIRouter(tags=["files"])
@@ -31,12 +42,7 @@ def files_router(target: Callable[..., DocumentTarget]) -> APIRouter:
     @router.get("/files/{source:path}", response_class=FileResponse, responses=FILE_RESPONSES)
     def original_file(source: str, chosen: DocumentTarget = the_library) -> FileResponse:
         """The original file a hit cites (`citations[].source`), with its content type, as an attachment."""
-        try:
-            path = library_file(chosen.library.corpus_dir, source, frozenset(chosen.searcher.sources()))
-        except DocumentMissingError as error:
-            raise HTTPException(404, str(error)) from None
-        except NotADocumentError as error:
-            raise HTTPException(422, str(error)) from None
+        path = _cited_file(chosen, source)
         # An attachment, never shown inline: a PDF, SVG or HTML file from the corpus is not run as
         # this server's page; nosniff and a sandbox keep a browser from treating it as one anyway.
         return FileResponse(
@@ -61,12 +67,7 @@ def files_router(target: Callable[..., DocumentTarget]) -> APIRouter:
         chosen: DocumentTarget = the_library,
     ) -> Response:
         """A cited PDF page as a PNG, `mark` (the answering sentence) marked where the page holds it."""
-        try:
-            path = library_file(chosen.library.corpus_dir, source, frozenset(chosen.searcher.sources()))
-        except DocumentMissingError as error:
-            raise HTTPException(404, str(error)) from None
-        except NotADocumentError as error:
-            raise HTTPException(422, str(error)) from None
+        path = _cited_file(chosen, source)
         if path.suffix.lower() != ".pdf":
             raise HTTPException(422, f"'{source}' is not a PDF: only PDF pages are rendered")
         try:
