@@ -54,6 +54,10 @@ class LoadedIndex:
         """Every source file the index cites, sorted."""
         return list(self._sources)
 
+    def cites(self, source: str) -> bool:
+        """Whether the index cites the corpus file `source`."""
+        return source in self._sources
+
     def source_passages(self, source: str) -> np.ndarray:
         """The passages citing `source`, in its reading order (none for an unknown source)."""
         number = self._sources.get(source)

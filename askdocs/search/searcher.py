@@ -98,6 +98,10 @@ class Searcher:
         """Every source file the index cites, sorted."""
         return self.index.sources()
 
+    def cites(self, source: str) -> bool:
+        """Whether the index cites the corpus file `source` (a lookup, not a copy of `sources()`)."""
+        return self.index.cites(source)
+
     def context(self, hit: Hit, before: int = 1, after: int = 1) -> list[tuple[str, bool]]:
         """The passages around a hit's first citation in its source, with a flag on the hit's own."""
         if not hit.citations or hit.citations[0].doc_id is not None:

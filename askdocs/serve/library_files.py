@@ -4,18 +4,19 @@ inside the corpus folder, whatever a request says (traversal, links, encoded nam
 from __future__ import annotations
 
 import mimetypes
-from collections.abc import Collection
+from collections.abc import Callable
 from pathlib import Path
 
 from askdocs.serve.uploads import DocumentMissingError, NotADocumentError, document_name
 
 
-def library_file(corpus_dir: Path, source: str, cited: Collection[str]) -> Path:
-    """The file `source` names in the corpus folder, when the live build cites it; `NotADocumentError`
+def library_file(corpus_dir: Path, source: str, cited: Callable[[str], bool]) -> Path:
+    """The file `source` names in the corpus folder, when the live build cites it (`cited`, usually
+    `Searcher.cites`); `NotADocumentError`
     for a name that cannot be a document or leads outside, `DocumentMissingError` for one not (or no
     longer) in the library."""
     name = document_name(source)
-    if name not in cited:
+    if not cited(name):
         raise DocumentMissingError(f"'{name}' is not a document of this library's index")
     root = corpus_dir.resolve()
     path = (root / name).resolve()

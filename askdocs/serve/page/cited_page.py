@@ -23,7 +23,7 @@ def offer_pdf_page(searcher: Searcher, hit: Hit, key: str) -> None:
         return
     sentence = hit.text[hit.highlight[0] : hit.highlight[1]] if hit.highlight else hit.text
     try:
-        path = library_file(Path(searcher.manifest.corpus_path), citation.source, frozenset(searcher.sources()))
+        path = library_file(Path(searcher.manifest.corpus_path), citation.source, searcher.cites)
         image = page_png(path, citation.page, sentence)
     except AskdocsError as error:
         st.markdown(

@@ -19,7 +19,7 @@ def offer_original(searcher: Searcher, hit: Hit, key: str) -> None:
         return
     source = hit.citations[0].source
     try:
-        path = library_file(Path(searcher.manifest.corpus_path), source, frozenset(searcher.sources()))
+        path = library_file(Path(searcher.manifest.corpus_path), source, searcher.cites)
     except DocumentRefusedError:
         st.caption("The original file is no longer in the library.")
         return

@@ -27,7 +27,7 @@ FILE_RESPONSES: dict[int | str, dict[str, Any]] = {
 def _cited_file(chosen: DocumentTarget, source: str) -> Path:
     """The library's file `source`, when its live build cites it; a 404 or 422 otherwise."""
     try:
-        return library_file(chosen.library.corpus_dir, source, frozenset(chosen.searcher.sources()))
+        return library_file(chosen.library.corpus_dir, source, chosen.searcher.cites)
     except DocumentMissingError as error:
         raise HTTPException(404, str(error)) from None
     except NotADocumentError as error:
