@@ -1,4 +1,4 @@
-"""Adding and removing documents over HTTP (api_documents.py), through real uvicorn servers on 127.0.0.1."""
+"""Adding and removing documents over HTTP (serve/http/routers/documents.py), through real uvicorn servers on 127.0.0.1."""
 
 from __future__ import annotations
 
