@@ -99,38 +99,6 @@ def server(tmp_path_factory: pytest.TempPathFactory, encoder: Encoder) -> Iterat
         yield url
 
 
-@pytest.fixture(scope="module")
-def browser() -> Iterator[object]:
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path=CHROMIUM,
-            args=[
-                "--no-sandbox",
-                "--disable-gpu",
-                "--disable-quic",
-                "--no-first-run",
-                "--disable-background-networking",
-                "--disable-component-update",
-                "--disable-sync",
-                # A name resolving to this machine that is not the server's own (DNS rebinding).
-                "--host-resolver-rules=MAP rebound.test 127.0.0.1",
-            ],
-        )
-        yield browser
-        browser.close()
-
-
-@pytest.fixture
-def page(browser):
-    context = browser.new_context(viewport={"width": 1100, "height": 1400})
-    page = context.new_page()
-    page.set_default_timeout(60_000)
-    yield page
-    context.close()
-
-
 def ask(page, question: str) -> None:
     box = page.get_by_label("Ask a question")
     box.fill(question)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import html
+import re
 import time
 from pathlib import Path
 
@@ -44,7 +45,9 @@ def open_page(root: Path, monkeypatch: pytest.MonkeyPatch, read_only: bool = Fal
 
 def shown(page: AppTest) -> str:
     parts = [str(e.value) for kind in ("markdown", "caption", "info", "warning", "error") for e in getattr(page, kind)]
-    return html.unescape("\n".join(parts))
+    text = html.unescape("\n".join(parts))
+    # And without tags: a passage's words are split by <mark> and <strong>.
+    return text + "\n" + re.sub(r"<[^>]+>", "", text)
 
 
 def test_lib_link_opens_that_library_and_never_mixes_in_another(libraries: Path, monkeypatch) -> None:

@@ -20,7 +20,7 @@ from askdocs.records import Citation
 _SNIFF_CHARS = 32_768
 
 
-def _dialect(text: str, source: str) -> type[csv.Dialect] | csv.Dialect:
+def dialect(text: str, source: str) -> type[csv.Dialect] | csv.Dialect:
     """The file's CSV dialect: tabs for .tsv, else sniffed from its first lines (plain commas if unsure)."""
     if source.lower().endswith(".tsv"):
         return csv.excel_tab
@@ -38,7 +38,7 @@ def parse_delimited(context: ParseContext, text: str) -> ParsedFile:
     source = context.source
     collector = Collector(source)
     table = TableRows()
-    reader = csv.reader(io.StringIO(text, newline=""), _dialect(text, source))
+    reader = csv.reader(io.StringIO(text, newline=""), dialect(text, source))
     number = 0
     try:
         for number, cells in enumerate(reader, 1):

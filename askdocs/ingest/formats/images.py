@@ -47,7 +47,7 @@ def parse(context: ParseContext, data: bytes) -> ParsedFile:
         try:
             image.seek(index)
             frame = _checked(image, page)
-            paragraphs = ocr.read_paragraphs(ocr.cache_key("image", digest, index), partial(_decoded, frame, frames))
+            paragraphs = ocr.read_paragraphs(image_key(digest, index), partial(decoded, frame, frames))
         except SkipFileError:
             raise
         except (OSError, ValueError, SyntaxError) as error:
@@ -59,6 +59,11 @@ def parse(context: ParseContext, data: bytes) -> ParsedFile:
     return collector.result()
 
 
+def image_key(digest: str, frame: int) -> str:
+    """The OCR cache key of frame `frame` (0-based) of the image whose bytes hash to `digest`."""
+    return ocr.cache_key("image", digest, frame)
+
+
 def _checked(image: Image, page: int | None) -> Image:
     """`image` (its current frame), or `SkipFileError` when it has more pixels than allowed."""
     width, height = image.size
@@ -68,7 +73,7 @@ def _checked(image: Image, page: int | None) -> Image:
     return image
 
 
-def _decoded(image: Image, frames: int) -> Image:
+def decoded(image: Image, frames: int) -> Image:
     """The current frame decoded, upright (EXIF orientation) and scaled down to fit the OCR engine."""
     from PIL import ImageOps
 

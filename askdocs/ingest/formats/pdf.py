@@ -30,7 +30,7 @@ OCR_DPI = 150
 # The rendering policy, part of the OCR cache key.
 RENDERING = f"{OCR_DPI} dpi or the scan's own if lower; grayscale"
 # PDFium is not thread-safe; rendering is serialised within a process.
-_PDFIUM_LOCK = threading.Lock()
+PDFIUM_LOCK = threading.Lock()
 # A word cut by a hyphen at the end of a line, and the lower-case word the next line starts with.
 _HYPHENATED_END = re.compile(r"(?<![\w-])([^\W\d_]+)-\s*$")
 _LOWER_START = re.compile(r"\s*([^\W\d_]+)(\S*)")
@@ -106,9 +106,7 @@ class _Scans:
     def read(self, collector: Collector, number: int) -> bool:
         """OCR page `number` into `collector`; False when it yields no text (or cannot be rendered)."""
         try:
-            paragraphs = ocr.read_paragraphs(
-                ocr.cache_key("pdf", self.digest, number, RENDERING), lambda: self.render(number)
-            )
+            paragraphs = ocr.read_paragraphs(scan_key(self.digest, number), lambda: self.render(number))
         except Exception as error:  # noqa: BLE001 - one page that cannot be rendered or read must not lose the file
             collector.drop(None, f"OCR failed on this page ({type(error).__name__}: {error})", f"page {number}")
             return False
@@ -119,22 +117,31 @@ class _Scans:
         """Page `number` (1-based) as a grayscale image at `OCR_DPI` (or its scan's, if lower), within MAX_SIDE."""
         import pypdfium2 as pdfium
 
-        with _PDFIUM_LOCK:
+        with PDFIUM_LOCK:
             if self.document is None:
                 self.document = pdfium.PdfDocument(self.data)
             page = self.document[number - 1]
             try:
-                width, height = page.get_size()
-                scale = min(_render_dpi(page, width * height) / 72, ocr.MAX_SIDE / max(width, height, 1.0))
-                return page.render(scale=scale, grayscale=True).to_pil()
+                return page.render(scale=ocr_scale(page), grayscale=True).to_pil()
             finally:
                 page.close()
 
     def close(self) -> None:
         """Release PDFium's copy of the document."""
         if self.document is not None:
-            with _PDFIUM_LOCK:
+            with PDFIUM_LOCK:
                 self.document.close()
+
+
+def scan_key(digest: str, number: int) -> str:
+    """The OCR cache key of page `number` of the PDF whose bytes hash to `digest`."""
+    return ocr.cache_key("pdf", digest, number, RENDERING)
+
+
+def ocr_scale(page: Any) -> float:
+    """Pixels per PDF point a scanned page is rendered at for OCR (its OCR boxes are in those pixels)."""
+    width, height = page.get_size()
+    return min(_render_dpi(page, width * height) / 72, ocr.MAX_SIDE / max(width, height, 1.0))
 
 
 def _render_dpi(page: Any, page_area: float) -> float:

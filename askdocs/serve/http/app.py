@@ -30,6 +30,7 @@ from askdocs.serve.http.routers.documents import documents_router, index_target
 from askdocs.serve.http.routers.files import files_router
 from askdocs.serve.http.routers.libraries import LibraryUnusableError, LiveLibraries, libraries_router, library_target
 from askdocs.serve.http.routers.search import search_router
+from askdocs.serve.http.routers.views import views_router
 from askdocs.serve.request_origin import LOOPBACK_NAMES, allowed_hosts, foreign_reason, hosts_from_setting
 
 logger = logging.getLogger(__name__)
@@ -142,6 +143,7 @@ def create_app(
     app.include_router(search_router(live))
     app.include_router(documents_router(lambda: index_target(live.get()), read_only))
     app.include_router(files_router(lambda: index_target(live.get())))
+    app.include_router(views_router(lambda: index_target(live.get())))
     return app
 
 
@@ -174,6 +176,7 @@ def create_libraries_app(
     app.include_router(libraries_router(live))
     app.include_router(documents_router(library_target(live), read_only))
     app.include_router(files_router(library_target(live)))
+    app.include_router(views_router(library_target(live)))
     return app
 
 

@@ -16,7 +16,6 @@ from askdocs.library_settings import LibrarySettings
 from askdocs.records import Hit
 from askdocs.search.all_libraries import search_all
 from askdocs.search.searcher import Searcher
-from askdocs.serve.page.cited_page import offer_pdf_page
 from askdocs.serve.page.documents_panel import (
     PageOptions,
     load_all,
@@ -25,8 +24,8 @@ from askdocs.serve.page.documents_panel import (
     pick_library,
     served_libraries,
 )
-from askdocs.serve.page.original_file import offer_original
 from askdocs.serve.page.request_guard import refuse_unsafe_requests
+from askdocs.serve.page.viewer_dialog import offer_view
 from askdocs.serve.presentation import (
     MAX_QUESTION_CHARS,
     QuestionTerms,
@@ -45,6 +44,12 @@ mark { background: #fde68a; color: inherit; padding: 0 .1em; border-radius: .2em
 .askdocs-bar > span { display: block; height: 100%; background: #16a34a; border-radius: .25rem; }
 .askdocs-weak > span { background: #9ca3af; }
 .askdocs-answer { font-size: 1.15rem; line-height: 1.6; overflow-wrap: anywhere; }
+.askdocs-block { line-height: 1.55; overflow-wrap: anywhere; margin: .35rem 0; padding: .1rem .6rem; }
+.askdocs-cited { border-left: .25rem solid #f59e0b; background: #fffbeb; }
+.askdocs-heading { font-weight: 600; font-size: .9rem; opacity: .75; margin-top: .6rem; }
+.askdocs-table { border-collapse: collapse; font-size: .9rem; }
+.askdocs-table th, .askdocs-table td { border: 1px solid #e5e7eb; padding: .2rem .5rem; text-align: left; }
+.askdocs-cited-row { background: #fde68a; }
 </style>"""
 
 
@@ -119,18 +124,11 @@ def _card(searcher: Searcher, hit: Hit, rank: int, question: str, library: str =
             f'<div class="askdocs-passage">{marked_html(hit.text, hit.highlight, terms)}</div>', unsafe_allow_html=True
         )
         st.markdown(_citations_html(hit, library), unsafe_allow_html=True)
-        offer_pdf_page(searcher, hit, key=f"page-{library}-{rank}")
-        offer_original(searcher, hit, key=f"original-{library}-{rank}")
+        offer_view(searcher, hit, key=f"open-{library}-{rank}")
         if len(hit.citations) > 1:
             with st.expander(f"Also in {len(hit.citations) - 1} other place(s)"):
                 for citation in hit.citations[1:]:
                     st.markdown(f"- {safe_link(citation)}", unsafe_allow_html=True)
-        context = searcher.context(hit)
-        if context:
-            with st.expander("Surrounding text in the source"):
-                for text, is_hit in context:
-                    body = marked_html(text, (0, len(text))) if is_hit else safe_html(text)
-                    st.markdown(f'<div class="askdocs-passage">{body}</div>', unsafe_allow_html=True)
 
 
 def _best_answer(searcher: Searcher, hit: Hit, question: str) -> None:
@@ -142,6 +140,7 @@ def _best_answer(searcher: Searcher, hit: Hit, question: str) -> None:
             f'<div class="askdocs-answer">{marked_html(hit.text[start:end], None, terms)}</div>{_citations_html(hit)}',
             unsafe_allow_html=True,
         )
+        offer_view(searcher, hit, key="open-best")
 
 
 def _load_or_stop(index_dir: Path, fix: str) -> tuple[Searcher, str | None]:
