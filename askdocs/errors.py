@@ -38,3 +38,8 @@ class UnsafeBindError(AskdocsError):
 def rebuild_hint(index_dir: object) -> str:
     """The command that rebuilds an index, for error messages."""
     return f"run `python ingest.py --index {index_dir}` to rebuild it"
+
+
+class QuerySyntaxError(AskdocsError):
+    """A question whose operators cannot be read (`after:yesterday`, an unclosed quote); the message
+    names the syntax."""

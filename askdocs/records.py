@@ -33,6 +33,9 @@ class Citation:
     anchor: str | None = None
     # True when the text was read by OCR from an image (a scanned page), so it may hold misreadings.
     ocr: bool | None = None
+    # The document's date (ISO, YYYY-MM-DD): its own metadata date where the format has one, else the
+    # file's modification time at ingest; what after: and before: filter on.
+    date: str | None = None
 
     def to_json(self) -> dict[str, Any]:
         """Plain dict with the unset fields left out."""

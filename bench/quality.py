@@ -30,6 +30,7 @@ from beir import DEV_SETS, DevSet, document_ranking, metrics, paired_interval, p
 
 from askdocs import Searcher  # noqa: E402
 from askdocs.ingest.pipeline import build_index  # noqa: E402
+from askdocs.search.query import parse_query  # noqa: E402
 from askdocs.settings import ENCODERS, IndexSettings, RankingSettings  # noqa: E402
 
 CACHE = ROOT / "bench" / ".cache"
@@ -112,6 +113,31 @@ def evaluate(
     return metrics(rankings, qrels), round(confident / len(queries), 4), rankings
 
 
+def operator_report(
+    searcher: Searcher, queries: dict[str, str], qrels: dict[str, set[str]], rankings: dict[str, dict[str, list[str]]]
+) -> dict[str, object]:
+    """The figures of the questions without operators (which search as before #31), and of those a
+    person wrote with quotes or exclusions: as typed, and with their quotes removed."""
+    typed = [q for q, text in queries.items() if parse_query(text).has_operators]
+    plain = [q for q in queries if q not in typed]
+    report: dict[str, object] = {
+        "without": {
+            "questions": len(plain),
+            **{m: metrics({q: r[q] for q in plain}, qrels) for m, r in rankings.items()},
+        },
+        "with": {"questions": len(typed), "examples": [queries[q] for q in typed[:5]]},
+    }
+    if typed:
+        as_typed = metrics({q: rankings["hybrid"][q] for q in typed}, qrels)
+        unquoted = {q: queries[q].replace('"', " ") for q in typed}
+        report["with"] = {
+            **report["with"],
+            "hybrid_as_typed": as_typed,
+            "hybrid_quotes_removed": evaluate(searcher, unquoted, qrels, "hybrid")[0],
+        }  # type: ignore[dict-item]
+    return report
+
+
 def seed_report(settings: IndexSettings) -> dict[str, object]:
     """The seed questions (expected passage first? answering sentence marked?) and off-topic ones (never confident)."""
     index = CACHE / "seeds" / "index"
@@ -186,6 +212,7 @@ def run_set(
         started = time.perf_counter()
         scores, confident, rankings[mode] = evaluate(searcher, queries, qrels, mode)
         result[mode] = {**scores, "confident_share": confident, "seconds": round(time.perf_counter() - started, 1)}
+    result["operators"] = operator_report(searcher, queries, qrels, rankings)
     groups = {"kind": kinds}
     if devset.name == "medquad":
         groups["source"] = {q: q.split("_")[0] for q in kinds}  # MedQuAD ids are SOURCE_DOCID_SecN

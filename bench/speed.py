@@ -31,8 +31,10 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -352,11 +354,19 @@ def faiss_figures(sizes: list[int]) -> dict[str, object]:
     return out
 
 
-def synthetic_index(index: Path, size: int) -> None:
+def tag_copy(citation: Any, copy: int, passage: int) -> Any:
+    """A copy's citation of a record: `<_id>#<copy>`."""
+    from dataclasses import replace
+
+    return replace(citation, doc_id=f"{citation.doc_id}#{copy}")
+
+
+def synthetic_index(index: Path, size: int, tag: Callable[[Any, int, int], Any] = tag_copy) -> None:
     """An index of about `size` chunks in askdocs' real format: the MedQuAD build repeated.
 
-    Each copy's passages cite their records as `<_id>#<copy>`; vectors get a little noise. Only the
-    model never runs: the texts, keyword index, sentence vectors and vector index are all real.
+    Each copy's passages cite their records as `tag` makes them (by default `<_id>#<copy>`); vectors
+    get a little noise. Only the model never runs: the texts, keyword index, sentence vectors and
+    vector index are all real.
     """
     from dataclasses import replace
 
@@ -373,13 +383,13 @@ def synthetic_index(index: Path, size: int) -> None:
     copies = -(-size // len(chunks))
     writer = BuildWriter(publication.new_build_dir(index))
 
-    def tagged(citations: tuple, copy: int) -> tuple:
-        return tuple(replace(c, doc_id=f"{c.doc_id}#{copy}") for c in citations)
+    def tagged(citations: tuple, copy: int, passage: int) -> tuple:
+        return tuple(tag(c, copy, passage) for c in citations)
 
     writer.rows(
-        (replace(p, citations=tagged(p.citations, k)) for k in range(copies) for p in passages),
+        (replace(p, citations=tagged(p.citations, k, i)) for k in range(copies) for i, p in enumerate(passages)),
         (
-            replace(c, passage_id=c.passage_id + k * len(passages), citations=tagged(c.citations, k))
+            replace(c, passage_id=c.passage_id + k * len(passages), citations=tagged(c.citations, k, c.passage_id))
             for k in range(copies)
             for c in chunks
         ),
@@ -407,7 +417,7 @@ def synthetic_index(index: Path, size: int) -> None:
     retriever.save(str(writer.path(KEYWORD_DIR)), show_progress=False)
     writer.lookups(
         [c.passage_id + k * len(passages) for k in range(copies) for c in chunks],
-        (tagged(p.citations, k) for k in range(copies) for p in passages),
+        (tagged(p.citations, k, i) for k in range(copies) for i, p in enumerate(passages)),
     )
     writer.reusables([], {}, [], np.zeros((0, 0), np.uint32))
     if source.path(TOKENIZER).exists():  # questions are encoded as the shipped searcher does, without PyTorch

@@ -134,7 +134,7 @@ def test_hits_equal_the_searchers_for_every_seed_question(
         response = get(seeds_server, "/search", q=case["question"])
         assert response.status_code == 200, response.text
         body = response.json()
-        assert set(body) == {"question", "hits", "took_ms"}
+        assert set(body) == {"question", "query", "hits", "took_ms"}
         assert body["question"] == case["question"]
         assert isinstance(body["took_ms"], float) and body["took_ms"] > 0
         # Text, score, citations, highlight, confident, similarity (and the ids), as `ask --json` prints them.

@@ -21,7 +21,10 @@ def test_ingest_then_search_finds_the_right_passage(searcher: Searcher) -> None:
     hits = searcher.search("what is sciatica?", k=3)
     assert hits and isinstance(hits[0], Hit)
     assert hits[0].text.startswith("Sciatica is pain that radiates")
-    assert hits[0].citations == [Citation(source="hips.txt", line=4, span=(0, len(hits[0].text)))]
+    # Dated by the file's modification time (a text file records no date of its own).
+    dated = hits[0].citations[0].date
+    assert hits[0].citations == [Citation(source="hips.txt", line=4, span=(0, len(hits[0].text)), date=dated)]
+    assert dated is not None and len(dated) == 10
     assert [h.score for h in hits] == sorted((h.score for h in hits), reverse=True)
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import math
+import unicodedata
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -33,6 +34,11 @@ def tokenize(texts: list[str], return_ids: bool, stopwords: str = "en") -> objec
     return _bm25s().tokenize(texts, stopwords=stopwords, stemmer=_stemmer(), return_ids=return_ids, show_progress=False)
 
 
+def _fold(word: str) -> str:
+    """A word without its accents (the keyword index keeps them: "café" and "cafe" are two words)."""
+    return "".join(char for char in unicodedata.normalize("NFKD", word) if not unicodedata.combining(char))
+
+
 def build_keyword_index(
     texts: list[str], folder: Path, k1: float = 1.5, b: float = 0.75, stopwords: str = "en"
 ) -> None:
@@ -51,6 +57,7 @@ class KeywordIndex:
         self.retriever = _bm25s().BM25.load(str(folder), show_progress=False, allow_pickle=False, mmap=True)
         # A question is scored and then weighed word by word: tokenised once for both.
         self._known_words = lru_cache(maxsize=8)(self._indexed_words)
+        self._folded: dict[str, list[int]] | None = None
 
     def _indexed_words(self, query: str) -> tuple[str, ...]:
         """The query's words the index knows, in order (repeats kept)."""
@@ -74,6 +81,26 @@ class KeywordIndex:
             frequency = int(pointers[vocab[word] + 1] - pointers[vocab[word]])
             weights[word] = math.log(1 + (chunks - frequency + 0.5) / (frequency + 0.5))
         return weights
+
+    def folded_words(self, text: str) -> list[np.ndarray]:
+        """For each indexed word of `text`, the chunks holding it, its accented and unaccented forms
+        alike ("cafe" finds "café"); an array is empty for a word no chunk holds."""
+        vocab = self._folded_vocabulary()
+        pointers, rows = self.retriever.scores["indptr"], self.retriever.scores["indices"]
+        found = []
+        for word in {_fold(w) for w in tokenize([text], return_ids=False, stopwords=self.stopwords)[0]}:  # type: ignore[index]
+            ids = vocab.get(word, [])
+            found.append(np.unique(np.concatenate([rows[pointers[i] : pointers[i + 1]] for i in ids])) if ids else np.zeros(0, dtype=np.int64))
+        return found
+
+    def _folded_vocabulary(self) -> dict[str, list[int]]:
+        """The index's words by their accent-free form (built once, on the first phrase)."""
+        if self._folded is None:
+            folded: dict[str, list[int]] = {}
+            for word, number in self.retriever.vocab_dict.items():
+                folded.setdefault(_fold(word), []).append(int(number))
+            self._folded = folded
+        return self._folded
 
     def words(self, texts: list[str]) -> list[set[str]]:
         """Each text's indexed words: lower-cased, stemmed, stopwords dropped."""

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Collection
+from datetime import date
 from pathlib import Path
 
 import numpy as np
@@ -20,6 +21,8 @@ class LoadedIndex:
     def __init__(self, index_dir: Path, reader: BuildReader, manifest: Manifest) -> None:
         self.settings = settings = manifest.index_settings(index_dir)
         self.manifest = manifest
+        self.index_dir = index_dir
+        self._dates: dict[str, date | None] | None = None
         try:
             self.vector_index = open_vector_index(reader.path(VECTOR_INDEX_STEM), manifest.vector_index)
             stored = reader.chunk_vectors()
@@ -66,6 +69,10 @@ class LoadedIndex:
         first, last = np.searchsorted(self._order[:, 0], [number, number + 1])
         return self._order[first:last, 1]
 
+    def passages_in_reading_order(self) -> np.ndarray:
+        """Every passage id, file after file (by name), each file's in its reading order (a passage cited twice, twice)."""
+        return self._order[:, 1]
+
     def passages_citing(self, sources: Collection[str]) -> np.ndarray:
         """A mask over passage ids: True for the passages citing any of the named sources."""
         allowed = np.zeros(len(self.passages), dtype=bool)
@@ -85,6 +92,28 @@ class LoadedIndex:
         lengths = np.searchsorted(self.chunk_passages, passages, side="right") - starts
         firsts = np.cumsum(lengths) - lengths
         return np.arange(int(lengths.sum())) + np.repeat(starts - firsts, lengths), lengths
+
+    def chunks_of_passages(self, passages: np.ndarray) -> np.ndarray:
+        """The ids of the given passages' chunks (passage ids ascending give chunk ids ascending)."""
+        rows, _ = self._chunk_rows(passages)
+        return rows
+
+    def document_date(self, source: str) -> date | None:
+        """The date the file `source` is cited with (its own metadata date, else its modification
+        time at ingest); None for a build made before dates were recorded."""
+        if self._dates is None:
+            self._dates = {}
+        if source not in self._dates:
+            ids = self.source_passages(source)
+            cited = (c for c in self.passages[int(ids[0])].citations if c.source == source) if ids.size else iter(())
+            stamp = next((c.date for c in cited), None)
+            self._dates[source] = date.fromisoformat(stamp) if stamp else None
+        return self._dates[source]
+
+    def has_document_dates(self) -> bool:
+        """Whether this build recorded document dates (one file's answer stands for all: one ingest wrote them)."""
+        sources = self.sources()
+        return bool(sources) and self.document_date(sources[0]) is not None
 
     def passage_cosines(self, query: np.ndarray, passages: np.ndarray) -> np.ndarray:
         """Each passage's cosine to the question (`ranking.passage_vectors`, from the stored chunk vectors)."""

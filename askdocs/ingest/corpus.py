@@ -7,12 +7,14 @@ import logging
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
 from askdocs.fileio import file_sha256
 from askdocs.ingest.formats import FORMATS
 from askdocs.ingest.formats.base import DroppedLine, ParseContext, SkipFileError
+from askdocs.ingest.formats.dates import document_date
 from askdocs.records import Passage
 from askdocs.settings import ReadLimits
 
@@ -150,4 +152,11 @@ def read_file(file: CorpusFile, limits: ReadLimits) -> Document | SkippedFile:
         return SkippedFile(file.source, f"could not be parsed: {type(error).__name__}: {error}"[:500], digest)
     if not parsed.passages:
         return SkippedFile(file.source, "no text to index", digest)
-    return Document(file.source, digest, file.size, parsed.passages, parsed.dropped)
+    dated = (document_date(suffix, data) or _modified(file)).isoformat()
+    passages = [replace(p, citations=tuple(replace(c, date=dated) for c in p.citations)) for p in parsed.passages]
+    return Document(file.source, digest, file.size, passages, parsed.dropped)
+
+
+def _modified(file: CorpusFile) -> date:
+    """The file's modification day (UTC): its date when its format records none."""
+    return datetime.fromtimestamp(file.mtime_ns / 1e9, tz=UTC).date()

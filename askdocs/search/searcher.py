@@ -7,6 +7,8 @@ from collections.abc import Collection
 from dataclasses import replace
 from pathlib import Path
 
+import numpy as np
+
 from askdocs.cleaning import normalize
 from askdocs.encoders import Encoder, load_encoder
 from askdocs.errors import AskdocsError, IndexMismatchError, rebuild_hint
@@ -15,11 +17,18 @@ from askdocs.index.build_folder import BuildReader, Manifest
 from askdocs.index.loaded import LoadedIndex
 from askdocs.index.recorded_encoder import recorded_encoder
 from askdocs.records import Hit
-from askdocs.search.modes import MODES, highlight_span
-from askdocs.search.retrieval import retrieve
+from askdocs.search.filters import passage_kept, searched_chunks
+from askdocs.search.listing import listed_hits
+from askdocs.search.modes import MODES, Ranked, highlight_span
+from askdocs.search.query import ParsedQuery, parse_query
+from askdocs.search.retrieval import Candidates, retrieve
+from askdocs.search.source_table import SourceTable
 from askdocs.settings import IndexSettings, RankingSettings
 
 logger = logging.getLogger(__name__)
+
+# How deep a search with phrases or exclusions looks for hits that pass them (candidates, at most).
+MAX_NARROWED_DEPTH = 65_536
 
 
 class Searcher:
@@ -41,6 +50,8 @@ class Searcher:
         self.encoder = encoder
         self.index = LoadedIndex(index_dir, reader, manifest)
         self.index_settings: IndexSettings = self.index.settings
+        # The files as filters read them, built on the first question with operators.
+        self._source_table: SourceTable | None = None
 
     @classmethod
     def load(
@@ -143,6 +154,9 @@ class Searcher:
         """
         if mode not in MODES:
             raise ValueError(f"mode must be one of {tuple(MODES)}, not {mode!r}")
+        parsed = parse_query(question)
+        if parsed.has_operators:
+            return self._search_narrowed(parsed, k, sources, mode, highlight, ranking)
         strategy, ranking = MODES[mode], ranking or self.ranking
         question, _ = self.prepare_question(question)
         if not question or k <= 0 or not len(self.index.chunks):
@@ -155,7 +169,19 @@ class Searcher:
         query = self.encoder.encode_question(question)
         found = retrieve(self.index, question, query, max(ranking.candidates, k * 4), strategy, within)
         ranked, scores = strategy.rank(self.index, question, query, found, ranking)
-        ranked, scores = ranked[:k], scores[:k]
+        return self._hits(found, ranked[:k], scores[:k], mode, query if highlight else None, ranking)
+
+    def _hits(
+        self,
+        found: Candidates,
+        ranked: Ranked,
+        scores: np.ndarray,
+        mode: str,
+        query: np.ndarray | None,
+        ranking: RankingSettings,
+    ) -> list[Hit]:
+        """The ranked passages as hits, in the mode's order; the answering sentence marked unless `query` is None."""
+        strategy = MODES[mode]
         score_of = {passage: float(score) for (passage, _), score in zip(ranked, scores)}
         confident = found.dense >= ranking.confidence_threshold
         hits = []
@@ -172,6 +198,47 @@ class Searcher:
                     chunk_id=chunk_id,
                 )
             )
-        if highlight:
+        if query is not None:
             hits = [replace(h, highlight=highlight_span(self.index, h.chunk_id, h.text, query)) for h in hits]
         return hits
+
+    def _search_narrowed(
+        self,
+        parsed: ParsedQuery,
+        k: int,
+        sources: Collection[str] | None,
+        mode: str,
+        highlight: bool,
+        ranking: RankingSettings | None,
+    ) -> list[Hit]:
+        """`search` for a question with operators: ranked within what its filters and phrases leave,
+        each hit's passage checked for the phrases and exclusions (searching deeper while too few pass)."""
+        strategy, ranking = MODES[mode], ranking or self.ranking
+        if self._source_table is None:
+            self._source_table = SourceTable(self.index)
+        within = searched_chunks(self._source_table, parsed, sources)
+        if k <= 0 or not len(self.index.chunks) or (within is not None and not within.size):
+            return []
+        question, _ = self.prepare_question(parsed.question)
+        if not question:
+            return listed_hits(self.index, parsed, within, k)
+        query = self.encoder.encode_question(question)
+        depth, reachable = max(ranking.candidates, k * 4), len(self.index.chunks) if within is None else within.size
+        checked: dict[int, bool] = {}
+        while True:
+            found = retrieve(self.index, question, query, depth, strategy, within)
+            ranked, scores = strategy.rank(self.index, question, query, found, ranking)
+            kept = []
+            # Checked best first, only until k pass: a passage's text is read when it could be a hit.
+            for at, (pid, _) in enumerate(ranked):
+                if pid not in checked:
+                    checked[pid] = passage_kept(self.index.passages[pid].text, parsed)
+                if checked[pid]:
+                    kept.append(at)
+                    if len(kept) == k:
+                        break
+            if len(kept) >= k or depth >= reachable or depth >= MAX_NARROWED_DEPTH:
+                break
+            depth *= 4
+        chosen = [ranked[at] for at in kept]
+        return self._hits(found, chosen, scores[kept], mode, query if highlight else None, ranking)

@@ -6,7 +6,8 @@ FORMAT_VERSION = 2
 # Bumped when a format parser changes what it reads from a file (passages, citations), so a build
 # made by older parsers is read again (reusing its embeddings) instead of counting as up to date.
 # 3: short notes kept (only repeated markers dropped), PDF line-end hyphens joined, accents composed.
-READERS_VERSION = 3
+# 4: every citation carries its document's date (metadata, else the file's modification time).
+READERS_VERSION = 4
 # The index folder's own names (index/publication.py).
 CURRENT = "CURRENT"
 LOCK = ".ingest.lock"

@@ -22,7 +22,7 @@ from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from askdocs import __version__
-from askdocs.errors import AskdocsError
+from askdocs.errors import AskdocsError, QuerySyntaxError
 from askdocs.libraries import libraries_in
 from askdocs.serve.environment import ALLOWED_HOSTS_ENV, HOST_ENV, INDEX_ENV, LIBRARIES_ENV, READ_ONLY_ENV, TOKEN_ENV
 from askdocs.serve.http.common import LiveSearcher, check_bind, public_text
@@ -80,6 +80,8 @@ async def _on_http_error(request: Request, error: StarletteHTTPException) -> JSO
 
 
 async def _on_index_error(request: Request, error: AskdocsError) -> JSONResponse:
+    if isinstance(error, QuerySyntaxError):
+        return _error(422, public_text(str(error)))
     logger.warning("cannot answer %s: %s", request.url.path, error)
     return _error(503, public_text(str(error)))
 

@@ -13,9 +13,10 @@ from typing import Annotated, Any, Literal
 from fastapi import HTTPException, Query
 from pydantic import BaseModel
 
-from askdocs.errors import AskdocsError, UnsafeBindError
+from askdocs.errors import AskdocsError, QuerySyntaxError, UnsafeBindError
 from askdocs.index import publication
 from askdocs.records import Hit
+from askdocs.search.query import ParsedQuery, parse_query
 from askdocs.search.searcher import Searcher
 from askdocs.serve.environment import TOKEN_ENV
 from askdocs.serve.presentation import MAX_QUESTION_CHARS
@@ -102,10 +103,14 @@ class LiveSearcher:
         return searcher
 
 
-def check_question(q: str) -> None:
-    """A 422 for a question with no words in it."""
+def check_question(q: str) -> ParsedQuery:
+    """The question's operators parsed; a 422 for a blank question or a malformed operator."""
     if not q.strip():
         raise HTTPException(422, "query parameter 'q' is blank: ask a question with words in it")
+    try:
+        return parse_query(q)
+    except QuerySyntaxError as error:
+        raise HTTPException(422, public_text(str(error))) from None
 
 
 def timed_search(searcher: Searcher, q: str, k: int, sources: list[str] | None, mode: str) -> tuple[list[Hit], float]:

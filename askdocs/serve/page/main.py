@@ -24,6 +24,7 @@ from askdocs.serve.page.documents_panel import (
     pick_library,
     served_libraries,
 )
+from askdocs.serve.page.narrowing import narrowing_controls, operator_chips
 from askdocs.serve.page.request_guard import refuse_unsafe_requests
 from askdocs.serve.page.viewer_dialog import offer_view
 from askdocs.serve.presentation import (
@@ -183,13 +184,14 @@ def _question(examples: list[str], derived: bool) -> str | None:
         st.warning(f"That question is long; only its first {MAX_QUESTION_CHARS} characters were used.")
         question = question[:MAX_QUESTION_CHARS]
     st.query_params["q"] = question
+    operator_chips()
     return question
 
 
 def _show_hits(hits: list[tuple[Searcher, Hit, str]], elapsed: float, question: str) -> None:
     """The best answer and the result cards; each hit with its searcher and, when several are served, its library."""
     if not hits:
-        st.info("No passages matched. Try other words, or clear the file filter.")
+        st.info("No passages matched. Try other words, or remove a filter.")
     elif any(hit.confident for _, hit, _ in hits):
         _best_answer(*next((searcher, hit) for searcher, hit, _ in hits if hit.confident), question)
         for rank, (searcher, hit, library) in enumerate(hits, 1):
@@ -208,6 +210,7 @@ def _serve_one(library: Library, loaded: tuple[Searcher, str | None], options: P
     settings = LibrarySettings.from_json(searcher.manifest.library, library.name)
     _header(settings)
     k, sources = _sidebar(searcher, fix)
+    narrowing_controls(searcher)
     manage_documents(library, searcher, token, options.read_only)
     question = _question(settings.examples, settings.derived_examples)
     if question is None:
@@ -216,7 +219,12 @@ def _serve_one(library: Library, loaded: tuple[Searcher, str | None], options: P
     if note:
         st.caption(note)
     started = time.perf_counter()
-    hits = searcher.search(question, k=k, sources=sources or None)
+    try:
+        hits = searcher.search(question, k=k, sources=sources or None)
+    except AskdocsError as error:
+        # A malformed operator (the message names the syntax), or dates an old index lacks.
+        st.error(str(error))
+        return
     _show_hits([(searcher, hit, "") for hit in hits], time.perf_counter() - started, question)
 
 
@@ -239,7 +247,12 @@ def _serve_all(libraries: list[Library], fix: str) -> None:
     if question is None or not searchers:
         return
     started = time.perf_counter()
-    found = search_all(searchers, question, k)
+    try:
+        found = search_all(searchers, question, k)
+    except AskdocsError as error:
+        # A malformed operator (the message names the syntax), or dates an old index lacks.
+        st.error(str(error))
+        return
     _show_hits([(searcher, hit, name) for name, searcher, hit in found], time.perf_counter() - started, question)
 
 

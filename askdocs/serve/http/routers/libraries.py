@@ -213,18 +213,19 @@ def libraries_router(live: LiveLibraries) -> APIRouter:
         q: Question, lib: Lib = None, k: Count = 5, source: Sources = None, mode: Mode = "hybrid"
     ) -> dict[str, Any]:
         """The best passages for a question from one library (or all), best first, each labelled with its library."""
-        check_question(q)
+        parsed = check_question(q)
         name = _chosen(live, lib)
         if name == ALL:
             if source:
                 raise HTTPException(
                     422, f"query parameter 'source' filters one library's files: pass lib=NAME, not lib={ALL}"
                 )
-            return _search_all(live, q, k, mode)
+            return {**_search_all(live, q, k, mode), "query": parsed.to_json()}
         library = live.find(name)
         hits, took_ms = timed_search(live.searcher(library), q, k, source, mode)
         return {
             "question": q,
+            "query": parsed.to_json(),
             "library": library.name,
             "hits": [labelled(hit, library.name) for hit in hits],
             "took_ms": round(took_ms, 3),

@@ -27,10 +27,16 @@ def search_router(live: LiveSearcher) -> APIRouter:
     # (numpy, onnxruntime, FAISS) never blocks the event loop.
     @router.get("/search", responses=ERROR_RESPONSES)
     def search(q: Question, k: Count = 5, source: Sources = None, mode: Mode = "hybrid") -> dict[str, Any]:
-        """The best passages for a question, best first, each as `python -m askdocs ask --json` prints it."""
-        check_question(q)
+        """The best passages for a question, best first, each as `python -m askdocs ask --json` prints it;
+        `query`: the question's operators as parsed (`"phrase"`, `-word`, `type:`, `folder:`, `file:`, `after:`, `before:`)."""
+        parsed = check_question(q)
         hits, took_ms = timed_search(live.get(), q, k, source, mode)
-        return {"question": q, "hits": [hit_to_json(hit) for hit in hits], "took_ms": round(took_ms, 3)}
+        return {
+            "question": q,
+            "query": parsed.to_json(),
+            "hits": [hit_to_json(hit) for hit in hits],
+            "took_ms": round(took_ms, 3),
+        }
 
     @router.get("/health", responses={503: ERROR_RESPONSES[503]})
     def health() -> dict[str, Any]:

@@ -1,6 +1,6 @@
 """The README's viewer screenshots, taken from the real page in headless Chromium.
 
-    python docs/screenshots.py  # needs Debian's libtasn1-doc and valgrind (their manuals)
+    python bench/viewer_screenshots.py  # needs Debian's libtasn1-doc and valgrind (their manuals)
 
 Builds a library of the libtasn1 manual (PDF) and the Valgrind manual (HTML), serves the page on a
 loopback port, asks one question per manual, presses Open on the best answer and saves the dialog

@@ -1,0 +1,36 @@
+"""Whether a passage's text (as stored, normalised) holds a phrase or a word: compared case-, accent-
+and spacing-insensitively, on word boundaries, with `...` in a phrase standing for any gap."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from functools import lru_cache
+
+_SPACES = re.compile(r"\s+")
+_GAP = re.compile(r"\s*(?:\.\.\.|…)\s*")
+
+
+def fold(text: str) -> str:
+    """Lower case (casefold), accents removed, every run of spaces or line ends one space."""
+    decomposed = unicodedata.normalize("NFKD", text)
+    bare = "".join(char for char in decomposed if not unicodedata.combining(char))
+    return _SPACES.sub(" ", bare.casefold()).strip()
+
+
+@lru_cache(maxsize=256)
+def phrase_pattern(phrase: str) -> re.Pattern[str]:
+    """The folded phrase as a pattern: its parts in order, each starting and ending on a word boundary
+    where it starts or ends with a letter or digit."""
+    parts = [fold(part) for part in _GAP.split(phrase) if fold(part)]
+    pieces = []
+    for part in parts:
+        start = r"(?<!\w)" if part[0].isalnum() else ""
+        end = r"(?!\w)" if part[-1].isalnum() else ""
+        pieces.append(start + re.escape(part).replace(r"\ ", " ") + end)
+    return re.compile(".*?".join(pieces), re.DOTALL)
+
+
+def holds(text: str, phrase: str) -> bool:
+    """Whether `text` holds `phrase` (a word is a phrase of one word)."""
+    return phrase_pattern(phrase).search(fold(text)) is not None

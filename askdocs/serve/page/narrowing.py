@@ -1,0 +1,112 @@
+"""The page's search filters: type, folder and date controls that write the query language's
+operators into the question (so a `?q=` link carries them), the active operators as removable chips,
+and a help popover with the syntax (see `search.query`)."""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import PurePosixPath
+
+import streamlit as st
+
+from askdocs.search.query import Operator, operator_text, operators, without
+from askdocs.search.searcher import Searcher
+from askdocs.serve.presentation import safe_markdown
+
+HELP = """**Narrow a search inside the question**
+
+- `"exact phrase"`: only passages containing it (`...` inside stands for any gap)
+- `-word`, `-"a phrase"`: leave out passages containing them
+- `type:pdf` (several: `type:pdf type:docx`), `folder:NAME`, `file:NAME`
+- `after:2024-03-01`, `before:2024-06-30`: by the document's date
+- a question of filters only lists the matching documents' passages
+"""
+
+
+def _question() -> str:
+    if "question" not in st.session_state:
+        st.session_state.question = st.query_params.get("q", "")
+    return str(st.session_state.question)
+
+
+def _rewrite(kinds: tuple[str, ...], values: list[str]) -> None:
+    """Replace the question's operators of `kinds[0]` (and the others listed) with `values` of the first."""
+    typed = _question()
+    kept = without(typed, [o for o in operators(typed) if o.kind in kinds])
+    added = [operator_text(kinds[0], value) for value in values]
+    st.session_state.question = " ".join([kept, *added]).strip()
+
+
+def _on_list(kind: str) -> None:
+    _rewrite((kind,), list(st.session_state[f"narrow-{kind}"]))
+
+
+def _on_date(kind: str) -> None:
+    chosen = st.session_state[f"narrow-{kind}"]
+    _rewrite((kind,), [chosen.isoformat()] if isinstance(chosen, date) else [])
+
+
+def _remove(operator: Operator) -> None:
+    typed = _question()
+    st.session_state.question = without(typed, [o for o in operators(typed) if o.span == operator.span])
+
+
+def folders_of(sources: list[str]) -> list[str]:
+    """Every folder holding a file of the library, at any depth, sorted."""
+    found = {str(parent) for source in sources for parent in PurePosixPath(source).parents if str(parent) != "."}
+    return sorted(found)
+
+
+def _sync(kind: str, value: object) -> None:
+    """Show the question's own operators in a control (the question is what is searched)."""
+    if st.session_state.get(f"narrow-{kind}") != value:
+        st.session_state[f"narrow-{kind}"] = value
+
+
+def _date_of(found: list[Operator]) -> date | None:
+    try:
+        return date.fromisoformat(found[-1].value) if found else None
+    except ValueError:
+        return None
+
+
+def narrowing_controls(searcher: Searcher) -> None:
+    """The sidebar's filters (formats and folders of this library, a date range) and the syntax help."""
+    active = operators(_question())
+    of_kind = {kind: [o for o in active if o.kind == kind] for kind in ("type", "folder", "after", "before")}
+    formats = sorted(name.lstrip(".") for name in searcher.manifest.counts.formats if name.startswith("."))
+    folders = folders_of(searcher.sources())
+    types = [o.value.lower().lstrip(".") for o in of_kind["type"] if o.value.lower().lstrip(".") in formats]
+    _sync("type", types)
+    _sync("folder", [o.value for o in of_kind["folder"] if o.value in folders])
+    _sync("after", _date_of(of_kind["after"]))
+    _sync("before", _date_of(of_kind["before"]))
+    with st.sidebar:
+        st.subheader("Narrow the search")
+        st.multiselect("Type", formats, key="narrow-type", on_change=_on_list, args=("type",), placeholder="Any type")
+        if folders:
+            st.multiselect(
+                "Folder", folders, key="narrow-folder", on_change=_on_list, args=("folder",), placeholder="Any folder"
+            )
+        after, before = st.columns(2)
+        after.date_input("After", key="narrow-after", on_change=_on_date, args=("after",), format="YYYY-MM-DD")
+        before.date_input("Before", key="narrow-before", on_change=_on_date, args=("before",), format="YYYY-MM-DD")
+        with st.popover("Search syntax", icon=":material/help:"):
+            st.markdown(HELP)
+
+
+def operator_chips() -> None:
+    """The question's operators as chips; pressing one takes it out of the question."""
+    active = operators(_question())
+    if not active:
+        return
+    chips = st.container(horizontal=True, wrap=True)
+    for operator in active:
+        chips.button(
+            safe_markdown(operator.text) + " ✕",
+            key=f"chip-{operator.span[0]}-{operator.text}",
+            on_click=_remove,
+            args=(operator,),
+            type="tertiary",
+            help=f"Remove {operator.text} from the question",
+        )
