@@ -247,3 +247,27 @@ def test_open_on_a_pdf_hit_shows_its_page_with_the_sentence_marked(
     assert "The answering sentence is marked." in [str(c.value) for c in page.caption]
     # Turning pages re-runs only the dialog, which AppTest does not do: test_browser_viewer turns them.
     assert "Page 1 of 2" in page_text(page)
+
+
+def test_a_phrase_no_passage_holds_says_so_and_its_chip_searches_its_words(
+    seed_like_index: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    page = run_page(seed_like_index, monkeypatch, question='"sciatica of the elbow"')
+    assert not page.exception
+    assert any('No passage holds the exact phrase "sciatica of the elbow"' in str(i.value) for i in page.info)
+    chip = next(b for b in page.button if (b.key or "").startswith("chip-"))
+    page = chip.click().run()
+    assert not page.exception and page.text_input(key="question").value == "sciatica of the elbow"
+    assert "is pain that radiates" in page_text(page)
+
+
+def test_filter_controls_write_operators_into_the_question(
+    seed_like_index: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    page = run_page(seed_like_index, monkeypatch, question="back pain -knee")
+    page = page.sidebar.multiselect(key="narrow-type").set_value(["txt"]).run()
+    assert not page.exception and page.text_input(key="question").value == "back pain -knee type:txt"
+    page = page.button(key=next(b.key for b in page.button if (b.key or "").endswith("-knee"))).click().run()
+    assert page.text_input(key="question").value == "back pain type:txt"
+    page.text_input(key="question").input("back pain after:yesterday").run()
+    assert not page.exception and any("after:YYYY-MM-DD" in str(e.value) for e in page.error)

@@ -15,6 +15,7 @@ from askdocs.libraries import ALL, Library, find_library, single_library
 from askdocs.library_settings import LibrarySettings
 from askdocs.records import Hit
 from askdocs.search.all_libraries import search_all
+from askdocs.search.query import parse_query
 from askdocs.search.searcher import Searcher
 from askdocs.serve.page.documents_panel import (
     PageOptions,
@@ -188,10 +189,22 @@ def _question(examples: list[str], derived: bool) -> str | None:
     return question
 
 
+def _nothing_found(question: str) -> str:
+    """Why nothing came back, and the way out: an exact phrase no passage holds is the usual cause."""
+    phrases = parse_query(question).phrases
+    if phrases:
+        quoted = ", ".join(f'"{phrase}"' for phrase in phrases)
+        return (
+            f"No passage holds the exact phrase {quoted}. To search for its words instead, press its ✕ "
+            "under the question (the quotes go, the words stay)."
+        )
+    return "No passages matched. Try other words, or remove a filter."
+
+
 def _show_hits(hits: list[tuple[Searcher, Hit, str]], elapsed: float, question: str) -> None:
     """The best answer and the result cards; each hit with its searcher and, when several are served, its library."""
     if not hits:
-        st.info("No passages matched. Try other words, or remove a filter.")
+        st.info(_nothing_found(question))
     elif any(hit.confident for _, hit, _ in hits):
         _best_answer(*next((searcher, hit) for searcher, hit, _ in hits if hit.confident), question)
         for rank, (searcher, hit, library) in enumerate(hits, 1):

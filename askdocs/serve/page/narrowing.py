@@ -47,8 +47,11 @@ def _on_date(kind: str) -> None:
 
 
 def _remove(operator: Operator) -> None:
+    """Take an operator out of the question; a phrase's words stay, unquoted (searched as words)."""
     typed = _question()
-    st.session_state.question = without(typed, [o for o in operators(typed) if o.span == operator.span])
+    start, end = operator.span
+    kept = operator.value.replace("...", " ").replace("…", " ") if operator.kind == "phrase" else ""
+    st.session_state.question = " ".join((typed[:start] + kept + typed[end:]).split())
 
 
 def folders_of(sources: list[str]) -> list[str]:
@@ -108,5 +111,5 @@ def operator_chips() -> None:
             on_click=_remove,
             args=(operator,),
             type="tertiary",
-            help=f"Remove {operator.text} from the question",
+            help=f"Search for {operator.value} as words" if operator.kind == "phrase" else f"Remove {operator.text}",
         )
