@@ -83,14 +83,17 @@ class KeywordIndex:
         return weights
 
     def folded_words(self, text: str) -> list[np.ndarray]:
-        """For each indexed word of `text`, the chunks holding it, its accented and unaccented forms
-        alike ("cafe" finds "café"); an array is empty for a word no chunk holds."""
+        """For each indexed word of `text`, the chunks holding it (ascending), its accented and
+        unaccented forms alike ("cafe" finds "café"); an array is empty for a word no chunk holds."""
         vocab = self._folded_vocabulary()
         pointers, rows = self.retriever.scores["indptr"], self.retriever.scores["indices"]
         found = []
         for word in {_fold(w) for w in tokenize([text], return_ids=False, stopwords=self.stopwords)[0]}:  # type: ignore[index]
-            ids = vocab.get(word, [])
-            found.append(np.unique(np.concatenate([rows[pointers[i] : pointers[i + 1]] for i in ids])) if ids else np.zeros(0, dtype=np.int64))
+            parts = [np.asarray(rows[pointers[i] : pointers[i + 1]]) for i in vocab.get(word, [])]
+            if len(parts) == 1 and np.all(parts[0][1:] >= parts[0][:-1]):
+                found.append(parts[0])  # one spelling, its chunks ascending as stored: no sort
+            else:
+                found.append(np.unique(np.concatenate(parts)) if parts else np.zeros(0, dtype=np.int64))
         return found
 
     def _folded_vocabulary(self) -> dict[str, list[int]]:

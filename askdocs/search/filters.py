@@ -46,17 +46,29 @@ def kept_sources(table: SourceTable, parsed: ParsedQuery, sources: Collection[st
 
 def phrase_passages(index: LoadedIndex, phrase: str) -> np.ndarray | None:
     """The passages holding every indexed word of `phrase` (a superset of those holding the phrase),
-    or None when it has no indexed word (stopwords or symbols only: every passage may hold it)."""
-    words = index.keywords.folded_words(phrase)
+    ascending; None when it has no indexed word (stopwords or symbols only: any passage may hold it).
+
+    The rarest word's passages first, each other word then checked by a binary search in its own
+    (chunk ids ascending give passage ids ascending): no hashing of a common word's long list.
+    """
+    words = sorted(index.keywords.folded_words(phrase), key=len)
     if not words:
         return None
-    found: np.ndarray | None = None
-    for chunks in words:
-        passages = np.unique(index.chunk_passages[chunks])
-        found = passages if found is None else np.intersect1d(found, passages, assume_unique=True)
+    found = _distinct(index.chunk_passages[words[0]])
+    for chunks in words[1:]:
         if not found.size:
             break
+        holding = index.chunk_passages[chunks]
+        at = np.minimum(np.searchsorted(holding, found), max(holding.size - 1, 0))
+        found = found[holding[at] == found] if holding.size else found[:0]
     return found
+
+
+def _distinct(ascending: np.ndarray) -> np.ndarray:
+    """The distinct values of an ascending array."""
+    if not ascending.size:
+        return ascending
+    return ascending[np.concatenate(([True], ascending[1:] != ascending[:-1]))]
 
 
 def searched_chunks(table: SourceTable, parsed: ParsedQuery, sources: Collection[str] | None) -> np.ndarray | None:
@@ -69,6 +81,8 @@ def searched_chunks(table: SourceTable, parsed: ParsedQuery, sources: Collection
         holding = phrase_passages(index, phrase)
         if holding is not None:
             passages = holding if passages is None else np.intersect1d(passages, holding, assume_unique=True)
+        if passages is not None and not passages.size:
+            break
     if passages is None:
         return None
     return index.chunks_of_passages(passages)

@@ -21,7 +21,7 @@ from askdocs.search.filters import passage_kept, searched_chunks
 from askdocs.search.listing import listed_hits
 from askdocs.search.modes import MODES, Ranked, highlight_span
 from askdocs.search.query import ParsedQuery, parse_query
-from askdocs.search.retrieval import Candidates, retrieve
+from askdocs.search.retrieval import EXACT_SUBSET, Candidates, retrieve
 from askdocs.search.source_table import SourceTable
 from askdocs.settings import IndexSettings, RankingSettings
 
@@ -29,6 +29,9 @@ logger = logging.getLogger(__name__)
 
 # How deep a search with phrases or exclusions looks for hits that pass them (candidates, at most).
 MAX_NARROWED_DEPTH = 65_536
+# The chunks left by the last few filters are kept (up to this many filters, each this many chunks).
+CACHED_SUBSETS = 16
+CACHED_SUBSET_CHUNKS = 200_000
 
 
 class Searcher:
@@ -52,6 +55,8 @@ class Searcher:
         self.index_settings: IndexSettings = self.index.settings
         # The files as filters read them, built on the first question with operators.
         self._source_table: SourceTable | None = None
+        self._searched: dict[tuple[object, ...], np.ndarray | None] = {}
+        self._last_subset: tuple[np.ndarray, np.ndarray] | None = None
 
     @classmethod
     def load(
@@ -202,6 +207,31 @@ class Searcher:
             hits = [replace(h, highlight=highlight_span(self.index, h.chunk_id, h.text, query)) for h in hits]
         return hits
 
+    def _searched_chunks(self, parsed: ParsedQuery, sources: Collection[str] | None) -> np.ndarray | None:
+        """`filters.searched_chunks`, kept for the last few filters asked: a person narrows to a folder
+        and asks several questions in it (3 ms of a 20 ms question at 1M chunks)."""
+        if self._source_table is None:
+            self._source_table = SourceTable(self.index)
+        key = (parsed.types, parsed.folders, parsed.files, parsed.after, parsed.before, parsed.phrases)
+        key += (None if sources is None else tuple(sorted(sources)),)
+        if key not in self._searched:
+            within = searched_chunks(self._source_table, parsed, sources)
+            if within is not None and within.size > CACHED_SUBSET_CHUNKS:
+                return within
+            if len(self._searched) >= CACHED_SUBSETS:
+                del self._searched[next(iter(self._searched))]
+            self._searched[key] = within
+        return self._searched[key]
+
+    def _subset_vectors(self, within: np.ndarray | None) -> np.ndarray | None:
+        """The stored vectors of a subset searched exactly, kept for the last subset only: reading
+        10,000 scattered rows of a 1M-chunk index is 4 ms of a filtered question."""
+        if within is None or within.size > EXACT_SUBSET:
+            return None
+        if self._last_subset is None or self._last_subset[0] is not within:
+            self._last_subset = (within, np.asarray(self.index.chunk_vectors[within], dtype=np.float32))
+        return self._last_subset[1]
+
     def _search_narrowed(
         self,
         parsed: ParsedQuery,
@@ -214,19 +244,18 @@ class Searcher:
         """`search` for a question with operators: ranked within what its filters and phrases leave,
         each hit's passage checked for the phrases and exclusions (searching deeper while too few pass)."""
         strategy, ranking = MODES[mode], ranking or self.ranking
-        if self._source_table is None:
-            self._source_table = SourceTable(self.index)
-        within = searched_chunks(self._source_table, parsed, sources)
+        within = self._searched_chunks(parsed, sources)
         if k <= 0 or not len(self.index.chunks) or (within is not None and not within.size):
             return []
         question, _ = self.prepare_question(parsed.question)
         if not question:
             return listed_hits(self.index, parsed, within, k)
         query = self.encoder.encode_question(question)
+        vectors = self._subset_vectors(within)
         depth, reachable = max(ranking.candidates, k * 4), len(self.index.chunks) if within is None else within.size
         checked: dict[int, bool] = {}
         while True:
-            found = retrieve(self.index, question, query, depth, strategy, within)
+            found = retrieve(self.index, question, query, depth, strategy, within, vectors)
             ranked, scores = strategy.rank(self.index, question, query, found, ranking)
             kept = []
             # Checked best first, only until k pass: a passage's text is read when it could be a hit.

@@ -13,6 +13,9 @@ _GAP = re.compile(r"\s*(?:\.\.\.|…)\s*")
 
 def fold(text: str) -> str:
     """Lower case (casefold), accents removed, every run of spaces or line ends one space."""
+    if text.isascii():
+        # Most passages: no accents to remove, and casefold is lower (a tenth of the time).
+        return _SPACES.sub(" ", text.lower()).strip()
     decomposed = unicodedata.normalize("NFKD", text)
     bare = "".join(char for char in decomposed if not unicodedata.combining(char))
     return _SPACES.sub(" ", bare.casefold()).strip()
