@@ -44,9 +44,10 @@ class Citation:
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> Citation:
-        """Inverse of `to_json`."""
+        """Inverse of `to_json`; keys that are not fields (the API's `format` and `folder`) are ignored."""
         span = data.get("span")
-        return cls(**{**data, "span": tuple(span) if span is not None else None})
+        known = {name: value for name, value in data.items() if name in _CITATION_FIELD_SET}
+        return cls(**{**known, "span": tuple(span) if span is not None else None})
 
     def shifted(self, lines: int, span: tuple[int, int]) -> Citation:
         """The same citation moved `lines` lines down, covering `span`."""
@@ -55,6 +56,7 @@ class Citation:
 
 
 _CITATION_FIELDS = tuple(f.name for f in fields(Citation))
+_CITATION_FIELD_SET = frozenset(_CITATION_FIELDS)
 
 
 @dataclass(frozen=True)

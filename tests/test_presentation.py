@@ -106,7 +106,10 @@ def test_hit_to_json_round_trips_citations() -> None:
         "doc_id": "doc-1",
         "title": "Gout",
         "url": "https://example.org/g",
+        "format": "jsonl",
+        "folder": "",
     }
+    assert hit_to_json(Hit("x", 1.0, [Citation("a/b/c.PDF", page=1)]))["citations"][0]["folder"] == "a/b"
     assert (data["text"], data["score"], data["highlight"], data["confident"], data["similarity"]) == (
         hit.text,
         1.5,

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 import textwrap
 from dataclasses import asdict, dataclass
+from pathlib import PurePosixPath
 from typing import Any
 
 from askdocs.cleaning import normalize
@@ -16,10 +17,18 @@ MAX_QUESTION_CHARS = 1000
 
 
 def hit_to_json(hit: Hit) -> dict[str, Any]:
-    """A hit as plain JSON-ready data."""
+    """A hit as plain JSON-ready data; each citation also names its file's format and folder (what
+    `type:` and `folder:` filter on)."""
     data = asdict(hit)
-    data["citations"] = [c.to_json() for c in hit.citations]
+    data["citations"] = [{**c.to_json(), **filter_fields(c.source)} for c in hit.citations]
     return data
+
+
+def filter_fields(source: str) -> dict[str, str]:
+    """A file's format (`pdf`) and folder (`contracts/2024`, empty at the top), as filters read them."""
+    path = PurePosixPath(source)
+    folder = str(path.parent)
+    return {"format": path.suffix.lower().lstrip("."), "folder": "" if folder == "." else folder}
 
 
 def citation_label(citation: Citation) -> str:
