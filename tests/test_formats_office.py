@@ -174,7 +174,12 @@ def test_office_facts_are_found_first_with_their_place(make_index: Callable[...,
     for question, expected in cases:
         top = searcher.search(question, k=3)[0]
         where = [c for c in top.citations if c.source == expected.source]
-        if not where or {**where[0].to_json(), "span": None} != {**expected.to_json(), "span": None}:
+        # Span and date (today's, or the file's own) are not what this test is about.
+        if not where or {**where[0].to_json(), "span": None, "date": None} != {
+            **expected.to_json(),
+            "span": None,
+            "date": None,
+        }:
             wrong.append((question, [c.to_json() for c in top.citations], top.text[:80]))
     assert not wrong
 
