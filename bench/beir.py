@@ -30,7 +30,7 @@ class DevSet:
     domain: str = "medical"
 
     def corpus(self) -> Path:
-        """The corpus.jsonl the questions are asked of."""
+        """The corpus.jsonl the questions are asked of, or the folder of files (`"corpus": "corpus"`)."""
         source = self.folder / "source.json"
         if source.exists():
             named = json.loads(source.read_text(encoding="utf-8")).get("corpus", "corpus.jsonl")
@@ -73,7 +73,29 @@ DEV_SETS: tuple[DevSet, ...] = (
         "technical handbook, short and long",
         "debian",
     ),
+    # Issue #27: questions written from section titles in a newcomer's words, over files as askdocs reads them.
+    DevSet("bash-manual", ROOT / "bench" / "devsets" / "bash-manual", "PDF manual, questions from titles", "debian"),
+    DevSet("maint-guide", ROOT / "bench" / "devsets" / "maint-guide", "HTML guide, questions from titles", "debian"),
+    DevSet(
+        "developers-reference",
+        ROOT / "bench" / "devsets" / "developers-reference",
+        "Sphinx HTML reference, questions from titles",
+        "debian",
+    ),
 )
+
+
+def document_id(citation: object) -> str | None:
+    """The document a citation stands for: a record's `_id`; in a corpus of files, a PDF page
+    (`FILE#pN`) or an HTML section (`FILE#ANCHOR`)."""
+    doc_id, source = getattr(citation, "doc_id", None), getattr(citation, "source", "")
+    if doc_id is not None:
+        return doc_id
+    if getattr(citation, "page", None) is not None:
+        return f"{source}#p{citation.page}"  # type: ignore[attr-defined]
+    if getattr(citation, "anchor", None):
+        return f"{source}#{citation.anchor}"  # type: ignore[attr-defined]
+    return None
 
 
 def document_ranking(hits: list) -> list[str]:
@@ -81,8 +103,9 @@ def document_ranking(hits: list) -> list[str]:
     ranking: list[str] = []
     for hit in hits:
         for citation in hit.citations:
-            if citation.doc_id is not None and citation.doc_id not in ranking:
-                ranking.append(citation.doc_id)
+            doc = document_id(citation)
+            if doc is not None and doc not in ranking:
+                ranking.append(doc)
     return ranking
 
 

@@ -45,7 +45,8 @@ RESULTS = ROOT / "bench" / "results"
 
 
 def ensure_index(name: str, source: Path, settings: IndexSettings, titles: bool = True) -> Path:
-    """An index of a corpus.jsonl under bench/.cache/NAME, rebuilt only when missing or stale; `titles=False` drops every title."""
+    """An index of a corpus.jsonl (or a folder of files) under bench/.cache/NAME, rebuilt only when
+    missing or stale; `titles=False` drops every title."""
     name += "" if titles else "-notitles"
     if settings.chunk_tokens != IndexSettings().chunk_tokens:
         name += f"-chunk{settings.chunk_tokens}"
@@ -53,6 +54,11 @@ def ensure_index(name: str, source: Path, settings: IndexSettings, titles: bool 
         name += f"-overlap{settings.overlap_sentences}"
     if settings.encoder != IndexSettings().encoder:
         name += f"-{settings.encoder}"
+    if source.is_dir():  # a folder of files (PDF, HTML), read as askdocs reads a library
+        index = CACHE / name / "index"
+        summary = build_index(source, index, settings, progress=True)
+        print("\n".join(summary.lines()))
+        return index
     corpus = CACHE / name / "corpus"
     corpus.mkdir(parents=True, exist_ok=True)
     target = corpus / "corpus.jsonl"
@@ -179,6 +185,13 @@ def seed_report(settings: IndexSettings) -> dict[str, object]:
 
 def dedup_report(corpus_file: Path, searcher: Searcher) -> dict[str, object]:
     """Groups merged, and proof that every corpus `_id` is still cited by a stored passage."""
+    counts = searcher.manifest.counts
+    if corpus_file.is_dir():
+        return {
+            "files": counts.files,
+            "passages_stored": counts.passages,
+            "duplicates_merged": counts.duplicates_merged,
+        }
     corpus_ids = {json.loads(line)["_id"] for line in corpus_file.read_text(encoding="utf-8").splitlines()}
     cited = {c.doc_id for p in searcher.index.passages for c in p.citations}
     counts = searcher.manifest.counts
