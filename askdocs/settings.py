@@ -113,6 +113,10 @@ class RankingSettings:
     # keywords (IDF-weighted) that one sentence of the best chunk holds (see docs/quality.md).
     sentence_keyword_weight: float = 0.5
     rerank_depth: int = 10
+    # Keyword weights are multiplied by between `agreement_floor` (the dense and keyword top
+    # `agreement_depth` share nothing) and 1 (they agree): ranking.agreement. 1.0 turns it off.
+    agreement_floor: float = 1.0
+    agreement_depth: int = 10
     # The cosine of a hit's best chunk below which it is only a weak match.
     confidence_threshold: float = 0.45
 

@@ -40,6 +40,7 @@ SWEEP: dict[str, tuple[float, ...]] = {
     "passage_weight": (0.0, 0.1, 0.2, 0.5),
     "sentence_keyword_weight": (0.0, 0.3, 0.75, 1.0),
     "rerank_depth": (5, 20, 50),
+    "agreement_floor": (0.0, 0.25, 0.5, 0.75),
 }
 RESULTS = ROOT / "bench" / "results"
 
@@ -238,6 +239,8 @@ def run_set(
         sweep: dict[str, dict[str, object]] = {}
         # One ranking setting at a time, the others as shipped.
         for name, values in SWEEP.items():
+            if args.sweep_only and name not in args.sweep_only.split(","):
+                continue
             for value in values:
                 ranking = replace(searcher.ranking, **{name: value})
                 sweep.setdefault(name, {})[str(value)] = evaluate(searcher, queries, qrels, "hybrid", ranking)[0]
@@ -272,6 +275,7 @@ def main() -> None:
     parser.add_argument("--data", type=Path, help="another BEIR folder instead of the dev sets")
     parser.add_argument("--split", default="dev")
     parser.add_argument("--limit", type=int, default=0, help="evaluate only the first N questions of each set")
+    parser.add_argument("--sweep-only", default="", help="with --sweep: only these settings (comma-separated)")
     parser.add_argument("--sweep", action="store_true", help="also try other values of each ranking weight")
     parser.add_argument("--chunk-tokens", type=int, default=IndexSettings().chunk_tokens, help="try another chunk size")
     parser.add_argument(

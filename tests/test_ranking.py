@@ -4,12 +4,14 @@ import numpy as np
 import pytest
 
 from askdocs.search.ranking import (
+    agreement,
     blend_passage_cosine,
     confident_first,
     fuse,
     keyword_share,
     roll_up,
     sentence_coverage,
+    trust_in_keywords,
 )
 
 WEIGHTS = {"disc": 2.0, "herniat": 3.0, "nerv": 1.0}
@@ -49,3 +51,16 @@ def test_fuse_roll_up_and_confident_first_keep_one_best_chunk_per_passage() -> N
 def test_keyword_share_is_whole_for_short_questions_and_falls_for_long_ones() -> None:
     assert [keyword_share(n, 3) for n in (1, 3, 6)] == [1.0, 1.0, 0.5]
     assert keyword_share(12, 0) == 1.0  # off
+
+
+def test_agreement_is_the_share_of_the_dense_top_also_in_the_keyword_top() -> None:
+    dense = np.array([0.9, 0.5, 0.1])
+    assert agreement(dense, np.array([3.0, 2.0, 0.0]), 2) == 1.0
+    assert agreement(dense, np.array([0.0, 1.0, 3.0]), 2) == 0.5
+    assert agreement(dense, np.array([0.0, 1.0, 3.0]), 1) == 0.0
+    assert agreement(dense, np.zeros(3), 2) == 1.0  # no keyword match: nothing to distrust
+
+
+def test_trust_in_keywords_runs_from_the_floor_to_one() -> None:
+    assert [trust_in_keywords(a, 0.5) for a in (0.0, 0.5, 1.0)] == [0.5, 0.75, 1.0]
+    assert trust_in_keywords(0.0, 1.0) == 1.0  # a floor of 1 turns it off

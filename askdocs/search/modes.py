@@ -14,6 +14,7 @@ import numpy as np
 
 from askdocs.index.loaded import LoadedIndex
 from askdocs.search.ranking import (
+    agreement,
     best_sentence,
     blend_passage_cosine,
     confident_first,
@@ -21,6 +22,7 @@ from askdocs.search.ranking import (
     keyword_share,
     roll_up,
     sentence_coverage,
+    trust_in_keywords,
 )
 from askdocs.search.retrieval import Candidates
 from askdocs.settings import RankingSettings
@@ -84,6 +86,9 @@ class HybridMode(Mode):
     ) -> tuple[Ranked, np.ndarray]:
         weights = index.keywords.term_weights(question)
         share = keyword_share(len(weights), ranking.keyword_full_terms)
+        if ranking.agreement_floor < 1.0:
+            agreed = agreement(found.dense, found.keyword, ranking.agreement_depth)
+            share *= trust_in_keywords(agreed, ranking.agreement_floor)
         scores = fuse(found.dense, found.keyword, ranking.keyword_weight * share)
         ranked = roll_up(index.chunk_passages[found.chunks].tolist(), scores)
         passages = np.asarray([passage for passage, _ in ranked], dtype=np.int64)

@@ -33,6 +33,27 @@ def keyword_share(known_terms: int, full_weight_terms: int) -> float:
     return full_weight_terms / known_terms
 
 
+def agreement(dense: np.ndarray, keyword: np.ndarray, depth: int) -> float:
+    """How much the dense and keyword scores agree on the candidates' best: the share of the dense
+    top `depth` that is also in the keyword top `depth` (0 to 1; 1 when either ranks nothing).
+
+    When the two disagree, the question's words and its meaning point at different passages: the
+    words are then the likelier to mislead (a question in other words than the document's).
+    """
+    depth = min(depth, dense.size)
+    if depth <= 0 or not np.any(keyword > 0):
+        return 1.0
+    by_dense = set(np.argsort(-dense, kind="stable")[:depth].tolist())
+    by_keyword = set(np.argsort(-keyword, kind="stable")[:depth].tolist())
+    return len(by_dense & by_keyword) / depth
+
+
+def trust_in_keywords(agreed: float, floor: float) -> float:
+    """The keyword weights' multiplier for a question whose dense and keyword tops agree `agreed`:
+    `floor` when they share nothing, 1 when they agree fully (a floor of 1 turns this off)."""
+    return floor + (1.0 - floor) * agreed
+
+
 def roll_up(chunk_passages: Sequence[int], scores: np.ndarray) -> list[tuple[int, int]]:
     """(passage, best chunk) pairs, best first: a passage scores as its best chunk."""
     best: dict[int, int] = {}

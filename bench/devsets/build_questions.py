@@ -91,10 +91,7 @@ def main() -> None:
         line.split("|") for line in (folder / "questions.txt").read_text(encoding="utf-8").splitlines() if line.strip()
     ]
     wanted = [(row[0], row[2] if len(row) > 2 else None) for row in rows]
-    if source["kind"] == "pdf":
-        gold = pdf_gold(corpus / source["pdf"], wanted)
-    else:
-        gold = html_gold(corpus, wanted)
+    gold = pdf_gold(corpus / source["pdf"], wanted) if source["kind"] == "pdf" else html_gold(corpus, wanted)
     prefix = folder.name
     queries = [
         {
