@@ -77,39 +77,47 @@ def test_pdf_opens_at_the_cited_page_with_the_sentence_marked_and_pages_turn(vie
     assert dialog.get_by_text("The answering sentence is marked.").count() == 0
 
 
-def test_docx_opens_at_its_section_with_the_sentence_marked(viewer_server, page) -> None:
+@pytest.mark.parametrize(
+    ("question", "place", "marked", "around", "shot"),
+    [
+        # A Word file: the section around the passage, in reading order (the package table's rows follow).
+        (
+            "does the installer need root privileges on Linux",
+            "widget.docx, Installation > Linux, paragraph 4",
+            "root privileges",
+            ["widget-deb"],
+            "viewer-docx.png",
+        ),
+        # An HTML page: the section under its heading path.
+        (
+            "when is it safe to open the kiln lid",
+            "kiln.html#cooling, Kiln manual > Cooling down",
+            "open the kiln lid above 200 degrees",
+            ["fourteen hours"],
+            "viewer-html.png",
+        ),
+        # A slide deck: the whole slide, its speaker notes included.
+        (
+            "what frame rate should the drone camera record at",
+            'drones.pptx, slide 2 "Camera settings"',
+            "30 frames per second",
+            ["Camera settings (notes)", "Show the sample video."],
+            "viewer-pptx.png",
+        ),
+    ],
+)
+def test_a_text_passage_opens_in_its_section_with_the_sentence_marked(
+    viewer_server, page, question: str, place: str, marked: str, around: list[str], shot: str
+) -> None:
     url, _ = viewer_server
-    dialog = open_first(page, url, "does the installer need root privileges on Linux")
-    dialog.get_by_text("widget.docx, Installation > Linux, paragraph 4").wait_for()
+    dialog = open_first(page, url, question)
+    dialog.get_by_text(place, exact=False).wait_for()
     mark = dialog.locator(".askdocs-cited mark")
     mark.wait_for()
-    assert "root privileges" in mark.inner_text()
-    # The section around it, in reading order: the package table's rows follow.
-    assert "widget-deb" in dialog.locator(".askdocs-view").inner_text()
-    page.screenshot(path=str(ARTIFACTS / "viewer-docx.png"))
-
-
-def test_html_opens_at_its_section_with_the_heading_path(viewer_server, page) -> None:
-    url, _ = viewer_server
-    dialog = open_first(page, url, "when is it safe to open the kiln lid")
-    dialog.get_by_text("kiln.html#cooling, Kiln manual > Cooling down", exact=False).wait_for()
-    mark = dialog.locator(".askdocs-cited mark")
-    mark.wait_for()
-    assert "open the kiln lid above 200 degrees" in mark.inner_text()
-    assert "fourteen hours" in dialog.locator(".askdocs-view").inner_text()
-    page.screenshot(path=str(ARTIFACTS / "viewer-html.png"))
-
-
-def test_pptx_opens_the_cited_slide_with_its_notes(viewer_server, page) -> None:
-    url, _ = viewer_server
-    dialog = open_first(page, url, "what frame rate should the drone camera record at")
-    dialog.get_by_text('drones.pptx, slide 2 "Camera settings"').wait_for()
-    mark = dialog.locator(".askdocs-cited mark")
-    mark.wait_for()
-    assert "30 frames per second" in mark.inner_text()
+    assert marked in mark.inner_text()
     view = dialog.locator(".askdocs-view").inner_text()
-    assert "Camera settings (notes)" in view and "Show the sample video." in view
-    page.screenshot(path=str(ARTIFACTS / "viewer-pptx.png"))
+    assert all(text in view for text in around)
+    page.screenshot(path=str(ARTIFACTS / shot))
 
 
 def test_xlsx_opens_the_cited_row_under_its_header(viewer_server, page) -> None:

@@ -3,20 +3,16 @@
 from __future__ import annotations
 
 import io
-import zipfile
 from datetime import date
 
 from askdocs.ingest.formats.dates import document_date
 from tests.conftest import make_pdf
+from tests.test_formats_opendocument import _zip
 from tests.test_search_operators import docx_dated
 
 
 def zipped(parts: dict[str, str]) -> bytes:
-    out = io.BytesIO()
-    with zipfile.ZipFile(out, "w") as archive:
-        for name, text in parts.items():
-            archive.writestr(name, text)
-    return out.getvalue()
+    return _zip({name: text.encode() for name, text in parts.items()})
 
 
 def test_pdf_office_opendocument_and_epub_dates() -> None:
