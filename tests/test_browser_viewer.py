@@ -70,7 +70,8 @@ def test_pdf_opens_at_the_cited_page_with_the_sentence_marked_and_pages_turn(vie
     dialog.get_by_text("Page 2 of 3").wait_for()
     image = dialog.locator("img").first
     image.wait_for()
-    assert page.evaluate("(img) => img.naturalWidth", image.element_handle()) >= 1000
+    # Loaded, at the rendered width (the element can exist before its picture has arrived).
+    page.wait_for_function("(img) => img.complete && img.naturalWidth >= 1000", arg=image.element_handle())
     page.screenshot(path=str(ARTIFACTS / "viewer-pdf.png"))
     dialog.get_by_role("button", name="Next page").click()
     dialog.get_by_text("Page 3 of 3").wait_for()
