@@ -99,10 +99,11 @@ class RankingSettings:
 
     # Chunks taken from each of the dense and keyword indexes before fusion.
     candidates: int = 100
-    # The weight of the (per-query scaled) BM25 score added to the cosine. These three weights were
-    # chosen across four dev sets (short medical, long informal, two technical manuals), not on one:
+    # The weight of the (per-query scaled) BM25 score added to the cosine, before a question's own
+    # trust in its keywords scales it (agreement_floor below). The weights were chosen across dev sets
+    # (short medical, long informal, technical manuals, newcomers' questions), not on one:
     # bench/choose_ranking.py, docs/quality.md.
-    keyword_weight: float = 0.35
+    keyword_weight: float = 0.5
     # Questions with more distinct indexed words than this get proportionally less keyword weight
     # (ranking.keyword_share): long questions lean on the dense score. 0 turns that off.
     keyword_full_terms: int = 3
@@ -114,8 +115,10 @@ class RankingSettings:
     sentence_keyword_weight: float = 0.5
     rerank_depth: int = 10
     # Keyword weights are multiplied by between `agreement_floor` (the dense and keyword top
-    # `agreement_depth` share nothing) and 1 (they agree): ranking.agreement. 1.0 turns it off.
-    agreement_floor: float = 1.0
+    # `agreement_depth` share nothing) and 1 (they agree): ranking.agreement. 1.0 turns it off. With
+    # keyword_weight 0.5 (0.35 before), chosen by bench/choose_ranking.py over seven dev sets (#27):
+    # mean nDCG@10 0.7344 against 0.7309 before and 0.6970 dense-only (docs/quality.md).
+    agreement_floor: float = 0.5
     agreement_depth: int = 10
     # The cosine of a hit's best chunk below which it is only a weak match.
     confidence_threshold: float = 0.45

@@ -16,6 +16,8 @@ RANKING = {
     "passage_weight",
     "sentence_keyword_weight",
     "rerank_depth",
+    "agreement_floor",
+    "agreement_depth",
     "confidence_threshold",
 }
 
