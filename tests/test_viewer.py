@@ -155,3 +155,32 @@ def test_a_place_the_build_does_not_have_and_a_removed_file_are_clear_errors(sea
     (corpus / "skerry.epub").unlink()
     with pytest.raises(DocumentMissingError, match="no longer in the library"):
         open_view(searcher, Citation("skerry.epub", chapter=1))
+
+
+def test_a_workbooks_rows_are_kept_and_a_changed_workbook_is_read_again(tmp_path: Path) -> None:
+    from openpyxl import Workbook
+
+    from askdocs.serve.viewer import table_view as tables
+
+    path = tmp_path / "stock.xlsx"
+
+    def write(first_item: str) -> None:
+        workbook = Workbook()
+        sheet = workbook.active
+        sheet.title = "Stock"
+        sheet.append(["Item", "Count"])
+        for n in range(2, 40):
+            sheet.append([first_item if n == 2 else f"part {n}", n])
+        workbook.save(path)
+
+    write("anchor winch")
+    first = tables.table_view(path, Citation("stock.xlsx", sheet="Stock", row=2))
+    kept = [key for key in tables._SHEETS if key[0] == str(path)]
+    assert len(kept) == 1 and not tables._SHEETS[kept[0]][1]  # only the first rows were read
+    later = tables.table_view(path, Citation("stock.xlsx", sheet="Stock", row=38))
+    assert [row.number for row in later.rows if row.cited] == [38] and first.rows[0].cells[0] == "anchor winch"
+    assert tables._SHEETS[next(k for k in tables._SHEETS if k[0] == str(path))][1]  # read to the end now
+    write("mooring line")
+    os.utime(path, ns=(2, 2))
+    again = tables.table_view(path, Citation("stock.xlsx", sheet="Stock", row=2))
+    assert again.rows[0].cells[0] == "mooring line"
