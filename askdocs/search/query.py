@@ -17,6 +17,7 @@ A value with spaces is quoted (`folder:"Annual reports"`). An unknown `word:valu
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
@@ -35,7 +36,8 @@ _TOKEN = re.compile(
     r'|(?P<qneg>-)?"(?P<phrase>[^"]*)"'
     r"|(?P<word>\S+)"
 )
-_GAP = re.compile(r"\s*(?:\.\.\.|…)\s*")
+# `...` (or `…`) inside a phrase: any gap.
+GAP = re.compile(r"\s*(?:\.\.\.|…)\s*")
 
 
 @dataclass(frozen=True)
@@ -94,21 +96,31 @@ class Operator:
     span: tuple[int, int]
 
 
-def operators(typed: str) -> list[Operator]:
-    """The operators of a question, as typed, in order (none are checked here: see `parse_query`)."""
-    found = []
+def _tokens(typed: str) -> Iterator[tuple[str, str, re.Match[str]]]:
+    """Each token of a question as (kind, value, match), the one reading `operators` and `parse_query`
+    share: kind is a filter key ("negated" for `-type:...`, its value the key), "phrase",
+    "excluded" or "word"; a phrase of nothing but gaps is no token."""
     for match in _TOKEN.finditer(typed):
         key = (match["key"] or "").lower()
-        if key in FILTER_KEYS and not match["neg"]:
+        if key in FILTER_KEYS:
             value = match["qvalue"] if match["qvalue"] is not None else match["value"]
-            found.append(Operator(key, value, match.group(0), match.span()))
-        elif match["phrase"] is not None and _GAP.sub("", match["phrase"]).strip():
-            found.append(
-                Operator("excluded" if match["qneg"] else "phrase", match["phrase"], match.group(0), match.span())
-            )
-        elif match["word"] is not None and _is_exclusion(match["word"]):
-            found.append(Operator("excluded", match["word"][1:], match.group(0), match.span()))
-    return found
+            yield ("negated", key, match) if match["neg"] else (key, value, match)
+        elif match["phrase"] is not None:
+            if GAP.sub("", match["phrase"]).strip():
+                yield ("excluded" if match["qneg"] else "phrase"), match["phrase"], match
+        elif _is_exclusion(match.group(0)):
+            yield "excluded", match.group(0)[1:], match
+        else:
+            yield "word", match.group(0), match
+
+
+def operators(typed: str) -> list[Operator]:
+    """The operators of a question, as typed, in order (none are checked here: see `parse_query`)."""
+    return [
+        Operator(kind, value, match.group(0), match.span())
+        for kind, value, match in _tokens(typed)
+        if kind not in ("word", "negated")
+    ]
 
 
 def operator_text(kind: str, value: str) -> str:
@@ -129,25 +141,18 @@ def parse_query(typed: str) -> ParsedQuery:
         raise QuerySyntaxError(f"a quote is not closed in {typed!r}. {SYNTAX}")
     words: list[str] = []
     found: dict[str, list[Any]] = {key: [] for key in ("phrases", "excluded", *FILTER_KEYS)}
-    for match in _TOKEN.finditer(typed):
-        key = (match["key"] or "").lower()
-        if key in FILTER_KEYS:
-            if match["neg"]:
-                raise QuerySyntaxError(f"-{key}: cannot be negated. {SYNTAX}")
-            found[key].append(_filter_value(key, match["qvalue"] if match["qvalue"] is not None else match["value"]))
-        elif match["phrase"] is not None:
-            phrase = " ".join(match["phrase"].split())
-            if not _GAP.sub("", phrase):
-                continue
-            found["excluded" if match["qneg"] else "phrases"].append(phrase)
-            if not match["qneg"]:
-                words.append(_GAP.sub(" ", phrase))
+    for kind, value, _ in _tokens(typed):
+        if kind == "negated":
+            raise QuerySyntaxError(f"-{value}: cannot be negated. {SYNTAX}")
+        if kind in FILTER_KEYS:
+            found[kind].append(_filter_value(kind, value))
+        elif kind == "word":
+            words.append(value)
         else:
-            word = match.group(0)
-            if _is_exclusion(word):
-                found["excluded"].append(word[1:])
-            else:
-                words.append(word)
+            phrase = " ".join(value.split())
+            found["phrases" if kind == "phrase" else "excluded"].append(phrase)
+            if kind == "phrase":
+                words.append(GAP.sub(" ", phrase))
     return ParsedQuery(
         " ".join(words),
         tuple(found["phrases"]),

@@ -7,8 +7,9 @@ import re
 import unicodedata
 from functools import lru_cache
 
+from askdocs.search.query import GAP
+
 _SPACES = re.compile(r"\s+")
-_GAP = re.compile(r"\s*(?:\.\.\.|…)\s*")
 
 
 def fold(text: str) -> str:
@@ -25,7 +26,7 @@ def fold(text: str) -> str:
 def phrase_pattern(phrase: str) -> re.Pattern[str]:
     """The folded phrase as a pattern: its parts in order, each starting and ending on a word boundary
     where it starts or ends with a letter or digit."""
-    parts = [fold(part) for part in _GAP.split(phrase) if fold(part)]
+    parts = [fold(part) for part in GAP.split(phrase) if fold(part)]
     pieces = []
     for part in parts:
         start = r"(?<!\w)" if part[0].isalnum() else ""
