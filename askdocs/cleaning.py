@@ -56,6 +56,11 @@ def normalize(text: str) -> str:
     return _SPACES.sub(" ", text).strip()
 
 
+def without_accents(text: str) -> str:
+    """The text with its accents taken off (NFKD, combining marks dropped): "café" reads "cafe"."""
+    return "".join(char for char in unicodedata.normalize("NFKD", text) if not unicodedata.combining(char))
+
+
 def text_for_model(text: str) -> str:
     """What the embedder and keyword index see: the text without citation markers."""
     return _SPACES.sub(" ", _CITATION_MARKS.sub(" ", text)).strip()

@@ -2,7 +2,14 @@ from __future__ import annotations
 
 import pytest
 
-from askdocs.cleaning import drop_reason, is_short_fragment, normalize, text_for_model, text_for_model_mapped
+from askdocs.cleaning import (
+    drop_reason,
+    is_short_fragment,
+    normalize,
+    text_for_model,
+    text_for_model_mapped,
+    without_accents,
+)
 
 
 def test_normalize_folds_nbsp_invisible_characters_and_whitespace() -> None:
@@ -86,3 +93,7 @@ def test_model_text_maps_every_character_back(text: str) -> None:
         assert char == text[index] or (char == " " and text[index].isspace())
     if body == text:
         assert where == list(range(len(text)))
+
+
+def test_without_accents_takes_the_marks_off_and_keeps_the_letters() -> None:
+    assert without_accents("Café Noël, Ångström") == "Cafe Noel, Angstrom"

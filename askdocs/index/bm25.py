@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import logging
 import math
-import unicodedata
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
 import numpy as np
+
+from askdocs.cleaning import without_accents
 
 logger = logging.getLogger(__name__)
 
@@ -32,11 +33,6 @@ def _stemmer() -> object:
 def tokenize(texts: list[str], return_ids: bool, stopwords: str = "en") -> object:
     """Lower-cased, stemmed words without the stopwords of the named bm25s list."""
     return _bm25s().tokenize(texts, stopwords=stopwords, stemmer=_stemmer(), return_ids=return_ids, show_progress=False)
-
-
-def _fold(word: str) -> str:
-    """A word without its accents (the keyword index keeps them: "café" and "cafe" are two words)."""
-    return "".join(char for char in unicodedata.normalize("NFKD", word) if not unicodedata.combining(char))
 
 
 def build_keyword_index(
@@ -88,7 +84,7 @@ class KeywordIndex:
         vocab = self._folded_vocabulary()
         pointers, rows = self.retriever.scores["indptr"], self.retriever.scores["indices"]
         found = []
-        for word in {_fold(w) for w in tokenize([text], return_ids=False, stopwords=self.stopwords)[0]}:  # type: ignore[index]
+        for word in {without_accents(w) for w in tokenize([text], return_ids=False, stopwords=self.stopwords)[0]}:  # type: ignore[index]
             parts = [np.asarray(rows[pointers[i] : pointers[i + 1]]) for i in vocab.get(word, [])]
             if len(parts) == 1 and np.all(parts[0][1:] >= parts[0][:-1]):
                 found.append(parts[0])  # one spelling, its chunks ascending as stored: no sort
@@ -97,11 +93,12 @@ class KeywordIndex:
         return found
 
     def _folded_vocabulary(self) -> dict[str, list[int]]:
-        """The index's words by their accent-free form (built once, on the first phrase)."""
+        """The index's words by their accent-free form (built once, on the first phrase): the keyword
+        index keeps accents, so "café" and "cafe" are two of its words."""
         if self._folded is None:
             folded: dict[str, list[int]] = {}
             for word, number in self.retriever.vocab_dict.items():
-                folded.setdefault(_fold(word), []).append(int(number))
+                folded.setdefault(without_accents(word), []).append(int(number))
             self._folded = folded
         return self._folded
 

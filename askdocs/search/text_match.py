@@ -4,9 +4,9 @@ and spacing-insensitively, on word boundaries, with `...` in a phrase standing f
 from __future__ import annotations
 
 import re
-import unicodedata
 from functools import lru_cache
 
+from askdocs.cleaning import without_accents
 from askdocs.search.query import GAP
 
 _SPACES = re.compile(r"\s+")
@@ -17,9 +17,7 @@ def fold(text: str) -> str:
     if text.isascii():
         # Most passages: no accents to remove, and casefold is lower (a tenth of the time).
         return _SPACES.sub(" ", text.lower()).strip()
-    decomposed = unicodedata.normalize("NFKD", text)
-    bare = "".join(char for char in decomposed if not unicodedata.combining(char))
-    return _SPACES.sub(" ", bare.casefold()).strip()
+    return _SPACES.sub(" ", without_accents(text).casefold()).strip()
 
 
 @lru_cache(maxsize=256)
