@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from askdocs.serve.viewer.marking import boxes_holding, find_sentence, folded
+from askdocs.serve.viewer.marking import boxes_holding, find_sentence, folded, letters_span, lines_holding
 
 
 def test_folded_keeps_letters_and_digits_with_where_they_came_from() -> None:
@@ -28,3 +28,13 @@ def test_boxes_holding_marks_the_lines_a_sentence_runs_over_and_no_other() -> No
     ]
     assert boxes_holding(lines, "nothing like it") == []
     assert boxes_holding(lines, "") == []
+
+
+def test_letters_span_is_the_first_and_last_letter_and_lines_holding_skips_unsure_lines() -> None:
+    from types import SimpleNamespace
+
+    assert letters_span("Say: the copies match.", "The copies match") == (5, 20)
+    assert letters_span("nothing here", "absent") is None
+    lines = [SimpleNamespace(text="Its dam is built of granite", confidence=0.9)]
+    lines += [SimpleNamespace(text="blocks quarried on Arran.", confidence=0.4)]
+    assert lines_holding(lines, "Its dam is built of granite blocks quarried on Arran.", 0.6) == lines[:1]

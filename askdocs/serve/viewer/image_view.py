@@ -10,7 +10,7 @@ import warnings
 from functools import lru_cache
 from pathlib import Path
 
-from askdocs.serve.viewer.marking import boxes_holding
+from askdocs.serve.viewer.marking import lines_holding
 from askdocs.serve.viewer.pdf_page import PAGE_WIDTH, RenderedPage, marked_png
 from askdocs.serve.viewer.views import ViewUnavailableError
 
@@ -58,8 +58,7 @@ def _image_with_mark(path: str, size: int, mtime_ns: int, page: int | None, mark
     boxes = []
     if mark:
         found = ocr.read_boxes(image_key(hashlib.sha256(data).hexdigest(), index), lambda: frame)
-        found = [box for box in found if box.confidence >= MIN_CONFIDENCE]
-        boxes = [found[i] for i in boxes_holding([box.text for box in found], mark)]
+        boxes = lines_holding(found, mark, MIN_CONFIDENCE)
     scale = min(1.0, PAGE_WIDTH / max(frame.width, 1))
     shown = (
         frame.resize((max(1, round(frame.width * scale)), max(1, round(frame.height * scale)))) if scale < 1 else frame

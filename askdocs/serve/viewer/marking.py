@@ -4,6 +4,7 @@ punctuation and line-end hyphens: both are compared by their letters and digits 
 from __future__ import annotations
 
 import unicodedata
+from typing import Any
 
 # A box (an OCR line) shorter than this is marked only when the whole sentence is inside it: three
 # or four letters ("the", "2024") occur inside most sentences by chance.
@@ -23,19 +24,35 @@ def folded(text: str) -> tuple[str, list[int]]:
     return "".join(letters), where
 
 
-def find_sentence(text: str, sentence: str) -> tuple[int, int] | None:
-    """The character span of `sentence` in `text`, compared by letters and digits; None when absent."""
+def letters_span(text: str, sentence: str) -> tuple[int, int] | None:
+    """The indices in `text` of the first and the last letter or digit of `sentence`, compared by
+    letters and digits only; None when absent."""
     haystack, where = folded(text)
     wanted, _ = folded(sentence)
     at = haystack.find(wanted) if wanted else -1
     if at < 0:
         return None
-    end = where[at + len(wanted) - 1] + 1
+    return where[at], where[at + len(wanted) - 1]
+
+
+def find_sentence(text: str, sentence: str) -> tuple[int, int] | None:
+    """The character span of `sentence` in `text`, compared by letters and digits; None when absent."""
+    found = letters_span(text, sentence)
+    if found is None:
+        return None
+    start, end = found[0], found[1] + 1
     # The sentence's closing punctuation, where the text has the same: marked with it.
     closing = sentence.rstrip()[len(sentence.rstrip().rstrip(_CLOSING)) :]
     if closing and text.startswith(closing, end):
         end += len(closing)
-    return where[at], end
+    return start, end
+
+
+def lines_holding(lines: list[Any], sentence: str, min_confidence: float) -> list[Any]:
+    """The OCR lines (anything with `text` and `confidence`) read with at least `min_confidence` that
+    hold part of `sentence` (see `boxes_holding`)."""
+    kept = [line for line in lines if line.confidence >= min_confidence]
+    return [kept[i] for i in boxes_holding([line.text for line in kept], sentence)]
 
 
 def boxes_holding(texts: list[str], sentence: str) -> list[int]:

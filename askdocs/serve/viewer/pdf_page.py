@@ -16,7 +16,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from askdocs.serve.viewer.marking import boxes_holding, folded
+from askdocs.serve.viewer.marking import letters_span, lines_holding
 from askdocs.serve.viewer.views import ViewUnavailableError
 
 # Pixels across a rendered page: sharp enough to read 9-point text, about 150 dpi for A4 or Letter.
@@ -103,13 +103,10 @@ def _text_layer_boxes(page: Any, sentence: str) -> list[Box]:
     """The boxes (PDF points: left, bottom, right, top) of the sentence's characters in the text layer."""
     text_page = page.get_textpage()
     try:
-        count = text_page.count_chars()
-        haystack, where = folded(text_page.get_text_range(0, count))
-        wanted, _ = folded(sentence)
-        at = haystack.find(wanted) if wanted else -1
-        if at < 0:
+        found = letters_span(text_page.get_text_range(0, text_page.count_chars()), sentence)
+        if found is None:
             return []
-        first, last = where[at], where[at + len(wanted) - 1]
+        first, last = found
         rects = text_page.count_rects(first, last - first + 1)
         return [text_page.get_rect(i) for i in range(rects)]
     finally:
@@ -125,7 +122,6 @@ def _scan_boxes(path: str, page: Any, number: int, sentence: str) -> list[Box]:
     digest = hashlib.sha256(Path(path).read_bytes()).hexdigest()
     scale = ocr_scale(page)
     found = ocr.read_boxes(scan_key(digest, number), lambda: page.render(scale=scale, grayscale=True).to_pil())
-    found = [box for box in found if box.confidence >= MIN_CONFIDENCE]
     height = page.get_size()[1]
-    held = [found[i] for i in boxes_holding([box.text for box in found], sentence)]
+    held = lines_holding(found, sentence, MIN_CONFIDENCE)
     return [(b.left / scale, height - b.bottom / scale, b.right / scale, height - b.top / scale) for b in held]
