@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import os
+from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -151,3 +152,21 @@ def test_filters_apply_in_every_library_of_all(tmp_path: Path, encoder: Encoder)
     searchers = {name: Searcher.load(root / INDEX_FOLDER / name) for name in ("a", "b")}
     found = search_all(searchers, "steady wind type:pdf", 10)
     assert {(name, hit.citations[0].source) for name, _, hit in found} == {("a", "kites.pdf"), ("b", "docs/wind.pdf")}
+
+
+def test_a_build_without_dates_says_which_command_adds_them(make_index: Callable[..., Path]) -> None:
+    import json
+
+    from askdocs.errors import IndexMismatchError
+    from askdocs.index import publication
+
+    index = make_index({"notes.txt": "The ferry leaves at noon.\n"})
+    build = publication.live_build(index)
+    rows = [json.loads(line) for line in (build / "passages.jsonl").read_text(encoding="utf-8").splitlines()]
+    for row in rows:  # as a build made before dates were recorded
+        row["citations"] = [{k: v for k, v in c.items() if k != "date"} for c in row["citations"]]
+    (build / "passages.jsonl").write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
+    searcher = Searcher.load(index, verify=False)
+    assert searcher.search("ferry type:txt", k=1)
+    with pytest.raises(IndexMismatchError, match=r"no document dates.*python ingest\.py --index"):
+        searcher.search("ferry after:2020-01-01", k=1)

@@ -22,7 +22,6 @@ class LoadedIndex:
         self.settings = settings = manifest.index_settings(index_dir)
         self.manifest = manifest
         self.index_dir = index_dir
-        self._dates: dict[str, date | None] | None = None
         try:
             self.vector_index = open_vector_index(reader.path(VECTOR_INDEX_STEM), manifest.vector_index)
             stored = reader.chunk_vectors()
@@ -101,19 +100,10 @@ class LoadedIndex:
     def document_date(self, source: str) -> date | None:
         """The date the file `source` is cited with (its own metadata date, else its modification
         time at ingest); None for a build made before dates were recorded."""
-        if self._dates is None:
-            self._dates = {}
-        if source not in self._dates:
-            ids = self.source_passages(source)
-            cited = (c for c in self.passages[int(ids[0])].citations if c.source == source) if ids.size else iter(())
-            stamp = next((c.date for c in cited), None)
-            self._dates[source] = date.fromisoformat(stamp) if stamp else None
-        return self._dates[source]
-
-    def has_document_dates(self) -> bool:
-        """Whether this build recorded document dates (one file's answer stands for all: one ingest wrote them)."""
-        sources = self.sources()
-        return bool(sources) and self.document_date(sources[0]) is not None
+        ids = self.source_passages(source)
+        cited = (c for c in self.passages[int(ids[0])].citations if c.source == source) if ids.size else iter(())
+        stamp = next((c.date for c in cited), None)
+        return date.fromisoformat(stamp) if stamp else None
 
     def passage_cosines(self, query: np.ndarray, passages: np.ndarray) -> np.ndarray:
         """Each passage's cosine to the question (`ranking.passage_vectors`, from the stored chunk vectors)."""

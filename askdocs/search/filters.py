@@ -18,7 +18,7 @@ import numpy as np
 from askdocs.errors import IndexMismatchError, rebuild_hint
 from askdocs.index.loaded import LoadedIndex
 from askdocs.search.query import ParsedQuery
-from askdocs.search.source_table import SourceTable
+from askdocs.search.source_table import UNDATED, SourceTable
 from askdocs.search.text_match import holds
 
 
@@ -35,7 +35,8 @@ def kept_sources(table: SourceTable, parsed: ParsedQuery, sources: Collection[st
     if parsed.files:
         kept &= table.named(parsed.files)
     if parsed.after or parsed.before:
-        if not index.has_document_dates():
+        # One ingest dates every file: a build with none dated was made before dates were recorded.
+        if not np.any(table.days() != UNDATED):
             raise IndexMismatchError(
                 "this index records no document dates, so after: and before: cannot apply: "
                 f"{rebuild_hint(index.index_dir)} (nothing is embedded again)"
