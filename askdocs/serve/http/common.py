@@ -21,6 +21,7 @@ from askdocs.search.searcher import Searcher
 from askdocs.serve.environment import TOKEN_ENV
 from askdocs.serve.presentation import MAX_QUESTION_CHARS
 from askdocs.serve.request_origin import is_loopback
+from askdocs.serve.uploads import DocumentMissingError, NotADocumentError
 
 logger = logging.getLogger(__name__)
 
@@ -101,6 +102,12 @@ class LiveSearcher:
             self._live, self._failure = (token, searcher), None
         logger.info("serving build %s of %s", searcher.build.name, self.index_dir)
         return searcher
+
+
+def refused_document(error: DocumentMissingError | NotADocumentError) -> HTTPException:
+    """A document name refused, as its HTTP error: 404 for one not (or no longer) in the library, 422
+    for a name that cannot be one of its documents (absolute, hidden, `..`, leading outside)."""
+    return HTTPException(404 if isinstance(error, DocumentMissingError) else 422, str(error))
 
 
 def check_question(q: str) -> ParsedQuery:

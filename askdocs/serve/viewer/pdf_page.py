@@ -42,13 +42,9 @@ class RenderedPage:
     pages: int
 
 
-def page_png(path: Path, number: int, mark: str | None = None, scanned: bool = False) -> bytes:
-    """Page `number` (1-based) of the PDF at `path` as a PNG, with `mark` (a sentence) marked where it is."""
-    return rendered_page(path, number, mark, scanned).png
-
-
 def rendered_page(path: Path, number: int, mark: str | None = None, scanned: bool = False) -> RenderedPage:
-    """`page_png` with whether the mark was found and the page count; `scanned` looks in the OCR boxes."""
+    """Page `number` (1-based) of the PDF at `path`, `mark` (a sentence) marked where it is, with whether
+    it was found and the page count; `scanned` looks for it in the page's OCR boxes."""
     stat = path.stat()
     return _rendered(str(path), stat.st_size, stat.st_mtime_ns, number, mark or "", scanned)
 

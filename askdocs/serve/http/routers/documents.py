@@ -30,7 +30,7 @@ from askdocs.libraries import Library, single_library
 from askdocs.search.searcher import Searcher
 from askdocs.serve.background import IngestStatus, ingest_of
 from askdocs.serve.http import upload_stream
-from askdocs.serve.http.common import ERROR_RESPONSES, ErrorBody
+from askdocs.serve.http.common import ERROR_RESPONSES, ErrorBody, refused_document
 from askdocs.serve.uploads import (
     UPLOAD_LIMITS,
     DocumentMissingError,
@@ -236,10 +236,8 @@ def documents_router(target: Callable[..., DocumentTarget], read_only: bool) -> 
         library = chosen.library
         try:
             remove_file(library.corpus_dir, source)
-        except DocumentMissingError as error:
-            raise HTTPException(404, str(error)) from None
-        except NotADocumentError as error:  # a name outside the library: absolute, hidden, `..`, the settings file
-            raise HTTPException(422, str(error)) from None
+        except (DocumentMissingError, NotADocumentError) as error:  # not there; or the settings file, `..`
+            raise refused_document(error) from None
         ingest = ingest_of(library)
         ingest.request()
         return RemovalAnswer(library=library.name, removed=source, ingest=ingest_info(ingest.status()))

@@ -6,10 +6,10 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from fastapi import APIRouter, Depends, HTTPException
+from fastapi import APIRouter, Depends
 from fastapi.responses import FileResponse
 
-from askdocs.serve.http.common import ERROR_RESPONSES
+from askdocs.serve.http.common import ERROR_RESPONSES, refused_document
 from askdocs.serve.http.routers.documents import DocumentTarget
 from askdocs.serve.library_files import library_file, media_type
 from askdocs.serve.uploads import DocumentMissingError, NotADocumentError
@@ -26,10 +26,8 @@ def cited_file(chosen: DocumentTarget, source: str) -> Path:
     """The library's file `source`, when its live build cites it; a 404 or 422 otherwise."""
     try:
         return library_file(chosen.library.corpus_dir, source, chosen.searcher.cites)
-    except DocumentMissingError as error:
-        raise HTTPException(404, str(error)) from None
-    except NotADocumentError as error:
-        raise HTTPException(422, str(error)) from None
+    except (DocumentMissingError, NotADocumentError) as error:
+        raise refused_document(error) from None
 
 
 def files_router(target: Callable[..., DocumentTarget]) -> APIRouter:

@@ -10,7 +10,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, HTTPException, Query, Response
 
 from askdocs.records import Citation
-from askdocs.serve.http.common import ERROR_RESPONSES
+from askdocs.serve.http.common import ERROR_RESPONSES, refused_document
 from askdocs.serve.http.routers.documents import DocumentTarget
 from askdocs.serve.http.routers.files import FILE_RESPONSES, cited_file
 from askdocs.serve.uploads import DocumentMissingError, NotADocumentError
@@ -64,10 +64,8 @@ def views_router(target: Callable[..., DocumentTarget]) -> APIRouter:
         citation = Citation(source, line=line, doc_id=doc_id, anchor=anchor, ocr=ocr, **place)
         try:
             shown = open_view(chosen.searcher, citation, mark)
-        except DocumentMissingError as error:
-            raise HTTPException(404, str(error)) from None
-        except NotADocumentError as error:
-            raise HTTPException(422, str(error)) from None
+        except (DocumentMissingError, NotADocumentError) as error:
+            raise refused_document(error) from None
         except ViewUnavailableError as error:
             raise HTTPException(404, str(error)) from None
         return _picture(shown) if isinstance(shown, PictureView) else shown.to_json()
