@@ -25,7 +25,7 @@ from askdocs.serve.page.documents_panel import (
     pick_library,
     served_libraries,
 )
-from askdocs.serve.page.narrowing import narrowing_controls, operator_chips
+from askdocs.serve.page.narrowing import current_question, narrowing_controls, operator_chips
 from askdocs.serve.page.request_guard import refuse_unsafe_requests
 from askdocs.serve.page.viewer_dialog import offer_view
 from askdocs.serve.presentation import (
@@ -168,8 +168,7 @@ def _header(library: LibrarySettings) -> None:
 
 def _question(examples: list[str], derived: bool) -> str | None:
     """The question box and example buttons; the question (cut to length), or None when empty."""
-    if "question" not in st.session_state:
-        st.session_state.question = st.query_params.get("q", "")
+    current_question()
     placeholder = f"e.g. {examples[0]}" if examples else "Type a question"
     question = st.text_input("Ask a question", key="question", placeholder=placeholder, max_chars=None)
     if examples:

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from datetime import date
 from pathlib import PurePosixPath
+from weakref import WeakKeyDictionary
 
 import streamlit as st
 
@@ -23,7 +24,8 @@ HELP = """**Narrow a search inside the question**
 """
 
 
-def _question() -> str:
+def current_question() -> str:
+    """The question as typed, taken from the `?q=` link on the page's first run."""
     if "question" not in st.session_state:
         st.session_state.question = st.query_params.get("q", "")
     return str(st.session_state.question)
@@ -31,7 +33,7 @@ def _question() -> str:
 
 def _rewrite(kinds: tuple[str, ...], values: list[str]) -> None:
     """Replace the question's operators of `kinds[0]` (and the others listed) with `values` of the first."""
-    typed = _question()
+    typed = current_question()
     kept = without(typed, [o for o in operators(typed) if o.kind in kinds])
     added = [operator_text(kinds[0], value) for value in values]
     st.session_state.question = " ".join([kept, *added]).strip()
@@ -48,7 +50,7 @@ def _on_date(kind: str) -> None:
 
 def _remove(operator: Operator) -> None:
     """Take an operator out of the question; a phrase's words stay, unquoted (searched as words)."""
-    typed = _question()
+    typed = current_question()
     start, end = operator.span
     kept = operator.value.replace("...", " ").replace("…", " ") if operator.kind == "phrase" else ""
     st.session_state.question = " ".join((typed[:start] + kept + typed[end:]).split())
@@ -58,6 +60,18 @@ def folders_of(sources: list[str]) -> list[str]:
     """Every folder holding a file of the library, at any depth, sorted."""
     found = {str(parent) for source in sources for parent in PurePosixPath(source).parents if str(parent) != "."}
     return sorted(found)
+
+
+# Each loaded build's folders, worked out once, not on every rerun of the page; weakly held, so a
+# replaced build's searcher is not kept alive by them.
+_FOLDERS: WeakKeyDictionary[Searcher, list[str]] = WeakKeyDictionary()
+
+
+def _library_folders(searcher: Searcher) -> list[str]:
+    """`folders_of` the loaded build's files."""
+    if searcher not in _FOLDERS:
+        _FOLDERS[searcher] = folders_of(searcher.sources())
+    return _FOLDERS[searcher]
 
 
 def _sync(kind: str, value: object) -> None:
@@ -75,10 +89,10 @@ def _date_of(found: list[Operator]) -> date | None:
 
 def narrowing_controls(searcher: Searcher) -> None:
     """The sidebar's filters (formats and folders of this library, a date range) and the syntax help."""
-    active = operators(_question())
+    active = operators(current_question())
     of_kind = {kind: [o for o in active if o.kind == kind] for kind in ("type", "folder", "after", "before")}
     formats = sorted(name.lstrip(".") for name in searcher.manifest.counts.formats if name.startswith("."))
-    folders = folders_of(searcher.sources())
+    folders = _library_folders(searcher)
     types = [o.value.lower().lstrip(".") for o in of_kind["type"] if o.value.lower().lstrip(".") in formats]
     _sync("type", types)
     _sync("folder", [o.value for o in of_kind["folder"] if o.value in folders])
@@ -100,7 +114,7 @@ def narrowing_controls(searcher: Searcher) -> None:
 
 def operator_chips() -> None:
     """The question's operators as chips; pressing one takes it out of the question."""
-    active = operators(_question())
+    active = operators(current_question())
     if not active:
         return
     chips = st.container(horizontal=True, wrap=True)

@@ -34,10 +34,9 @@ def locate(index: LoadedIndex, ids: np.ndarray, citation: Citation, mark: str | 
     the passage `passage_id` (a hit's own) when it is there, else of the passages matching the
     citation the first holding `mark`, else the first."""
     wanted = {name: value for name in PLACE_FIELDS if (value := getattr(citation, name)) is not None}
-    if passage_id is not None:
-        for at in np.flatnonzero(ids == passage_id).tolist():
-            if _matches(citation_in(index, passage_id, citation.source), wanted):
-                return int(at)
+    occurrences = np.flatnonzero(ids == passage_id) if passage_id is not None else ids[:0]
+    if occurrences.size and _matches(citation_in(index, int(passage_id), citation.source), wanted):  # type: ignore[arg-type]
+        return int(occurrences[0])
     matching = [at for at, pid in enumerate(ids.tolist()) if _matches(citation_in(index, pid, citation.source), wanted)]
     if not matching:
         raise PlaceNotFoundError(
