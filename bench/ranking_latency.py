@@ -22,9 +22,9 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
-import numpy as np  # noqa: E402
 from beir import DEV_SETS  # noqa: E402
 from quality import ensure_index, index_name  # noqa: E402
+from speed import percentiles  # noqa: E402
 
 from askdocs import Searcher  # noqa: E402
 from askdocs.settings import IndexSettings, RankingSettings  # noqa: E402
@@ -60,10 +60,7 @@ def main() -> None:
         "set": args.set,
         "questions": len(questions),
         "after_settings": changes,
-        **{
-            name: {"p50_ms": round(float(np.percentile(t, 50)), 2), "p95_ms": round(float(np.percentile(t, 95)), 2)}
-            for name, t in times.items()
-        },
+        **{name: percentiles(t, to_ms=1.0) for name, t in times.items()},
     }
     figures["p50_ratio_after_over_before"] = round(figures["after"]["p50_ms"] / figures["before"]["p50_ms"], 3)
     print(json.dumps(figures, indent=1))

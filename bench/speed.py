@@ -178,8 +178,9 @@ def word_pieces(corpus: Path, index: Path) -> dict[str, int]:
     }
 
 
-def percentiles(samples: list[float]) -> dict[str, float]:
-    values = np.array(samples) * 1000
+def percentiles(samples: list[float], to_ms: float = 1000.0) -> dict[str, float]:
+    """p50 and p95 in milliseconds of samples in seconds (`to_ms=1` for samples already in milliseconds)."""
+    values = np.array(samples) * to_ms
     return {"p50_ms": round(float(np.percentile(values, 50)), 2), "p95_ms": round(float(np.percentile(values, 95)), 2)}
 
 
