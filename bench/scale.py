@@ -50,13 +50,13 @@ PY = sys.executable
 class TimedExecutor:
     """Wraps an executor factory so that starting it, each per-item stage, and stopping it are timed."""
 
-    def __init__(self, factory: Callable[[Any], AbstractContextManager[Any]]) -> None:
+    def __init__(self, factory: Callable[[], AbstractContextManager[Any]]) -> None:
         self.factory, self.seconds = factory, {}
 
     @contextmanager
-    def __call__(self, encoder: Any) -> Any:
+    def __call__(self) -> Any:
         started = time.perf_counter()
-        context = self.factory(encoder)
+        context = self.factory()
         inner = context.__enter__()
         self.seconds["start"] = time.perf_counter() - started
         try:
@@ -102,10 +102,10 @@ def ray_figures(data: Path, count: int) -> dict[str, object]:
     from askdocs.ingest.executor import local_executor
     from askdocs.ingest.pipeline import build_index
     from askdocs.ingest.ray_executor import ray_executor
-    from askdocs.settings import IndexSettings
+    from askdocs.settings import DEFAULT_MODEL, IndexSettings
 
     corpus = slice_corpus(data, count)
-    encoder = load_encoder(IndexSettings().model, "int8")  # loaded once, outside every timing
+    encoder = load_encoder(DEFAULT_MODEL, "int8")  # loaded once, outside every timing
     out: dict[str, object] = {"slice_answers": count}
     indexes = {}
     for name, factory in [

@@ -48,7 +48,7 @@ from askdocs.ingest.corpus import list_corpus, read_file  # noqa: E402
 from askdocs.ingest.executor import LocalExecutor  # noqa: E402
 from askdocs.ingest.pipeline import build_index  # noqa: E402
 from askdocs.ingest.prepare import read_corpus  # noqa: E402
-from askdocs.settings import IndexSettings  # noqa: E402
+from askdocs.settings import DEFAULT_MODEL, IndexSettings  # noqa: E402
 from tests.conftest import make_pdf  # noqa: E402
 
 RESULTS = ROOT / "bench" / "results"
@@ -309,7 +309,7 @@ def watcher_figures(corpus: Path, index: Path, work: Path, reps: int, pdf: bytes
 def baseline_figures(corpus: Path, index: Path, pdf: bytes, edited_pdf: bytes) -> dict[str, Any]:
     """The same changes by a one-shot build_index, the model already loaded, + Searcher.load, from the same states."""
     settings = IndexSettings()
-    encoder = load_encoder(settings.model, settings.encoder)
+    encoder = load_encoder(DEFAULT_MODEL, settings.encoder)
     out: dict[str, Any] = {}
 
     def one_shot(change: Callable[[], None], check: Callable[[Searcher], bool]) -> dict[str, Any]:
@@ -346,7 +346,7 @@ def baseline_figures(corpus: Path, index: Path, pdf: bytes, edited_pdf: bytes) -
 
     # What every incremental ingest spends re-reading files that did not change.
     started = time.perf_counter()
-    files, _, _, _ = read_corpus(corpus, settings, LocalExecutor(encoder))
+    files = read_corpus(corpus, settings, LocalExecutor(encoder)).files
     out["read_all_files_seconds"] = round(time.perf_counter() - started, 3)
     out["corpus_files"] = len(files)
     pdf_file = next(f for f in list_corpus(corpus)[0] if f.source == "handbook.pdf")

@@ -18,7 +18,7 @@ from askdocs.encoders import Encoder, load_encoder
 from askdocs.index import publication
 from askdocs.index.build_folder import MANIFEST
 from askdocs.ingest.pipeline import build_index
-from askdocs.settings import IndexSettings
+from askdocs.settings import DEFAULT_MODEL, IndexSettings
 
 ROOT = Path(__file__).resolve().parent.parent
 os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
@@ -83,7 +83,7 @@ def _remove_export_cache() -> Iterator[None]:
 @pytest.fixture(scope="session")
 def encoder() -> Encoder:
     """The bundled all-MiniLM-L6-v2 with the default encoder (int8), loaded once for the whole session."""
-    return load_encoder(IndexSettings().model, IndexSettings().encoder)
+    return load_encoder(DEFAULT_MODEL, IndexSettings().encoder)
 
 
 @pytest.fixture

@@ -257,7 +257,8 @@ def test_ray_workers_embed_without_importing_pytorch(encoder: Encoder) -> None:
     from ray import cloudpickle
 
     cloudpickle.register_pickle_by_value(sys.modules[__name__])  # the workers cannot import tests/
-    with ray_executor("local:1")(encoder) as executor:
+    with ray_executor("local:1")() as executor:
+        executor.use(encoder)
         probe = ray.remote(num_cpus=1)(_ProbeWorker).remote(executor.shipment)  # type: ignore[attr-defined]
         vector, imported = ray.get(probe.report.remote())
     np.testing.assert_allclose(vector, encoder.encode(["A pillow between the knees eases hip pain."])[0], atol=1e-6)

@@ -19,10 +19,15 @@ class Int8Runner(Encoder):
 
     kind = "int8"
     int8: Int8Transformer
+    recipe: str = EXPORT_RECIPE
+    # What the model was trained to see before a question and before a passage (e5: "query: ", "passage: ").
+    query_prefix: str = ""
+    passage_prefix: str = ""
 
     @abstractmethod
-    def _model_inputs(self, batch: list[str]) -> tuple[list[dict[str, list[int]]], list[np.ndarray]]:
-        """Each text's model inputs (cut to the window) and its tokens' character offsets."""
+    def _model_inputs(self, batch: list[str], prefix: str) -> tuple[list[dict[str, list[int]]], list[np.ndarray]]:
+        """Each text's model inputs, `prefix` first and cut to the window, and its tokens' character
+        offsets in the text (the prefix's tokens at (0, 0), like the special tokens)."""
 
     @abstractmethod
     def _save_tokenizer(self, path: Path) -> None:
@@ -40,15 +45,22 @@ class Int8Runner(Encoder):
             "onnx": str(self.int8.path),
             "onnx_bytes": stat.st_size,
             "onnx_mtime_ns": stat.st_mtime_ns,
-            "recipe": EXPORT_RECIPE,
+            "recipe": self.recipe,
             "inputs": list(self.int8.input_names),
             "max_tokens": self.max_tokens,
+            "prefixes": {"query": self.query_prefix, "passage": self.passage_prefix},
         }
+
+    def encode_question(self, text: str) -> np.ndarray:
+        """The question's unit vector, read after the model's question prefix."""
+        inputs, _ = self._model_inputs([text], self.query_prefix)
+        vector = next(self.int8.token_embeddings_each(inputs)).mean(axis=0)
+        return vector / max(float(np.linalg.norm(vector)), 1e-12)
 
     def _forward(self, batch: list[str], ids: list[int]) -> Iterator[Forwarded]:
         # One text per run: as fast as batches of 16 here (1.38x fp32 either way), and int8's activation
         # scales are then the text's own, so a vector never depends on the texts batched with it.
-        inputs, offsets = self._model_inputs(batch)
+        inputs, offsets = self._model_inputs(batch, self.passage_prefix)
         for i, tokens, offset in zip(ids, self.int8.token_embeddings_each(inputs), offsets):
             yield i, tokens.mean(axis=0), tokens, offset
 
@@ -73,10 +85,20 @@ class Int8Encoder(Int8Runner):
         """Character spans of the text's word pieces, [CLS] and [SEP] left out."""
         return self.fp32.word_piece_offsets(text)
 
-    def _model_inputs(self, batch: list[str]) -> tuple[list[dict[str, list[int]]], list[np.ndarray]]:
-        encoded = self.fp32.tokenizer(batch, truncation=True, max_length=self.max_tokens, return_offsets_mapping=True)
+    def _model_inputs(self, batch: list[str], prefix: str) -> tuple[list[dict[str, list[int]]], list[np.ndarray]]:
+        texts = [prefix + text for text in batch] if prefix else batch
+        encoded = self.fp32.tokenizer(texts, truncation=True, max_length=self.max_tokens, return_offsets_mapping=True)
         inputs = [{name: encoded[name][row] for name in self.int8.input_names} for row in range(len(batch))]
-        return inputs, [np.asarray(offsets) for offsets in encoded["offset_mapping"]]
+        return inputs, [without_prefix(np.asarray(offsets), len(prefix)) for offsets in encoded["offset_mapping"]]
 
     def _save_tokenizer(self, path: Path) -> None:
         getattr(self.fp32.tokenizer, "backend_tokenizer", self.fp32.tokenizer).save(str(path))
+
+
+def without_prefix(offsets: np.ndarray, prefix_length: int) -> np.ndarray:
+    """Token offsets in a text that was encoded after a prefix: shifted back, the prefix's tokens at (0, 0)."""
+    if not prefix_length or not len(offsets):
+        return offsets
+    shifted = np.maximum(offsets - prefix_length, 0)
+    shifted[offsets[:, 1] <= prefix_length] = 0
+    return shifted

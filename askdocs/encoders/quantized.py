@@ -80,8 +80,17 @@ def _fingerprint(model_dir: str, transformer: Any) -> str:
 
 
 def _export(transformer: Any, input_names: list[str], target: Path) -> None:
-    """Export the transformer to ONNX, quantise its weight matrices to int8 and move the result to `target`."""
+    """Export a sentence-transformers transformer's model to ONNX with its weights quantised, at `target`."""
+    sample = transformer.tokenizer(["a short text", "two"], padding=True, return_tensors="pt")
+    export_int8(transformer.auto_model, {name: sample[name] for name in input_names}, target)
+
+
+def export_int8(auto_model: Any, sample: dict[str, Any], target: Path, op_types: tuple[str, ...] = ("MatMul",)) -> None:
+    """Export a transformers model's token embeddings to ONNX, quantise `op_types` weights to int8 and
+    move the result to `target` (atomically). `sample`: a padded batch of its inputs, by name."""
     import torch
+
+    input_names = list(sample)
 
     class TokenEmbeddings(torch.nn.Module):
         def __init__(self, auto_model: torch.nn.Module) -> None:
@@ -91,7 +100,6 @@ def _export(transformer: Any, input_names: list[str], target: Path) -> None:
         def forward(self, *inputs: torch.Tensor) -> torch.Tensor:
             return self.auto_model(**dict(zip(input_names, inputs))).last_hidden_state
 
-    sample = transformer.tokenizer(["a short text", "two"], padding=True, return_tensors="pt")
     axes = {name: {0: "batch", 1: "tokens"} for name in [*input_names, "token_embeddings"]}
     target.parent.mkdir(parents=True, exist_ok=True)
     root = logging.getLogger()
@@ -103,9 +111,9 @@ def _export(transformer: Any, input_names: list[str], target: Path) -> None:
         root.setLevel(logging.ERROR)
         try:
             full = Path(scratch) / "model.onnx"
-            with torch.no_grad(), _eager_attention(transformer.auto_model):
+            with torch.no_grad(), _eager_attention(auto_model):
                 torch.onnx.export(
-                    TokenEmbeddings(transformer.auto_model).eval(),
+                    TokenEmbeddings(auto_model).eval(),
                     tuple(sample[name] for name in input_names),
                     str(full),
                     input_names=input_names,
@@ -115,18 +123,18 @@ def _export(transformer: Any, input_names: list[str], target: Path) -> None:
                     dynamo=False,
                 )
             quantized = Path(scratch) / "model-int8.onnx"
-            quantize_weights(full, quantized)
+            quantize_weights(full, quantized, op_types)
         finally:
             root.setLevel(level)
         os.replace(quantized, target)  # atomic: a concurrent or killed export never leaves half a file
 
 
-def quantize_weights(source: Path, target: Path) -> None:
-    """The recipe's quantisation: every MatMul weight matrix to int8, per output channel."""
+def quantize_weights(source: Path, target: Path, op_types: tuple[str, ...] = ("MatMul",)) -> None:
+    """The recipe's quantisation: every weight matrix of `op_types` to int8, per output channel."""
     from onnxruntime.quantization import QuantType, quantize_dynamic
 
     quantize_dynamic(
-        str(source), str(target), weight_type=QuantType.QInt8, per_channel=True, op_types_to_quantize=["MatMul"]
+        str(source), str(target), weight_type=QuantType.QInt8, per_channel=True, op_types_to_quantize=list(op_types)
     )
 
 

@@ -14,7 +14,7 @@ from typing import Any
 
 import numpy as np
 
-from askdocs.encoders.int8 import Int8Runner
+from askdocs.encoders.int8 import Int8Runner, without_prefix
 from askdocs.encoders.quantized import EXPORT_RECIPE, Int8Transformer
 
 # The token features each exported model input is fed from.
@@ -36,7 +36,10 @@ class RecordedInt8Encoder(Int8Runner):
         from tokenizers import Tokenizer
 
         self.name, self.dimension = name, dimension
-        self.cache_name = f"{name} [{entry.get('recipe', EXPORT_RECIPE)}]"
+        self.recipe = entry.get("recipe", EXPORT_RECIPE)
+        self.cache_name = f"{name} [{self.recipe}]"
+        prefixes = entry.get("prefixes", {})
+        self.query_prefix, self.passage_prefix = prefixes.get("query", ""), prefixes.get("passage", "")
         self.max_tokens = int(entry["max_tokens"])
         self.int8 = Int8Transformer.load(onnx_path, entry["inputs"], single_thread)
         self._features = {input_name: FEATURES[input_name] for input_name in entry["inputs"]}
@@ -60,7 +63,15 @@ class RecordedInt8Encoder(Int8Runner):
     def _save_tokenizer(self, path: Path) -> None:
         self.tokenizer.save(str(path))
 
-    def _model_inputs(self, batch: list[str]) -> tuple[list[dict[str, list[int]]], list[np.ndarray]]:
-        encodings = self._truncating.encode_batch(batch)
-        inputs = [{name: getattr(e, feature) for name, feature in self._features.items()} for e in encodings]
-        return inputs, [np.asarray(e.offsets) for e in encodings]
+    def _model_inputs(self, batch: list[str], prefix: str) -> tuple[list[dict[str, list[int]]], list[np.ndarray]]:
+        return tokenized_inputs(self._truncating, self._features, batch, prefix)
+
+
+def tokenized_inputs(
+    tokenizer: Any, features: dict[str, str], batch: list[str], prefix: str
+) -> tuple[list[dict[str, list[int]]], list[np.ndarray]]:
+    """Model inputs and text offsets of each text, `prefix` first, from a `tokenizers` tokenizer."""
+    encodings = tokenizer.encode_batch([prefix + text for text in batch] if prefix else batch)
+    inputs = [{name: getattr(e, feature) for name, feature in features.items()} for e in encodings]
+    offsets = [np.asarray(e.offsets, dtype=np.int64).reshape(-1, 2) for e in encodings]
+    return inputs, [without_prefix(o, len(prefix)) for o in offsets]

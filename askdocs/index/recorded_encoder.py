@@ -11,7 +11,7 @@ import importlib.util
 import logging
 from pathlib import Path
 
-from askdocs.encoders.quantized import EXPORT_RECIPE
+from askdocs.encoders import export_recipe
 from askdocs.encoders.recorded import FEATURES, RecordedInt8Encoder
 from askdocs.fileio import file_sha256
 from askdocs.index.build_folder import TOKENIZER, BuildReader, Manifest
@@ -28,7 +28,7 @@ def recorded_encoder(build: BuildReader, manifest: Manifest, for_ingest: bool = 
     entry = manifest.question_encoder
     if not entry or manifest.encoder != "int8" or not set(entry["inputs"]) <= set(FEATURES):
         return None
-    if for_ingest and entry.get("recipe") != EXPORT_RECIPE:
+    if for_ingest and entry.get("recipe") != export_recipe(manifest.model):
         return None
     if importlib.util.find_spec("onnxruntime") is None or importlib.util.find_spec("tokenizers") is None:
         return None

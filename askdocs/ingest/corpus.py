@@ -15,6 +15,7 @@ from askdocs.fileio import file_sha256
 from askdocs.ingest.formats import FORMATS
 from askdocs.ingest.formats.base import DroppedLine, ParseContext, SkipFileError
 from askdocs.ingest.formats.dates import document_date
+from askdocs.languages import SAMPLE_CHARACTERS, detect_language
 from askdocs.records import Passage
 from askdocs.settings import ReadLimits
 
@@ -41,6 +42,13 @@ class Document:
     size: int
     passages: list[Passage]
     dropped: list[DroppedLine]
+    # ISO 639-1 code of the document's language (languages.detect_language), "" when too short to tell.
+    language: str = ""
+
+    @property
+    def characters(self) -> int:
+        """The length of its text."""
+        return sum(len(p.text) for p in self.passages)
 
     def to_json(self) -> dict[str, Any]:
         """The document as a stored row, so the next build need not parse an unchanged file again."""
@@ -51,6 +59,7 @@ class Document:
             # line_starts too: chunking cites lines through them.
             "passages": [{**p.to_json(), "line_starts": list(p.line_starts)} for p in self.passages],
             "dropped": [[d.line, d.reason, d.text] for d in self.dropped],
+            "language": self.language,
         }
 
     @classmethod
@@ -60,7 +69,8 @@ class Document:
             replace(Passage.from_json(p), line_starts=tuple(p.get("line_starts", (0,)))) for p in data["passages"]
         ]
         dropped = [DroppedLine(data["source"], line, reason, text) for line, reason, text in data["dropped"]]
-        return cls(data["source"], data["sha256"], data["size"], passages, dropped)
+        language = data["language"] if "language" in data else _language_of(passages)
+        return cls(data["source"], data["sha256"], data["size"], passages, dropped, language)
 
 
 @dataclass(frozen=True)
@@ -154,7 +164,18 @@ def read_file(file: CorpusFile, limits: ReadLimits) -> Document | SkippedFile:
         return SkippedFile(file.source, "no text to index", digest)
     dated = (document_date(suffix, data) or _modified(file)).isoformat()
     passages = [replace(p, citations=tuple(replace(c, date=dated) for c in p.citations)) for p in parsed.passages]
-    return Document(file.source, digest, file.size, passages, parsed.dropped)
+    return Document(file.source, digest, file.size, passages, parsed.dropped, _language_of(passages))
+
+
+def _language_of(passages: list[Passage]) -> str:
+    """The language of the passages' text, read from its start (`languages.SAMPLE_CHARACTERS`)."""
+    sample, size = [], 0
+    for passage in passages:
+        sample.append(passage.text)
+        size += len(passage.text)
+        if size >= SAMPLE_CHARACTERS:
+            break
+    return detect_language("\n".join(sample))
 
 
 def _modified(file: CorpusFile) -> date:

@@ -1,7 +1,8 @@
 """Where an ingest's per-item work runs: the `Executor` interface and `LocalExecutor`, this process.
 
-`build_index(executor=...)` takes an `ExecutorFactory`: given the build's encoder, it opens an
-executor for the ingest and closes it after (`local_executor` here; `ray_executor.ray_executor` for Ray).
+`build_index(executor=...)` takes an `ExecutorFactory`, which opens an executor for the ingest and
+closes it after (`local_executor` here; `ray_executor.ray_executor` for Ray). Files are read first; the
+build's encoder, which the library's languages decide, is handed over (`use`) before anything is embedded.
 """
 
 from __future__ import annotations
@@ -25,6 +26,10 @@ class Executor(ABC):
     (`ray_executor.RayExecutor`). What is corpus-wide (duplicates, indexes, the build) stays with the caller."""
 
     @abstractmethod
+    def use(self, encoder: Encoder) -> None:
+        """Plan and embed with this encoder from now on."""
+
+    @abstractmethod
     def read(self, files: list[CorpusFile], limits: ReadLimits) -> list[Document | SkippedFile]:
         """Each file read (or skipped, with the reason), in order."""
 
@@ -41,15 +46,25 @@ class Executor(ABC):
         """Each text's MinHash signature (`near_duplicates.compute_signatures`)."""
 
 
-# Given the build's encoder, opens the executor of one ingest (and closes it when the ingest ends).
-ExecutorFactory = Callable[[Encoder], AbstractContextManager[Executor]]
+# Opens the executor of one ingest (and closes it when the ingest ends).
+ExecutorFactory = Callable[[], AbstractContextManager[Executor]]
 
 
 class LocalExecutor(Executor):
-    """Everything in this process, with the given encoder."""
+    """Everything in this process, with the given encoder (one is needed before planning)."""
 
-    def __init__(self, encoder: Encoder, progress: bool = False) -> None:
-        self.encoder, self.progress = encoder, progress
+    def __init__(self, encoder: Encoder | None = None, progress: bool = False) -> None:
+        self._encoder, self.progress = encoder, progress
+
+    def use(self, encoder: Encoder) -> None:
+        self._encoder = encoder
+
+    @property
+    def encoder(self) -> Encoder:
+        """The encoder handed over by `use`."""
+        if self._encoder is None:
+            raise RuntimeError("no encoder yet: call use() before planning or embedding")
+        return self._encoder
 
     def read(self, files: list[CorpusFile], limits: ReadLimits) -> list[Document | SkippedFile]:
         from tqdm import tqdm
@@ -69,7 +84,7 @@ class LocalExecutor(Executor):
 def local_executor(progress: bool = False) -> ExecutorFactory:
     """For `build_index(executor=...)`: the per-item work in this process (the default)."""
 
-    def open_local(encoder: Encoder) -> AbstractContextManager[Executor]:
-        return nullcontext(LocalExecutor(encoder, progress))
+    def open_local() -> AbstractContextManager[Executor]:
+        return nullcontext(LocalExecutor(progress=progress))
 
     return open_local

@@ -1,7 +1,7 @@
 """Ingest: the one place that joins the stages, from corpus folder to published index.
 
-`build_index` runs three phases with a record between them: prepare (prepare.py: read, dedup,
-chunk, embed -> `PreparedBuild`), write (`write_build`: the record as a new build folder ->
+`build_index` runs three phases with a record between them: prepare (prepare.py: read -> `CorpusReading`,
+whose languages choose the model when the settings say "auto"; then dedup, chunk, embed -> `PreparedBuild`), write (`write_build`: the record as a new build folder ->
 `Manifest`), publish (publication.py: the build made live in one atomic step).
 """
 
@@ -31,17 +31,21 @@ from askdocs.index.recorded_encoder import recorded_encoder
 from askdocs.ingest.chunking import sentence_spans
 from askdocs.ingest.corpus import changed_files, corpus_fingerprint
 from askdocs.ingest.executor import ExecutorFactory, local_executor
-from askdocs.ingest.prepare import PreparedBuild, prepare_build
+from askdocs.ingest.prepare import PreparedBuild, prepare_build, read_corpus
 from askdocs.ingest.previous_build import Previous, load_previous
 from askdocs.ingest.summary import BuildSummary, build_counts, build_report
+from askdocs.languages import model_for
 from askdocs.library_settings import library_settings
-from askdocs.settings import IndexSettings
+from askdocs.settings import AUTO_MODEL, DEFAULT_MODEL, IndexSettings
 
 logger = logging.getLogger(__name__)
 
 
 def build_is_current(corpus_dir: Path, manifest: Manifest, settings: IndexSettings) -> bool:
-    """True when the build of this manifest was made from this corpus with these settings."""
+    """True when the build of this manifest was made from this corpus with these settings.
+
+    (With the model "auto", the unchanged corpus has the same languages, so the model is the same too.)
+    """
     # An int8 build from before the question encoder was recorded is rebuilt once (its embeddings
     # are reused), so that searching it no longer needs PyTorch.
     return (
@@ -53,20 +57,30 @@ def build_is_current(corpus_dir: Path, manifest: Manifest, settings: IndexSettin
 
 
 def ingest_encoder(index_dir: Path, settings: IndexSettings) -> Encoder:
-    """The encoder an ingest of this index would load (the live build's recorded int8 model when it can)."""
-    return _choose_encoder(publication.intact_live(Path(index_dir)), settings)
+    """The encoder an ingest of this index would load (the live build's recorded int8 model when it can).
+
+    With the model "auto" that is the live build's model (a language change is found while reading).
+    """
+    live = publication.intact_live(Path(index_dir))
+    model = settings.model if settings.model != AUTO_MODEL else (live[1].model if live else DEFAULT_MODEL)
+    return _choose_encoder(live, settings, model)
 
 
-def _choose_encoder(live: tuple[BuildReader, Manifest] | None, settings: IndexSettings) -> Encoder:
+def build_model(settings: IndexSettings, languages: dict[str, float]) -> str:
+    """The model a build with these settings gets for a library with these languages."""
+    return model_for(languages) if settings.model == AUTO_MODEL else settings.model
+
+
+def _choose_encoder(live: tuple[BuildReader, Manifest] | None, settings: IndexSettings, model: str) -> Encoder:
     """The live build's recorded int8 model when it can embed this build's new chunks, else the full model.
 
     The recorded one spares an edit's re-ingest loading sentence-transformers and PyTorch (docs/performance.md).
     """
-    if live is not None and settings.encoder == "int8" and live[1].model == settings.model:
+    if live is not None and settings.encoder == "int8" and live[1].model == model:
         recorded = recorded_encoder(*live, for_ingest=True)
         if recorded is not None:
             return recorded
-    return load_encoder(settings.model, settings.encoder)
+    return load_encoder(model, settings.encoder)
 
 
 def build_index(
@@ -98,11 +112,14 @@ def build_index(
         live = publication.intact_live(index_dir)
         if not force and live is not None and build_is_current(corpus_dir, live[1], settings):
             return BuildSummary(index_dir, time.perf_counter() - started, up_to_date=True)
-        if encoder is None or (encoder.name, encoder.kind) != (settings.model, settings.encoder):
-            encoder = _choose_encoder(live, settings)
         previous = load_previous(*live, settings) if live is not None else Previous()
-        with (executor or local_executor(progress))(encoder) as runner:
-            prepared = prepare_build(corpus_dir, settings, encoder, previous, runner, stage)
+        with (executor or local_executor(progress))() as runner:
+            reading = read_corpus(corpus_dir, settings, runner, previous, stage)
+            model = build_model(settings, reading.languages())
+            if encoder is None or (encoder.name, encoder.kind) != (model, settings.encoder):
+                encoder = _choose_encoder(live, settings, model)
+            runner.use(encoder)
+            prepared = prepare_build(corpus_dir, reading, settings, encoder, previous.for_model(model), runner, stage)
         stage("writing the index")
         writer = BuildWriter(publication.new_build_dir(index_dir))
         manifest = write_build(prepared, writer, encoder, settings, corpus_dir, started)
@@ -155,7 +172,7 @@ def write_build(
     writer.report(build_report(prepared, counts))
     return writer.finish(
         Manifest(
-            model=settings.model,
+            model=encoder.name,
             dimension=encoder.dimension,
             encoder=encoder.kind,
             settings=settings,
@@ -165,6 +182,7 @@ def write_build(
             corpus_files=corpus_fingerprint(prepared.files, {d.source: d.sha256 for d in prepared.documents}),
             question_encoder=question_encoder,
             library=library_settings(corpus_dir, prepared.library, prepared.deduped.passages).to_json(),
+            languages=prepared.languages,
             built_at=datetime.now(UTC).isoformat(timespec="seconds"),
             build_seconds=round(time.perf_counter() - started, 2),
         )

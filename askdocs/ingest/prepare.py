@@ -7,7 +7,7 @@ The per-item work (reading, chunk plans, embeddings, MinHashes) runs on an `exec
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -23,10 +23,26 @@ from askdocs.ingest.exact_duplicates import DedupResult, DuplicateGroup, merge_e
 from askdocs.ingest.executor import Executor
 from askdocs.ingest.near_duplicates import merge_near, minhash_signatures
 from askdocs.ingest.previous_build import Previous
+from askdocs.languages import language_shares
 from askdocs.library_settings import SETTINGS_FILE, read_library_file
 from askdocs.records import Chunk, ChunkPlan, Passage
 from askdocs.settings import IndexSettings
 from askdocs.vectors import passage_vectors
+
+
+@dataclass(frozen=True)
+class CorpusReading:
+    """The corpus as read: its files, the documents and skipped files in corpus order, and the library's settings."""
+
+    library: dict[str, Any]  # what the corpus folder's askdocs.toml says (library.read_library_file)
+    files: list[CorpusFile]
+    documents: list[Document]
+    skipped: list[SkippedFile]
+    documents_reused: int  # not parsed again: unchanged since the previous build
+
+    def languages(self) -> dict[str, float]:
+        """Each language's share of the documents' characters, largest first."""
+        return language_shares((d.language, d.characters) for d in self.documents)
 
 
 @dataclass(frozen=True)
@@ -51,6 +67,7 @@ class PreparedBuild:
     chunks_embedded: int  # of every chunk, before near-duplicates were merged
     chunks_reused: int  # ... taken from the previous build instead
     documents_reused: int = 0  # files not parsed again: unchanged since the previous build
+    languages: dict[str, float] = field(default_factory=dict)  # CorpusReading.languages
 
 
 def read_corpus(
@@ -59,11 +76,9 @@ def read_corpus(
     executor: Executor,
     previous: Previous | None = None,
     on_stage: Callable[[str], None] = lambda stage: None,
-) -> tuple[list[CorpusFile], list[Document], list[SkippedFile], int]:
-    """Read every corpus file (an unchanged one as `previous` read it); broken ones are skipped, never fatal.
-
-    Returns the files, the documents and skipped files in corpus order, and how many documents were reused.
-    """
+) -> CorpusReading:
+    """Read every corpus file (an unchanged one as `previous` read it); broken ones are skipped, never fatal."""
+    library = read_library_file(corpus_dir)  # first: a broken askdocs.toml stops the ingest before any work
     if not corpus_dir.is_dir():
         raise EmptyCorpusError(f"the corpus folder {corpus_dir} does not exist; create it and put documents in it")
     files, skipped = list_corpus(corpus_dir)
@@ -81,24 +96,25 @@ def read_corpus(
             skipped.append(result)
         else:
             documents.append(result)
-    return files, documents, skipped, sum(1 for d in known.values() if isinstance(d, Document))
+    reused = sum(1 for d in known.values() if isinstance(d, Document))
+    return CorpusReading(library, files, documents, skipped, reused)
 
 
 def prepare_build(
     corpus_dir: Path,
+    reading: CorpusReading,
     settings: IndexSettings,
     encoder: Encoder,
     previous: Previous,
     executor: Executor,
     on_stage: Callable[[str], None] = lambda stage: None,
 ) -> PreparedBuild:
-    """Read, merge exact duplicates, chunk, embed (reusing `previous`), then merge near-duplicates.
+    """Merge exact duplicates, chunk, embed (reusing `previous`), then merge near-duplicates, of the corpus as read.
 
     `encoder` names the vectors (cache keys) and their size; `executor` does the per-item work;
     `on_stage` hears what is being done, with its size, for a progress display.
     """
-    library = read_library_file(corpus_dir)  # first: a broken askdocs.toml stops the ingest before any work
-    files, documents, skipped, documents_reused = read_corpus(corpus_dir, settings, executor, previous, on_stage)
+    documents, skipped = reading.documents, reading.skipped
     passages = [p for d in documents for p in d.passages]
     if not passages:
         reasons = "; ".join(f"{s.source}: {s.reason}" for s in skipped[:5]) or "it is empty"
@@ -123,8 +139,8 @@ def prepare_build(
     # Chunks of passages merged away are kept in the cache, so they are not embedded again.
     merged_away = sorted(set(range(len(hashes))) - set(rows))
     return PreparedBuild(
-        files=files,
-        library=library,
+        files=reading.files,
+        library=reading.library,
         documents=documents,
         skipped=skipped,
         passages_read=len(passages),
@@ -140,7 +156,8 @@ def prepare_build(
         minhashes=signatures,
         chunks_embedded=embedded,
         chunks_reused=len(chunks) - embedded,
-        documents_reused=documents_reused,
+        documents_reused=reading.documents_reused,
+        languages=reading.languages(),
     )
 
 

@@ -12,7 +12,7 @@ by its text, so only new or edited passages are tokenised and hashed again.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import numpy as np
@@ -38,6 +38,12 @@ class Previous:
     files: dict[str, dict[str, Any]] = field(default_factory=dict)
     # Files whose content the live build refused, by name (each with the content's SHA-256).
     refused: dict[str, SkippedFile] = field(default_factory=dict)
+    # The model that made `embeddings` and `plans` (its tokenizer counted the plans' pieces).
+    model: str = ""
+
+    def for_model(self, model: str) -> Previous:
+        """What a build with `model` may reuse: without the embeddings and chunk plans of another model."""
+        return self if model == self.model else replace(self, embeddings={}, plans={}, model=model)
 
     def reading_for(self, file: CorpusFile, limits: ReadLimits) -> Document | SkippedFile | None:
         """The live build's reading of this file (or its refusal) when its content is unchanged; None to read it."""
@@ -93,11 +99,12 @@ def _refused(build: BuildReader, manifest: Manifest, settings: IndexSettings) ->
 
 
 def load_previous(build: BuildReader, manifest: Manifest, settings: IndexSettings) -> Previous:
-    """A verified build's files as read, embeddings (same model), chunk plans (same model and chunk settings) and MinHashes."""
+    """A verified build's files as read, embeddings, chunk plans (same chunk settings) and MinHashes.
+
+    Its embeddings and plans are its model's: `Previous.for_model` drops them for a build with another.
+    """
     documents, files = _documents(build, manifest, settings), manifest.corpus_files
     refused = _refused(build, manifest, settings)
-    if manifest.model != settings.model:
-        return Previous(minhashes=_minhashes(build), documents=documents, files=files, refused=refused)
     cache = _embeddings(build, build.chunk_hashes(), merged=False)
     cache.update(_embeddings(build, build.merged_hashes(), merged=True))
     before = manifest.settings
@@ -105,4 +112,5 @@ def load_previous(build: BuildReader, manifest: Manifest, settings: IndexSetting
         settings.chunk_tokens,
         settings.overlap_sentences,
     )
-    return Previous(cache, build.plans() if same_chunking else {}, _minhashes(build), documents, files, refused)
+    plans = build.plans() if same_chunking else {}
+    return Previous(cache, plans, _minhashes(build), documents, files, refused, manifest.model)

@@ -108,36 +108,42 @@ def ray_executor(spec: str, progress: bool = False) -> ExecutorFactory:
     """For `build_index(executor=...)`: runs an ingest's per-item work on Ray."""
 
     @contextmanager
-    def open_ray(encoder: Encoder) -> Iterator[Executor]:
-        if encoder.kind != "int8":
-            raise AskdocsError("--ray runs the int8 encoder in its workers; drop --encoder fp32 to use it")
-        import ray
+    def open_ray() -> Iterator[Executor]:
         from ray.data import DataContext
 
-        with tempfile.TemporaryDirectory(prefix="askdocs-ray-") as scratch, ray_session(spec) as cpus:
-            tokenizer_path = Path(scratch) / "tokenizer.json"
-            entry = encoder.record(tokenizer_path)
-            assert entry is not None  # every int8 encoder records itself
-            shipment = ModelShipment(
-                encoder.name,
-                encoder.dimension,
-                entry,
-                Path(entry["onnx"]).read_bytes(),
-                tokenizer_path.read_bytes(),
-            )
+        with ray_session(spec) as cpus:
             DataContext.get_current().enable_progress_bars = progress
             # Ray Data logs every job it starts and ends: noise beside the ingest's own summary.
             logging.getLogger("ray.data").setLevel(logging.WARNING)
-            yield RayExecutor(ray.put(shipment), cpus)
+            yield RayExecutor(cpus)
 
     return open_ray
+
+
+def ship(encoder: Encoder) -> ModelShipment:
+    """The int8 encoder's exported model and tokenizer, as bytes for the workers."""
+    if encoder.kind != "int8":
+        raise AskdocsError("--ray runs the int8 encoder in its workers; drop --encoder fp32 to use it")
+    with tempfile.TemporaryDirectory(prefix="askdocs-ray-") as scratch:
+        tokenizer_path = Path(scratch) / "tokenizer.json"
+        entry = encoder.record(tokenizer_path)
+        assert entry is not None  # every int8 encoder records itself
+        return ModelShipment(
+            encoder.name, encoder.dimension, entry, Path(entry["onnx"]).read_bytes(), tokenizer_path.read_bytes()
+        )
 
 
 class RayExecutor(Executor):
     """Ray Data jobs for reading (tasks) and for planning, embedding and MinHashes (actor pools of up to `cpus`)."""
 
-    def __init__(self, shipment: Any, cpus: int) -> None:
-        self.shipment, self.cpus = shipment, cpus
+    def __init__(self, cpus: int) -> None:
+        self.shipment: Any = None
+        self.cpus = cpus
+
+    def use(self, encoder: Encoder) -> None:
+        import ray
+
+        self.shipment = ray.put(ship(encoder))
 
     def read(self, files: list[CorpusFile], limits: ReadLimits) -> list[Document | SkippedFile]:
         import ray.data

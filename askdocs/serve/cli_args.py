@@ -8,7 +8,7 @@ from __future__ import annotations
 import argparse
 
 from askdocs.libraries import INDEX_FOLDER
-from askdocs.settings import DEFAULT_MODEL, ENCODERS, IndexSettings
+from askdocs.settings import AUTO_MODEL, ENCODERS, MULTILINGUAL_MODEL, IndexSettings
 
 
 def ingest_parser() -> argparse.ArgumentParser:
@@ -29,8 +29,9 @@ def ingest_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument(
         "--model",
-        default=DEFAULT_MODEL,
-        help="sentence-transformers model name or path (default: the bundled all-MiniLM-L6-v2)",
+        default=AUTO_MODEL,
+        help="auto (default): all-MiniLM-L6-v2 for a library in English, multilingual-e5-small for other "
+        f"languages or a mix; or {MULTILINGUAL_MODEL}, or a sentence-transformers model name or path",
     )
     parser.add_argument(
         "--max-file-bytes", type=int, default=IndexSettings().max_file_bytes, help="skip files larger than this"

@@ -108,6 +108,9 @@ class Manifest:
     readers_version: int = READERS_VERSION
     # `library.LibrarySettings.to_json()`: the title, description, examples and notice the page shows.
     library: dict[str, Any] = field(default_factory=dict)
+    # Each language's share of the library's characters (languages.language_shares), largest first;
+    # it chose `model` when the settings say "auto". Empty for builds made before languages were detected.
+    languages: dict[str, float] = field(default_factory=dict)
 
     def to_json(self) -> dict[str, Any]:
         """The manifest file's content."""
@@ -115,6 +118,7 @@ class Manifest:
             "format_version": self.format_version,
             "readers_version": self.readers_version,
             "library": self.library,
+            "languages": self.languages,
             "model": self.model,
             "dimension": self.dimension,
             "encoder": self.encoder,
@@ -157,6 +161,7 @@ class Manifest:
             settings_problem=problem,
             readers_version=data.get("readers_version", 1),
             library=data.get("library", {}),
+            languages=data.get("languages", {}),
         )
 
     def index_settings(self, index_dir: Path) -> IndexSettings:
