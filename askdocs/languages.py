@@ -22,6 +22,9 @@ MIN_LETTERS = 40
 # multilingual model. English documents misdetected as another language stayed under 1% of the
 # characters of every English dev set (docs/languages.md), so 5% means real text in another language.
 OTHER_LANGUAGES_SHARE = 0.05
+# ... and keeps it while at least this share is: a library near the line does not switch models (and
+# embed everything again) at every edit.
+KEEP_MULTILINGUAL_SHARE = 0.025
 # A language holding at least this share of the characters gets its stemmer and stop words in the keyword index.
 KEYWORD_LANGUAGE_SHARE = 0.02
 
@@ -63,10 +66,12 @@ def language_shares(texts: Iterable[tuple[str, int]]) -> dict[str, float]:
     return {language: round(count / whole, 4) for language, count in ordered} if whole else {}
 
 
-def model_for(shares: dict[str, float]) -> str:
-    """The model a library with this language mix gets: English alone keeps all-MiniLM-L6-v2."""
+def model_for(shares: dict[str, float], current: str = "") -> str:
+    """The model a library with this language mix gets (English alone keeps all-MiniLM-L6-v2), given
+    the model its live build has (`current`)."""
     other = sum(share for language, share in shares.items() if language != "en")
-    return MULTILINGUAL_MODEL if other >= OTHER_LANGUAGES_SHARE else DEFAULT_MODEL
+    needed = KEEP_MULTILINGUAL_SHARE if current == MULTILINGUAL_MODEL else OTHER_LANGUAGES_SHARE
+    return MULTILINGUAL_MODEL if other >= needed else DEFAULT_MODEL
 
 
 def keyword_languages(shares: dict[str, float]) -> list[str]:

@@ -126,8 +126,35 @@ class RankingSettings:
     # mean nDCG@10 0.7344 against 0.7309 before and 0.6970 dense-only (docs/quality.md).
     agreement_floor: float = 0.5
     agreement_depth: int = 10
-    # The cosine of a hit's best chunk below which it is only a weak match.
+    # The cosine of a hit's best chunk below which it is only a weak match; None: the index's model's
+    # own (MODEL_PROFILES: cosines of different models lie on different scales).
+    confidence_threshold: float | None = None
+
+
+@dataclass(frozen=True)
+class ModelProfile:
+    """What the ranking needs to know of a model's cosines (measured per model, bench/languages.py)."""
+
+    # The top-hit cosine below which a hit is only a weak match: it splits on-topic from off-topic questions.
     confidence_threshold: float = 0.45
+    # How far apart the model's cosines lie, against all-MiniLM-L6-v2's: the median spread between a
+    # question's 1st and 100th candidate. The keyword weights are multiplied by it, so that keywords
+    # weigh as much against this model's cosines as the weights were chosen for.
+    cosine_spread: float = 1.0
+
+
+MODEL_PROFILES = {
+    DEFAULT_MODEL: ModelProfile(),
+    # On the English Debian Reference's 84 questions the 1st-to-100th cosine spread was 0.053 for
+    # e5 and 0.423 for MiniLM (docs/languages.md); the threshold was chosen over 5 languages' on- and
+    # off-topic questions (bench/results/languages-*.json).
+    MULTILINGUAL_MODEL: ModelProfile(confidence_threshold=0.83, cosine_spread=0.126),
+}
+
+
+def model_profile(model: str) -> ModelProfile:
+    """The model's profile (another sentence-transformers model: all-MiniLM-L6-v2's)."""
+    return MODEL_PROFILES.get(model, ModelProfile())
 
 
 # What builds made before a setting existed did, so they read as made with other settings (and rebuild).

@@ -375,8 +375,8 @@ def synthetic_index(index: Path, size: int, tag: Callable[[Any, int, int], Any] 
 
     from askdocs.index import publication
     from askdocs.index.ann import build_vector_index
-    from askdocs.index.bm25 import tokenize
     from askdocs.index.build_folder import KEYWORD_DIR, TOKENIZER, VECTOR_INDEX_STEM, BuildCounts, BuildWriter, Manifest
+    from askdocs.index.keyword_analysis import KeywordAnalysis
     from askdocs.ingest.chunking import embed_text
 
     source, manifest = publication.open_live(CACHE / "medquad" / "index", verify=False)
@@ -412,9 +412,11 @@ def synthetic_index(index: Path, size: int, tag: Callable[[Any, int, int], Any] 
     texts = [
         embed_text(passages[c.passage_id].title, passages[c.passage_id].text[c.span[0] : c.span[1]]) for c in chunks
     ]
-    tokens = tokenize(texts, return_ids=True, stopwords=settings.keyword_stopwords)
+    vocabulary: dict[str, int] = {}
+    analysis = KeywordAnalysis(("en",), settings.keyword_stopwords)
+    ids = [[vocabulary.setdefault(w, len(vocabulary)) for w in words] for words in analysis.passage_words(texts)]
     retriever = bm25s.BM25(k1=settings.bm25_k1, b=settings.bm25_b)
-    retriever.index(type(tokens)(tokens.ids * copies, tokens.vocab), show_progress=False)
+    retriever.index(bm25s.tokenization.Tokenized(ids * copies, vocabulary), show_progress=False)
     retriever.save(str(writer.path(KEYWORD_DIR)), show_progress=False)
     writer.lookups(
         [c.passage_id + k * len(passages) for k in range(copies) for c in chunks],

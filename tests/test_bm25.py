@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 
 from askdocs.index.bm25 import KeywordIndex, build_keyword_index
+from askdocs.index.keyword_analysis import KeywordAnalysis
 from askdocs.settings import IndexSettings
 
 TEXTS = [
@@ -16,8 +17,8 @@ TEXTS = [
 
 
 def _scores(folder: Path, stopwords: str, query: str) -> np.ndarray:
-    build_keyword_index(TEXTS, folder, k1=0.1, b=0.4, stopwords=stopwords)
-    return KeywordIndex(folder, stopwords).scores(query)
+    build_keyword_index(TEXTS, folder, k1=0.1, b=0.4, analysis=KeywordAnalysis(("en",), stopwords))
+    return KeywordIndex(folder).scores(query)
 
 
 def test_question_words_do_not_reward_passages_that_contain_them(tmp_path: Path) -> None:
@@ -36,8 +37,8 @@ def test_queries_without_known_words_score_zero(tmp_path: Path, query: str) -> N
 
 
 def test_term_weights_favour_rare_words_and_match_the_indexed_form(tmp_path: Path) -> None:
-    build_keyword_index(TEXTS, tmp_path, stopwords=IndexSettings().keyword_stopwords)
-    index = KeywordIndex(tmp_path, IndexSettings().keyword_stopwords)
+    build_keyword_index(TEXTS, tmp_path, analysis=KeywordAnalysis(("en",), IndexSettings().keyword_stopwords))
+    index = KeywordIndex(tmp_path)
     weights = index.term_weights("What causes hip arthritis in zebras?")
     # "what" and "in" are stopwords and "zebras" is in no chunk; "arthritis" is in one chunk, "hip" in two.
     assert set(weights) == {"caus", "hip", "arthriti"}

@@ -17,7 +17,7 @@ from askdocs.ingest.pipeline import build_index
 from askdocs.libraries import INDEX_FOLDER
 from askdocs.serve.cli import main
 from askdocs.serve.http.app import create_libraries_app
-from askdocs.settings import IndexSettings
+from askdocs.settings import DEFAULT_MODEL, IndexSettings
 from tests import test_http
 from tests.conftest import SEED_LIKE, write_corpus
 from tests.test_http import TOKEN, Server, as_json, get, served, thread_server
@@ -102,7 +102,8 @@ def test_a_missing_lib_is_422_and_an_unknown_one_404_each_listing_the_names(serv
 
 def test_libraries_lists_each_with_its_title_and_counts(server: Server, libraries: Path) -> None:
     listed = get(server, "/libraries").json()["libraries"]
-    counts = {name: searcher(libraries, name).manifest.counts for name in ("health", "kites")}
+    manifests = {name: searcher(libraries, name).manifest for name in ("health", "kites")}
+    counts = {name: manifest.counts for name, manifest in manifests.items()}
     assert listed == [
         {
             "name": name,
@@ -111,6 +112,8 @@ def test_libraries_lists_each_with_its_title_and_counts(server: Server, librarie
             "passages": counts[name].passages,
             "usable": True,
             "error": None,
+            "languages": {"en": 1.0},
+            "model": DEFAULT_MODEL,
         }
         for name, title in (("health", "Back and hip pain"), ("kites", "kites"))
     ]

@@ -213,7 +213,7 @@ def test_open_shows_the_cited_place_and_the_original_file(
     assert not page.exception
     text = page_text(page)
     # The cited passage in its file, its sentence marked, and the file itself to download.
-    assert 'class="askdocs-block askdocs-cited"><mark>Sciatica is pain that radiates' in text
+    assert 'class="askdocs-block askdocs-cited" dir="auto"><mark>Sciatica is pain that radiates' in text
     assert [button.proto.label for button in page.get("download_button")] == ["Download the original"]
 
 

@@ -9,6 +9,7 @@ import re
 import pytest
 
 from askdocs.index.build_folder import format_counts
+from askdocs.index.keyword_analysis import KeywordAnalysis
 from askdocs.records import Citation, Hit
 from askdocs.serve.presentation import (
     MAX_TERM_SPANS,
@@ -123,7 +124,7 @@ TERM = '<strong class="askdocs-term">'
 
 
 def terms(question: str) -> QuestionTerms:
-    return QuestionTerms.of(question, IndexSettings().keyword_stopwords)
+    return QuestionTerms.of(question, KeywordAnalysis(("en",), IndexSettings().keyword_stopwords))
 
 
 def emphasised(html_text: str) -> list[str]:

@@ -43,14 +43,12 @@ class RecordedInt8Encoder(Int8Runner):
         self.max_tokens = int(entry["max_tokens"])
         self.int8 = Int8Transformer.load(onnx_path, entry["inputs"], single_thread)
         self._features = {input_name: FEATURES[input_name] for input_name in entry["inputs"]}
-        # Two copies, because truncation is a setting of the tokenizer: texts are counted whole
-        # (chunking, a question's length) but encoded cut to the window.
+        # One copy, without truncation (texts are counted whole: chunking, a question's length); inputs
+        # are cut to the window by `tokenized_inputs`. A second, truncating copy cost 300 MB for e5's
+        # 250k-piece vocabulary.
         self.tokenizer = Tokenizer.from_file(str(tokenizer_path))
         self.tokenizer.no_truncation()
         self.tokenizer.no_padding()
-        self._truncating = Tokenizer.from_file(str(tokenizer_path))
-        self._truncating.enable_truncation(self.max_tokens)
-        self._truncating.no_padding()
 
     def count_tokens(self, texts: list[str]) -> list[int]:
         """Word pieces in each text, without the [CLS]/[SEP] markers."""
@@ -64,14 +62,23 @@ class RecordedInt8Encoder(Int8Runner):
         self.tokenizer.save(str(path))
 
     def _model_inputs(self, batch: list[str], prefix: str) -> tuple[list[dict[str, list[int]]], list[np.ndarray]]:
-        return tokenized_inputs(self._truncating, self._features, batch, prefix)
+        return tokenized_inputs(self.tokenizer, self._features, batch, prefix, self.max_tokens)
 
 
 def tokenized_inputs(
-    tokenizer: Any, features: dict[str, str], batch: list[str], prefix: str
+    tokenizer: Any, features: dict[str, str], batch: list[str], prefix: str, window: int
 ) -> tuple[list[dict[str, list[int]]], list[np.ndarray]]:
-    """Model inputs and text offsets of each text, `prefix` first, from a `tokenizers` tokenizer."""
+    """Model inputs and text offsets of each text, `prefix` first, from a `tokenizers` tokenizer (not
+    truncating), cut to `window` tokens as its truncation would: the first pieces, then the end marker."""
     encodings = tokenizer.encode_batch([prefix + text for text in batch] if prefix else batch)
-    inputs = [{name: getattr(e, feature) for name, feature in features.items()} for e in encodings]
-    offsets = [np.asarray(e.offsets, dtype=np.int64).reshape(-1, 2) for e in encodings]
-    return inputs, [without_prefix(o, len(prefix)) for o in offsets]
+    inputs, offsets = [], []
+    for e in encodings:
+        keep = [*range(window - 1), len(e.ids) - 1] if len(e.ids) > window else None
+        row = {name: getattr(e, feature) for name, feature in features.items()}
+        spans = np.asarray(e.offsets, dtype=np.int64).reshape(-1, 2)
+        if keep is not None:
+            row = {name: [values[i] for i in keep] for name, values in row.items()}
+            spans = spans[keep]
+        inputs.append(row)
+        offsets.append(without_prefix(spans, len(prefix)))
+    return inputs, offsets

@@ -1,7 +1,12 @@
-"""Keyword (BM25) scoring of chunks with bm25s, stored as a plain folder of JSON and arrays."""
+"""Keyword (BM25) scoring of chunks with bm25s, stored as a plain folder of JSON and arrays.
+
+The folder is bm25s's, plus `analysis.json`: the languages its words were read by
+(`keyword_analysis.KeywordAnalysis`); a folder without one was built from English rules.
+"""
 
 from __future__ import annotations
 
+import json
 import logging
 import math
 from functools import lru_cache
@@ -11,6 +16,9 @@ from typing import Any
 import numpy as np
 
 from askdocs.cleaning import without_accents
+from askdocs.index.keyword_analysis import KeywordAnalysis
+
+ANALYSIS_FILE = "analysis.json"
 
 logger = logging.getLogger(__name__)
 
@@ -23,32 +31,35 @@ def _bm25s() -> Any:
     return bm25s
 
 
-@lru_cache(maxsize=1)
-def _stemmer() -> object:
-    import Stemmer
-
-    return Stemmer.Stemmer("english")
-
-
-def tokenize(texts: list[str], return_ids: bool, stopwords: str = "en") -> object:
-    """Lower-cased, stemmed words without the stopwords of the named bm25s list."""
-    return _bm25s().tokenize(texts, stopwords=stopwords, stemmer=_stemmer(), return_ids=return_ids, show_progress=False)
-
-
 def build_keyword_index(
-    texts: list[str], folder: Path, k1: float = 1.5, b: float = 0.75, stopwords: str = "en"
+    texts: list[str],
+    folder: Path,
+    k1: float = 1.5,
+    b: float = 0.75,
+    analysis: KeywordAnalysis | None = None,
+    languages: list[str] | None = None,
 ) -> None:
-    """Index the texts with BM25 (parameters k1, b; bm25s stopword list) and save the index to `folder`."""
-    retriever = _bm25s().BM25(k1=k1, b=b)
-    retriever.index(tokenize(texts, return_ids=True, stopwords=stopwords), show_progress=False)
+    """Index the texts with BM25 (parameters k1, b), each read by its language's rules, and save to `folder`."""
+    analysis = analysis or KeywordAnalysis()
+    bm25s = _bm25s()
+    vocabulary: dict[str, int] = {}
+    ids = [[vocabulary.setdefault(w, len(vocabulary)) for w in words] for words in analysis.passage_words(texts, languages)]
+    retriever = bm25s.BM25(k1=k1, b=b)
+    retriever.index(bm25s.tokenization.Tokenized(ids=ids, vocab=vocabulary), show_progress=False)
     retriever.save(str(folder), show_progress=False)
+    (folder / ANALYSIS_FILE).write_text(json.dumps(analysis.to_json()), encoding="utf-8")
 
 
 class KeywordIndex:
     """A loaded BM25 index that scores every chunk for a query."""
 
-    def __init__(self, folder: Path, stopwords: str = "en") -> None:
-        self.stopwords = stopwords
+    def __init__(self, folder: Path, english_stopwords: str = "en_plus") -> None:
+        recorded = folder / ANALYSIS_FILE
+        self.analysis = (
+            KeywordAnalysis.from_json(json.loads(recorded.read_text(encoding="utf-8")))
+            if recorded.is_file()
+            else KeywordAnalysis(("en",), english_stopwords)
+        )
         # Memory-mapped, so a large index costs page cache, not process memory.
         self.retriever = _bm25s().BM25.load(str(folder), show_progress=False, allow_pickle=False, mmap=True)
         # A question is scored and then weighed word by word: tokenised once for both.
@@ -57,7 +68,7 @@ class KeywordIndex:
 
     def _indexed_words(self, query: str) -> tuple[str, ...]:
         """The query's words the index knows, in order (repeats kept)."""
-        words = tokenize([query], return_ids=False, stopwords=self.stopwords)[0]  # type: ignore[index]
+        words = self.analysis.question_words(query)
         return tuple(word for word in words if word in self.retriever.vocab_dict)
 
     def scores(self, query: str) -> np.ndarray:
@@ -84,7 +95,7 @@ class KeywordIndex:
         vocab = self._folded_vocabulary()
         pointers, rows = self.retriever.scores["indptr"], self.retriever.scores["indices"]
         found = []
-        for word in {without_accents(w) for w in tokenize([text], return_ids=False, stopwords=self.stopwords)[0]}:  # type: ignore[index]
+        for word in {without_accents(w) for w in self.analysis.question_words(text)}:
             parts = [np.asarray(rows[pointers[i] : pointers[i + 1]]) for i in vocab.get(word, [])]
             if len(parts) == 1 and np.all(parts[0][1:] >= parts[0][:-1]):
                 found.append(parts[0])  # one spelling, its chunks ascending as stored: no sort
@@ -103,5 +114,7 @@ class KeywordIndex:
         return self._folded
 
     def words(self, texts: list[str]) -> list[set[str]]:
-        """Each text's indexed words: lower-cased, stemmed, stopwords dropped."""
-        return [set(words) for words in tokenize(texts, return_ids=False, stopwords=self.stopwords)]  # type: ignore[union-attr]
+        """Each text's words as a question's are read (every language's rules): lower-cased, stemmed, stopwords dropped."""
+        if len(self.analysis.languages) == 1:
+            return [set(words) for words in self.analysis.words_in(texts, self.analysis.languages[0])]
+        return [set(self.analysis.question_words(text)) for text in texts]

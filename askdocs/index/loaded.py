@@ -11,6 +11,7 @@ import numpy as np
 from askdocs.errors import IndexCorruptError, rebuild_hint
 from askdocs.index.ann import open_vector_index
 from askdocs.index.bm25 import KeywordIndex
+from askdocs.settings import model_profile
 from askdocs.index.build_folder import KEYWORD_DIR, VECTOR_INDEX_STEM, BuildReader, Lookups, Manifest, reading_order
 from askdocs.vectors import passage_vectors
 
@@ -21,6 +22,8 @@ class LoadedIndex:
     def __init__(self, index_dir: Path, reader: BuildReader, manifest: Manifest) -> None:
         self.settings = settings = manifest.index_settings(index_dir)
         self.manifest = manifest
+        # How the model's cosines lie (confidence threshold, spread), for the ranking.
+        self.profile = model_profile(manifest.model)
         self.index_dir = index_dir
         try:
             self.vector_index = open_vector_index(reader.path(VECTOR_INDEX_STEM), manifest.vector_index)

@@ -27,6 +27,7 @@ from askdocs.index.build_folder import (
     ChunkRow,
     Manifest,
 )
+from askdocs.index.keyword_analysis import KeywordAnalysis
 from askdocs.index.recorded_encoder import recorded_encoder
 from askdocs.ingest.chunking import sentence_spans
 from askdocs.ingest.corpus import changed_files, corpus_fingerprint
@@ -34,7 +35,7 @@ from askdocs.ingest.executor import ExecutorFactory, local_executor
 from askdocs.ingest.prepare import PreparedBuild, prepare_build, read_corpus
 from askdocs.ingest.previous_build import Previous, load_previous
 from askdocs.ingest.summary import BuildSummary, build_counts, build_report
-from askdocs.languages import model_for
+from askdocs.languages import keyword_languages, model_for
 from askdocs.library_settings import library_settings
 from askdocs.settings import AUTO_MODEL, DEFAULT_MODEL, IndexSettings
 
@@ -66,9 +67,9 @@ def ingest_encoder(index_dir: Path, settings: IndexSettings) -> Encoder:
     return _choose_encoder(live, settings, model)
 
 
-def build_model(settings: IndexSettings, languages: dict[str, float]) -> str:
-    """The model a build with these settings gets for a library with these languages."""
-    return model_for(languages) if settings.model == AUTO_MODEL else settings.model
+def build_model(settings: IndexSettings, languages: dict[str, float], live_model: str = "") -> str:
+    """The model a build with these settings gets for a library with these languages (`live_model`: the live build's)."""
+    return model_for(languages, live_model) if settings.model == AUTO_MODEL else settings.model
 
 
 def _choose_encoder(live: tuple[BuildReader, Manifest] | None, settings: IndexSettings, model: str) -> Encoder:
@@ -115,7 +116,7 @@ def build_index(
         previous = load_previous(*live, settings) if live is not None else Previous()
         with (executor or local_executor(progress))() as runner:
             reading = read_corpus(corpus_dir, settings, runner, previous, stage)
-            model = build_model(settings, reading.languages())
+            model = build_model(settings, reading.languages(), live[1].model if live else "")
             if encoder is None or (encoder.name, encoder.kind) != (model, settings.encoder):
                 encoder = _choose_encoder(live, settings, model)
             runner.use(encoder)
@@ -134,7 +135,16 @@ def build_index(
             manifest.counts,
             prepared.skipped,
             manifest.vector_index.get("type", ""),
+            model=manifest.model,
+            languages=manifest.languages,
         )
+
+
+def _chunk_languages(prepared: PreparedBuild) -> list[str]:
+    """Each chunk's language: its document's (a merged passage's first source's)."""
+    by_source = {d.source: d.language for d in prepared.documents}
+    passages = prepared.deduped.passages
+    return [by_source.get(passages[c.passage_id].citations[0].source, "") for c in prepared.chunks]
 
 
 def write_build(
@@ -156,7 +166,8 @@ def write_build(
         writer.path(KEYWORD_DIR),
         settings.bm25_k1,
         settings.bm25_b,
-        settings.keyword_stopwords,
+        KeywordAnalysis(tuple(keyword_languages(prepared.languages)), settings.keyword_stopwords),
+        _chunk_languages(prepared),
     )
     rows = (
         ChunkRow(c.passage_id, c.span, h, tuple(sentence_spans(c.text)), c.citations)

@@ -9,6 +9,7 @@ from typing import Any
 from askdocs.index.build_folder import BuildCounts, format_counts
 from askdocs.ingest.corpus import Document, SkippedFile, format_of
 from askdocs.ingest.prepare import PreparedBuild
+from askdocs.languages import describe
 
 
 @dataclass(frozen=True)
@@ -21,6 +22,8 @@ class BuildSummary:
     skipped: list[SkippedFile] = field(default_factory=list)
     vector_index: str = ""
     up_to_date: bool = False
+    model: str = ""
+    languages: dict[str, float] = field(default_factory=dict)
 
     def lines(self) -> list[str]:
         """Human-readable summary lines."""
@@ -35,6 +38,7 @@ class BuildSummary:
             "files by format: " + format_counts(c.formats),
             f"lines dropped as boilerplate: {c.dropped_lines} (listed in report.json)",
             f"chunks embedded: {c.chunks_embedded}, reused from the previous index: {c.chunks_reused}",
+            f"languages: {describe(self.languages)}; model: {self.model}",
             f"index: {self.vector_index} at {self.index_dir}, {self.seconds:.1f} s",
         ]
         out += [f"  skipped {s.source}: {s.reason}" for s in self.skipped]

@@ -85,7 +85,7 @@ class HybridMode(Mode):
         self, index: LoadedIndex, question: str, query: np.ndarray, found: Candidates, ranking: RankingSettings
     ) -> tuple[Ranked, np.ndarray]:
         weights = index.keywords.term_weights(question)
-        share = keyword_share(len(weights), ranking.keyword_full_terms)
+        share = keyword_share(len(weights), ranking.keyword_full_terms) * index.profile.cosine_spread
         if ranking.agreement_floor < 1.0:
             agreed = agreement(found.dense, found.keyword, ranking.agreement_depth)
             share *= trust_in_keywords(agreed, ranking.agreement_floor)

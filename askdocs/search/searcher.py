@@ -53,6 +53,8 @@ class Searcher:
         self.encoder = encoder
         self.index = LoadedIndex(index_dir, reader, manifest)
         self.index_settings: IndexSettings = self.index.settings
+        # How the keyword index reads words (its languages), for the page's emphasis of question words.
+        self.keyword_analysis = self.index.keywords.analysis
         # The files as filters read them, built on the first question with operators.
         self._source_table: SourceTable | None = None
         self._searched: dict[tuple[object, ...], np.ndarray | None] = {}
@@ -188,7 +190,8 @@ class Searcher:
         """The ranked passages as hits, in the mode's order; the answering sentence marked unless `query` is None."""
         strategy = MODES[mode]
         score_of = {passage: float(score) for (passage, _), score in zip(ranked, scores)}
-        confident = found.dense >= ranking.confidence_threshold
+        threshold = ranking.confidence_threshold
+        confident = found.dense >= (threshold if threshold is not None else self.index.profile.confidence_threshold)
         hits = []
         for passage_id, position in strategy.order_hits(ranked, confident):
             chunk_id = int(found.chunks[position])

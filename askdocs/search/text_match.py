@@ -7,6 +7,7 @@ import re
 from functools import lru_cache
 
 from askdocs.cleaning import without_accents
+from askdocs.languages import has_cjk
 from askdocs.search.query import GAP
 
 _SPACES = re.compile(r"\s+")
@@ -27,8 +28,9 @@ def phrase_pattern(phrase: str) -> re.Pattern[str]:
     parts = [fold(part) for part in GAP.split(phrase) if fold(part)]
     pieces = []
     for part in parts:
-        start = r"(?<!\w)" if part[0].isalnum() else ""
-        end = r"(?!\w)" if part[-1].isalnum() else ""
+        # CJK text has no spaces between words: a phrase in it starts and ends anywhere.
+        start = r"(?<!\w)" if part[0].isalnum() and not has_cjk(part[0]) else ""
+        end = r"(?!\w)" if part[-1].isalnum() and not has_cjk(part[-1]) else ""
         pieces.append(start + re.escape(part).replace(r"\ ", " ") + end)
     return re.compile(".*?".join(pieces), re.DOTALL)
 

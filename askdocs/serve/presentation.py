@@ -9,7 +9,8 @@ from pathlib import PurePosixPath
 from typing import Any
 
 from askdocs.cleaning import normalize
-from askdocs.index.bm25 import tokenize
+from askdocs.index.keyword_analysis import KeywordAnalysis
+from askdocs.languages import cjk_pattern
 from askdocs.records import Citation, Hit
 
 # The longest question the page cuts to and the HTTP API accepts, in characters.
@@ -96,8 +97,8 @@ def safe_markdown(text: str) -> str:
 _MARKDOWN_PUNCTUATION = frozenset("!\"#$%&'()*+,-./:;<=>?@[\\]^_`{|}~")
 
 
-# The words BM25 indexes: bm25s's default token pattern (two or more word characters).
-_WORD = re.compile(r"(?u)\b\w\w+\b")
+# The words BM25 indexes: bm25s's default token pattern (two or more word characters) or a CJK run.
+_WORD = re.compile(rf"(?u)(?:{cjk_pattern().pattern})+|\b\w\w+\b")
 # Words emphasised in one passage at most, so a long passage repeating a question word stays readable.
 MAX_TERM_SPANS = 300
 
@@ -107,13 +108,12 @@ class QuestionTerms:
     """A question's words as BM25 matches them (lower-cased, stemmed, stopwords dropped), to find in passages."""
 
     stems: frozenset[str]
-    stopwords: str  # the bm25s stopword list the index was built with (IndexSettings.keyword_stopwords)
+    analysis: KeywordAnalysis  # the keyword index's (KeywordIndex.analysis)
 
     @classmethod
-    def of(cls, question: str, stopwords: str) -> QuestionTerms:
+    def of(cls, question: str, analysis: KeywordAnalysis) -> QuestionTerms:
         """The terms of a question, normalised as the search normalises it."""
-        words = tokenize([normalize(question)], return_ids=False, stopwords=stopwords)[0]  # type: ignore[index]
-        return cls(frozenset(words), stopwords)
+        return cls(frozenset(analysis.question_words(normalize(question))), analysis)
 
     def spans(self, text: str) -> list[tuple[int, int]]:
         """The spans of the whole words of `text` that BM25 counts as a question word, in order (at most MAX_TERM_SPANS)."""
@@ -123,10 +123,29 @@ class QuestionTerms:
         distinct = sorted({word for _, _, word in words})
         if not distinct:
             return []
-        # Each word through BM25's own tokenizer, so stemming and stopwords are exactly the index's.
-        stems = tokenize(distinct, return_ids=False, stopwords=self.stopwords)
-        matched = {word for word, stem in zip(distinct, stems) if self.stems.intersection(stem)}  # type: ignore[arg-type]
-        return [(start, end) for start, end, word in words if word in matched][:MAX_TERM_SPANS]
+        # Each word through the keyword index's own rules, so stemming and stopwords are exactly its.
+        matched = {word for word in distinct if self.stems.intersection(self.analysis.question_words(word))}
+        spans: list[tuple[int, int]] = []
+        for start, end, word in words:
+            if cjk_pattern().match(word):
+                spans.extend(_pair_spans(word, start, self.stems))
+            elif word in matched:
+                spans.append((start, end))
+        return spans[:MAX_TERM_SPANS]
+
+
+def _pair_spans(run: str, start: int, stems: frozenset[str]) -> list[tuple[int, int]]:
+    """The spans of a CJK run's character pairs (or lone character) that are question terms, merged."""
+    hits = [(start + i, start + i + 2) for i in range(len(run) - 1) if run[i : i + 2] in stems]
+    if len(run) == 1 and run in stems:
+        hits = [(start, start + 1)]
+    merged: list[tuple[int, int]] = []
+    for begin, end in hits:
+        if merged and begin <= merged[-1][1]:
+            merged[-1] = (merged[-1][0], end)
+        else:
+            merged.append((begin, end))
+    return merged
 
 
 def marked_html(text: str, span: tuple[int, int] | None, terms: QuestionTerms | None = None) -> str:

@@ -48,7 +48,9 @@ BLOCKS = (
     "p", "div", "pre", "li", "dt", "dd", "h1", "h2", "h3", "h4", "h5", "h6",
     "blockquote", "table", "ul", "ol", "dl", "br",
 )  # fmt: skip
-NUMBERING = re.compile(r"^(Chapter|Appendix)?\s*[0-9A-Z]+(\.[0-9]+)*\.\s*")
+NUMBERING = re.compile(
+    r"^(Chapter|Appendix|Kapitel|Anhang|Chapitre|Annexe|Capítulo|Apéndice|付録|附录|第)?\s*[0-9A-Z]+(\.[0-9]+)*(\.|章)?\s*"
+)
 
 
 @dataclass(frozen=True)
@@ -78,6 +80,11 @@ def reference_pages(source: Path) -> list[str]:
     return [f"{page}.en.html" for page in PAGES]
 
 
+def translated_pages(language: str) -> Callable[[Path], list[str]]:
+    """The Debian Reference's pages in one of its translations (`ch05.de.html`)."""
+    return lambda source: [f"{page}.{language}.html" for page in PAGES]
+
+
 def linked_pages(source: Path) -> list[str]:
     """Every page after index.html along the `<link rel="next">` chain."""
     pages: list[str] = []
@@ -102,6 +109,19 @@ BOOKS = {
         upstream="https://salsa.debian.org/debian/debian-reference.git",
         pages=reference_pages,
     ),
+    # The translations (#28's multilingual dev sets): the same sections, with the same anchors, as the English.
+    **{
+        f"debian-reference-{language}": Book(
+            package=f"debian-reference-{language}",
+            built_from="2.100",
+            source=Path("/usr/share/debian-reference"),
+            out=HERE / f"debian-reference-{language}",
+            licence=f"GPL-2+ (Copyright 2007-2013 Osamu Aoki; see /usr/share/doc/debian-reference-{language}/copyright)",
+            upstream="https://salsa.debian.org/debian/debian-reference.git (po4a translations)",
+            pages=translated_pages(language),
+        )
+        for language in ("de", "fr", "es", "ja")
+    },
     "debian-handbook": Book(
         package="debian-handbook",
         built_from="11.20220922",

@@ -11,6 +11,7 @@ from askdocs.errors import AskdocsError
 from askdocs.index import publication
 from askdocs.index.build_folder import Manifest, format_counts
 from askdocs.ingest.corpus import changed_files
+from askdocs.languages import describe
 from askdocs.libraries import ALL, Library, find_library, single_library
 from askdocs.library_settings import LibrarySettings
 from askdocs.records import Hit
@@ -79,16 +80,13 @@ def _sidebar(searcher: Searcher, fix: str) -> tuple[int, list[str]]:
         k = st.slider("Number of results", 1, 20, 5)
         sources = st.multiselect("Only these files", searcher.sources(), placeholder="All files")
         st.subheader("Index")
-        st.markdown(
-            safe_html(f"{counts.files} documents · {counts.passages} passages · {counts.chunks} chunks")
-            + "<br>"
-            + safe_html(f"{counts.duplicates_merged} duplicates merged · {counts.dropped_lines} lines dropped")
-            + "<br>"
-            + safe_html("files: " + format_counts(counts.formats))
-            + "<br>"
-            + safe_html(f"model {manifest.model} · built {manifest.built_at}"),
-            unsafe_allow_html=True,
-        )
+        lines = [
+            f"{counts.files} documents · {counts.passages} passages · {counts.chunks} chunks",
+            f"{counts.duplicates_merged} duplicates merged · {counts.dropped_lines} lines dropped",
+            "files: " + format_counts(counts.formats),
+            f"languages: {describe(manifest.languages)} · model {manifest.model} · built {manifest.built_at}",
+        ]
+        st.markdown("<br>".join(safe_html(line) for line in lines), unsafe_allow_html=True)
         changed = corpus_changes(manifest.corpus_path, manifest)
         if changed:
             st.warning(
@@ -121,9 +119,10 @@ def _card(searcher: Searcher, hit: Hit, rank: int, question: str, library: str =
             unsafe_allow_html=True,
         )
         # The question's words, as the keyword index matched them: why the passage was found.
-        terms = QuestionTerms.of(question, searcher.index_settings.keyword_stopwords)
+        terms = QuestionTerms.of(question, searcher.keyword_analysis)
         st.markdown(
-            f'<div class="askdocs-passage">{marked_html(hit.text, hit.highlight, terms)}</div>', unsafe_allow_html=True
+            f'<div class="askdocs-passage" dir="auto">{marked_html(hit.text, hit.highlight, terms)}</div>',
+            unsafe_allow_html=True,
         )
         st.markdown(_citations_html(hit, library), unsafe_allow_html=True)
         offer_view(searcher, hit, key=f"open-{library}-{rank}")
@@ -135,11 +134,11 @@ def _card(searcher: Searcher, hit: Hit, rank: int, question: str, library: str =
 
 def _best_answer(searcher: Searcher, hit: Hit, question: str) -> None:
     start, end = hit.highlight or (0, len(hit.text))
-    terms = QuestionTerms.of(question, searcher.index_settings.keyword_stopwords)
+    terms = QuestionTerms.of(question, searcher.keyword_analysis)
     with st.container(border=True):
         st.markdown("**Best answer**")
         st.markdown(
-            f'<div class="askdocs-answer">{marked_html(hit.text[start:end], None, terms)}</div>{_citations_html(hit)}',
+            f'<div class="askdocs-answer" dir="auto">{marked_html(hit.text[start:end], None, terms)}</div>{_citations_html(hit)}',
             unsafe_allow_html=True,
         )
         offer_view(searcher, hit, key="open-best")

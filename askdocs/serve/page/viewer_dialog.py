@@ -57,7 +57,7 @@ def _block_html(block: Block) -> str:
     heading = f'<div class="askdocs-heading">{safe_html(block.heading)}</div>' if block.heading else ""
     css = "askdocs-block askdocs-cited" if block.cited else "askdocs-block"
     body = marked_html(block.text, block.mark) if block.cited else safe_html(block.text)
-    return f'{heading}<div class="{css}">{body}</div>'
+    return f'{heading}<div class="{css}" dir="auto">{body}</div>'
 
 
 def _show_text(view: TextView) -> None:

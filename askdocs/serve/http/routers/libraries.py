@@ -70,6 +70,9 @@ class LibraryInfo(BaseModel):
     passages: int | None
     usable: bool
     error: str | None = None
+    # Each language's share of the library's text (ISO 639-1 codes), and the model that choice gave.
+    languages: dict[str, float] | None = None
+    model: str | None = None
 
 
 class LibraryList(BaseModel):
@@ -191,7 +194,15 @@ def _info(live: LiveLibraries, library: Library) -> LibraryInfo:
         )
     title = LibrarySettings.from_json(manifest.library, library.name).title
     counts = manifest.counts
-    return LibraryInfo(name=library.name, title=title, files=counts.files, passages=counts.passages, usable=True)
+    return LibraryInfo(
+        name=library.name,
+        title=title,
+        files=counts.files,
+        passages=counts.passages,
+        usable=True,
+        languages=manifest.languages,
+        model=manifest.model,
+    )
 
 
 def _health(live: LiveLibraries, library: Library) -> dict[str, Any]:
