@@ -40,8 +40,8 @@ sys.path.insert(0, str(ROOT / "bench"))
 from beir import document_ranking, metrics, paired_interval, per_question_ndcg  # noqa: E402
 
 from askdocs import Searcher  # noqa: E402
-from askdocs.index.bm25 import KeywordIndex, build_keyword_index  # noqa: E402
 from askdocs.index import keyword_analysis  # noqa: E402
+from askdocs.index.bm25 import KeywordIndex, build_keyword_index  # noqa: E402
 from askdocs.index.keyword_analysis import KeywordAnalysis  # noqa: E402
 from askdocs.ingest.chunking import embed_text  # noqa: E402
 from askdocs.ingest.pipeline import build_index  # noqa: E402
