@@ -73,6 +73,9 @@ class IndexSettings:
     # The words BM25 ignores: bm25s's longer English list ("en_plus", NLTK's), which drops question
     # words such as "what", "how" and "does" that would otherwise reward passages for containing them.
     keyword_stopwords: str = "en_plus"
+    # Shards the index is split into (index/shards.py): 1 is one build folder; N > 1 puts each file's
+    # passages in one of N shard folders, searched together with the same hits as one folder.
+    shards: int = 1
 
     def to_json(self) -> dict[str, Any]:
         """Plain dict for the manifest."""
@@ -159,7 +162,7 @@ def model_profile(model: str) -> ModelProfile:
 
 # What builds made before a setting existed did, so they read as made with other settings (and rebuild).
 # (A similarity of 0 stands for the shingle rule of builds before near_duplicate_similarity.)
-_BEFORE_ADDED: dict[str, Any] = {"max_file_seconds": 0.0, "ocr": False, "near_duplicate_similarity": 0.0}
+_BEFORE_ADDED: dict[str, Any] = {"max_file_seconds": 0.0, "ocr": False, "near_duplicate_similarity": 0.0, "shards": 1}
 RANKING_NAMES = frozenset(f.name for f in fields(RankingSettings))
 # What older builds recorded that is no index setting now: the ranking settings, the replaced shingle Jaccard.
 _IGNORED = RANKING_NAMES | {"near_duplicate_jaccard"}

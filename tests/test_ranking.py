@@ -61,6 +61,13 @@ def test_agreement_is_the_share_of_the_dense_top_also_in_the_keyword_top() -> No
     assert agreement(dense, np.zeros(3), 2) == 1.0  # no keyword match: nothing to distrust
 
 
+def test_agreement_breaks_ties_by_the_other_score_not_by_storage_order() -> None:
+    dense, keyword = np.array([0.1, 0.5, 0.9]), np.array([1.0, 1.0, 1.0])
+    assert agreement(dense, keyword, 1) == 1.0  # the keyword tie goes to the densest: the same chunk
+    reverse = slice(None, None, -1)  # the same candidates stored the other way round (another shard layout)
+    assert agreement(dense[reverse], keyword[reverse], 1) == 1.0
+
+
 def test_trust_in_keywords_runs_from_the_floor_to_one() -> None:
     assert [trust_in_keywords(a, 0.5) for a in (0.0, 0.5, 1.0)] == [0.5, 0.75, 1.0]
     assert trust_in_keywords(0.0, 1.0) == 1.0  # a floor of 1 turns it off

@@ -17,7 +17,6 @@ import numpy as np
 
 from askdocs.cleaning import without_accents
 from askdocs.index.keyword_analysis import KeywordAnalysis
-from askdocs.index.keyword_stats import CORPUS_FILE, KeywordStats, corpus_bm25
 
 ANALYSIS_FILE = "analysis.json"
 
@@ -45,20 +44,15 @@ def build_keyword_index(
     index_words(analysis.passage_words(texts, languages), folder, k1, b, analysis)
 
 
-def index_words(
-    documents: list[list[str]], folder: Path, k1: float, b: float, analysis: KeywordAnalysis, corpus: KeywordStats | None = None
-) -> None:
-    """Index documents given as word lists and save to `folder`; with `corpus`, scored by the
-    corpus-wide statistics (a shard of a sharded index), which the folder then records."""
+def index_words(documents: list[list[str]], folder: Path, k1: float, b: float, analysis: KeywordAnalysis) -> None:
+    """Index documents given as word lists (read by `analysis`) and save to `folder`."""
     bm25s = _bm25s()
     vocabulary: dict[str, int] = {}
     ids = [[vocabulary.setdefault(w, len(vocabulary)) for w in words] for words in documents]
-    retriever = bm25s.BM25(k1=k1, b=b) if corpus is None else corpus_bm25(bm25s, corpus, vocabulary, k1, b)
+    retriever = bm25s.BM25(k1=k1, b=b)
     retriever.index(bm25s.tokenization.Tokenized(ids=ids, vocab=vocabulary), show_progress=False)
     retriever.save(str(folder), show_progress=False)
     (folder / ANALYSIS_FILE).write_text(json.dumps(analysis.to_json()), encoding="utf-8")
-    if corpus is not None:
-        (folder / CORPUS_FILE).write_text(json.dumps(corpus.for_words(vocabulary)), encoding="utf-8")
 
 
 class KeywordIndex:
@@ -73,9 +67,6 @@ class KeywordIndex:
         )
         # Memory-mapped, so a large index costs page cache, not process memory.
         self.retriever = _bm25s().BM25.load(str(folder), show_progress=False, allow_pickle=False, mmap=True)
-        # A shard's corpus-wide counts (keyword_stats.py); None for a whole index, whose own counts are the corpus's.
-        corpus = folder / CORPUS_FILE
-        self.corpus: dict[str, Any] | None = json.loads(corpus.read_text(encoding="utf-8")) if corpus.is_file() else None
         # A question is scored and then weighed word by word: tokenised once for both.
         self._known_words = lru_cache(maxsize=8)(self._indexed_words)
         self._folded: dict[str, list[int]] | None = None
@@ -98,12 +89,8 @@ class KeywordIndex:
         # Column pointers of bm25s's word-by-chunk score matrix: a word's count of chunks is its span.
         pointers, chunks = self.retriever.scores["indptr"], self.retriever.scores["num_docs"]
         weights = {}
-        if self.corpus is not None:
-            chunks, frequencies = self.corpus["documents"], self.corpus["frequencies"]
         for word in self._known_words(query):
-            frequency = (
-                int(pointers[vocab[word] + 1] - pointers[vocab[word]]) if self.corpus is None else frequencies[word]
-            )
+            frequency = int(pointers[vocab[word] + 1] - pointers[vocab[word]])
             weights[word] = math.log(1 + (chunks - frequency + 0.5) / (frequency + 0.5))
         return weights
 
@@ -133,6 +120,4 @@ class KeywordIndex:
 
     def words(self, texts: list[str]) -> list[set[str]]:
         """Each text's words as a question's are read (every language's rules): lower-cased, stemmed, stopwords dropped."""
-        if len(self.analysis.languages) == 1:
-            return [set(words) for words in self.analysis.words_in(texts, self.analysis.languages[0])]
-        return [set(self.analysis.question_words(text)) for text in texts]
+        return self.analysis.question_words_each(texts)

@@ -11,6 +11,7 @@ import numpy as np
 from askdocs.errors import IndexCorruptError, rebuild_hint
 from askdocs.index.ann import open_vector_index
 from askdocs.index.bm25 import KeywordIndex
+from askdocs.index.keyword_counts import WordCounts, is_counts_folder
 from askdocs.settings import model_profile
 from askdocs.index.build_folder import KEYWORD_DIR, VECTOR_INDEX_STEM, BuildReader, Lookups, Manifest, reading_order
 from askdocs.vectors import passage_vectors
@@ -30,7 +31,11 @@ class LoadedIndex:
             stored = reader.chunk_vectors()
             self.chunk_vectors, self.sentence_vectors = stored.vectors, stored.sentences
             self.sentence_offsets = np.asarray(stored.offsets)
-            self.keywords = KeywordIndex(reader.path(KEYWORD_DIR), settings.keyword_stopwords)
+            folder = reader.path(KEYWORD_DIR)
+            # A shard's keyword folder holds word counts, scored with all shards' statistics (sharded_loaded.py).
+            self.keywords = (
+                WordCounts(folder) if is_counts_folder(folder) else KeywordIndex(folder, settings.keyword_stopwords)
+            )
             self.passages = reader.passages()
             self.chunks = reader.chunks()
             lookups = reader.lookups() or self._work_out_lookups()

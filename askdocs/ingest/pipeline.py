@@ -10,33 +10,25 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable
-from datetime import UTC, datetime
 from pathlib import Path
 
 from askdocs.encoders import Encoder, load_encoder
 from askdocs.index import publication
-from askdocs.index.ann import build_vector_index
-from askdocs.index.bm25 import build_keyword_index
 from askdocs.index.build_folder import (
-    KEYWORD_DIR,
     READERS_VERSION,
-    TOKENIZER,
-    VECTOR_INDEX_STEM,
     BuildReader,
     BuildWriter,
-    ChunkRow,
     Manifest,
 )
-from askdocs.index.keyword_analysis import KeywordAnalysis
 from askdocs.index.recorded_encoder import recorded_encoder
-from askdocs.ingest.chunking import sentence_spans
-from askdocs.ingest.corpus import changed_files, corpus_fingerprint
+from askdocs.ingest.build_writing import write_build
+from askdocs.ingest.corpus import changed_files
 from askdocs.ingest.executor import ExecutorFactory, local_executor
-from askdocs.ingest.prepare import PreparedBuild, prepare_build, read_corpus
+from askdocs.ingest.prepare import prepare_build, read_corpus
 from askdocs.ingest.previous_build import Previous, load_previous
-from askdocs.ingest.summary import BuildSummary, build_counts, build_report
-from askdocs.languages import keyword_languages, model_for
-from askdocs.library_settings import library_settings
+from askdocs.ingest.sharding import write_sharded_build
+from askdocs.ingest.summary import BuildSummary
+from askdocs.languages import model_for
 from askdocs.settings import AUTO_MODEL, DEFAULT_MODEL, IndexSettings
 
 logger = logging.getLogger(__name__)
@@ -123,7 +115,11 @@ def build_index(
             prepared = prepare_build(corpus_dir, reading, settings, encoder, previous.for_model(model), runner, stage)
         stage("writing the index")
         writer = BuildWriter(publication.new_build_dir(index_dir))
-        manifest = write_build(prepared, writer, encoder, settings, corpus_dir, started)
+        if settings.shards > 1:
+            live_build = live[0].build if live is not None else None
+            manifest = write_sharded_build(prepared, writer, encoder, settings, corpus_dir, started, live_build)
+        else:
+            manifest = write_build(prepared, writer, encoder, settings, corpus_dir, started)
         # The writer hashed the files as they lie on disk, so reading them back again here would
         # only repeat that I/O; Searcher.load verifies them against these checksums.
         stage("publishing")
@@ -138,63 +134,3 @@ def build_index(
             model=manifest.model,
             languages=manifest.languages,
         )
-
-
-def _chunk_languages(prepared: PreparedBuild) -> list[str]:
-    """Each chunk's language: its document's (a merged passage's first source's)."""
-    by_source = {d.source: d.language for d in prepared.documents}
-    passages = prepared.deduped.passages
-    return [by_source.get(passages[c.passage_id].citations[0].source, "") for c in prepared.chunks]
-
-
-def write_build(
-    prepared: PreparedBuild,
-    writer: BuildWriter,
-    encoder: Encoder,
-    settings: IndexSettings,
-    corpus_dir: Path,
-    started: float,
-) -> Manifest:
-    """Write a prepared build's files and, last, its manifest."""
-    vector_index = build_vector_index(prepared.vectors)
-    vector_index.save(writer.path(VECTOR_INDEX_STEM + vector_index.suffix))
-    writer.chunk_vectors(prepared.vectors, [e.sentences for e in prepared.embedded])
-    writer.chunk_vectors(prepared.merged_vectors, [e.sentences for _, e in prepared.merged_away], merged=True)
-    writer.reusables([h for h, _ in prepared.merged_away], prepared.plans, prepared.minhash_keys, prepared.minhashes)
-    build_keyword_index(
-        [c.embed_text for c in prepared.chunks],
-        writer.path(KEYWORD_DIR),
-        settings.bm25_k1,
-        settings.bm25_b,
-        KeywordAnalysis(tuple(keyword_languages(prepared.languages)), settings.keyword_stopwords),
-        _chunk_languages(prepared),
-    )
-    rows = (
-        ChunkRow(c.passage_id, c.span, h, tuple(sentence_spans(c.text)), c.citations)
-        for c, h in zip(prepared.chunks, prepared.hashes)
-    )
-    passages = prepared.deduped.passages
-    writer.rows(passages, rows)
-    writer.documents(prepared.documents)
-    # Lookups the searcher would otherwise rebuild by parsing every row at load.
-    writer.lookups([c.passage_id for c in prepared.chunks], (p.citations for p in passages))
-    question_encoder = encoder.record(writer.path(TOKENIZER))
-    counts = build_counts(prepared)
-    writer.report(build_report(prepared, counts))
-    return writer.finish(
-        Manifest(
-            model=encoder.name,
-            dimension=encoder.dimension,
-            encoder=encoder.kind,
-            settings=settings,
-            counts=counts,
-            vector_index=vector_index.describe(),
-            corpus_path=str(corpus_dir.resolve()),
-            corpus_files=corpus_fingerprint(prepared.files, {d.source: d.sha256 for d in prepared.documents}),
-            question_encoder=question_encoder,
-            library=library_settings(corpus_dir, prepared.library, prepared.deduped.passages).to_json(),
-            languages=prepared.languages,
-            built_at=datetime.now(UTC).isoformat(timespec="seconds"),
-            build_seconds=round(time.perf_counter() - started, 2),
-        )
-    )

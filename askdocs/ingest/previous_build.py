@@ -13,11 +13,13 @@ by its text, so only new or edited passages are tokenised and hashed again.
 from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
+from pathlib import Path
 from typing import Any
 
 import numpy as np
 
 from askdocs.index.build_folder import READERS_VERSION, BuildReader, Manifest
+from askdocs.index.shards import open_shards
 from askdocs.ingest.corpus import CorpusFile, Document, SkippedFile, current_sha256
 from askdocs.ingest.embed import Embedded
 from askdocs.ingest.near_duplicates import NUM_PERM
@@ -99,6 +101,21 @@ def _refused(build: BuildReader, manifest: Manifest, settings: IndexSettings) ->
 
 
 def load_previous(build: BuildReader, manifest: Manifest, settings: IndexSettings) -> Previous:
+    """What a build reuses of the live one (of each of its shards, for a sharded build)."""
+    if not manifest.shards:
+        return _load_one(build, manifest, settings)
+    parts = [_load_one(shard, part, settings) for shard, part in open_shards(build, manifest, Path(build.build).parent)]
+    merged = Previous(model=manifest.model, files=manifest.corpus_files)
+    for part in parts:
+        merged.embeddings.update(part.embeddings)
+        merged.plans.update(part.plans)
+        merged.minhashes.update(part.minhashes)
+        merged.documents.update(part.documents)
+        merged.refused.update(part.refused)
+    return merged
+
+
+def _load_one(build: BuildReader, manifest: Manifest, settings: IndexSettings) -> Previous:
     """A verified build's files as read, embeddings, chunk plans (same chunk settings) and MinHashes.
 
     Its embeddings and plans are its model's: `Previous.for_model` drops them for a build with another.

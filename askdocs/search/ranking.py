@@ -39,12 +39,14 @@ def agreement(dense: np.ndarray, keyword: np.ndarray, depth: int) -> float:
 
     When the two disagree, the question's words and its meaning point at different passages: the
     words are then the likelier to mislead (a question in other words than the document's).
+    Ties are broken by the other score, not by where the candidates happen to be stored: BM25 ties
+    often (equal word counts), and a sharded index numbers its chunks differently from one folder.
     """
     depth = min(depth, dense.size)
     if depth <= 0 or not np.any(keyword > 0):
         return 1.0
-    by_dense = set(np.argsort(-dense, kind="stable")[:depth].tolist())
-    by_keyword = set(np.argsort(-keyword, kind="stable")[:depth].tolist())
+    by_dense = set(np.lexsort((-keyword, -dense))[:depth].tolist())
+    by_keyword = set(np.lexsort((-dense, -keyword))[:depth].tolist())
     return len(by_dense & by_keyword) / depth
 
 

@@ -16,6 +16,7 @@ from askdocs.index import publication
 from askdocs.index.build_folder import BuildReader, Manifest
 from askdocs.index.loaded import LoadedIndex
 from askdocs.index.recorded_encoder import recorded_encoder
+from askdocs.index.sharded_loaded import ShardedIndex
 from askdocs.records import Hit
 from askdocs.search.filters import passage_kept, searched_chunks
 from askdocs.search.listing import listed_hits
@@ -51,7 +52,7 @@ class Searcher:
         # Query-time settings: these defaults, or what `load` or each `search` is given.
         self.ranking = ranking or RankingSettings()
         self.encoder = encoder
-        self.index = LoadedIndex(index_dir, reader, manifest)
+        self.index = (ShardedIndex if manifest.shards else LoadedIndex)(index_dir, reader, manifest)
         self.index_settings: IndexSettings = self.index.settings
         # How the keyword index reads words (its languages), for the page's emphasis of question words.
         self.keyword_analysis = self.index.keywords.analysis

@@ -40,6 +40,7 @@ def ingest_main(argv: list[str] | None = None) -> int:
         max_file_seconds=args.max_file_seconds,
         ocr=not args.no_ocr,
         encoder=args.encoder,
+        shards=args.shards,
     )
     try:
         libraries = _libraries(args)

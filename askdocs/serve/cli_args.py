@@ -33,18 +33,7 @@ def ingest_parser() -> argparse.ArgumentParser:
         help="auto (default): all-MiniLM-L6-v2 for a library in English, multilingual-e5-small for other "
         f"languages or a mix; or {MULTILINGUAL_MODEL}, or a sentence-transformers model name or path",
     )
-    parser.add_argument(
-        "--max-file-bytes", type=int, default=IndexSettings().max_file_bytes, help="skip files larger than this"
-    )
-    parser.add_argument(
-        "--max-file-seconds",
-        type=float,
-        default=IndexSettings().max_file_seconds,
-        help="skip a file that takes longer than this to read (default: %(default)g)",
-    )
-    parser.add_argument(
-        "--no-ocr", action="store_true", help="do not OCR scanned PDF pages and image files (images are skipped)"
-    )
+    _index_options(parser)
     parser.add_argument(
         "--encoder",
         choices=ENCODERS,
@@ -66,6 +55,28 @@ def ingest_parser() -> argparse.ArgumentParser:
         help="keep running: re-ingest whenever files in the corpus folder(s) change, until Ctrl-C",
     )
     return parser
+
+
+def _index_options(parser: argparse.ArgumentParser) -> None:
+    """The options that are index settings: file limits, OCR, shards."""
+    parser.add_argument(
+        "--max-file-bytes", type=int, default=IndexSettings().max_file_bytes, help="skip files larger than this"
+    )
+    parser.add_argument(
+        "--max-file-seconds",
+        type=float,
+        default=IndexSettings().max_file_seconds,
+        help="skip a file that takes longer than this to read (default: %(default)g)",
+    )
+    parser.add_argument(
+        "--no-ocr", action="store_true", help="do not OCR scanned PDF pages and image files (images are skipped)"
+    )
+    parser.add_argument(
+        "--shards",
+        type=_positive,
+        default=IndexSettings().shards,
+        help="split the index into N shards, each file's passages in one (same hits as one index; default 1)",
+    )
 
 
 def main_parser() -> argparse.ArgumentParser:
@@ -118,3 +129,14 @@ def add_serve_command(commands: argparse._SubParsersAction[argparse.ArgumentPars
     serve.add_argument(
         "--read-only", action="store_true", help="refuse to add or remove documents (POST and DELETE /documents)"
     )
+
+
+def _positive(text: str) -> int:
+    """An argparse type: a whole number of at least 1."""
+    try:
+        number = int(text)
+    except ValueError:
+        number = 0
+    if number < 1:
+        raise argparse.ArgumentTypeError(f"must be a whole number of at least 1, not {text!r}")
+    return number

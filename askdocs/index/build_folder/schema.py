@@ -111,6 +111,8 @@ class Manifest:
     # Each language's share of the library's characters (languages.language_shares), largest first;
     # it chose `model` when the settings say "auto". Empty for builds made before languages were detected.
     languages: dict[str, float] = field(default_factory=dict)
+    # A sharded build (index/shards.py): its shard folders, in order; empty for a build of one folder.
+    shards: list[str] = field(default_factory=list)
 
     def to_json(self) -> dict[str, Any]:
         """The manifest file's content."""
@@ -119,6 +121,7 @@ class Manifest:
             "readers_version": self.readers_version,
             "library": self.library,
             "languages": self.languages,
+            "shards": self.shards,
             "model": self.model,
             "dimension": self.dimension,
             "encoder": self.encoder,
@@ -162,6 +165,7 @@ class Manifest:
             readers_version=data.get("readers_version", 1),
             library=data.get("library", {}),
             languages=data.get("languages", {}),
+            shards=list(data.get("shards", [])),
         )
 
     def index_settings(self, index_dir: Path) -> IndexSettings:
