@@ -123,3 +123,26 @@ def test_the_shards_option_is_checked(capsys: pytest.CaptureFixture[str], tmp_pa
     with pytest.raises(SystemExit) as exit_info:
         ingest_main(["--corpus", str(tmp_path), "--index", str(tmp_path / "i"), "--shards", "0"])
     assert exit_info.value.code == 2 and "at least 1" in capsys.readouterr().err
+
+
+def test_ray_workers_write_the_shards_of_the_same_index(
+    guide_pair: tuple[Searcher, Searcher], tmp_path: Path, encoder: Encoder
+) -> None:
+    from askdocs.ingest.ray_executor import ray_executor
+
+    _, local = guide_pair
+    build_index(
+        MAINT_GUIDE / "corpus",
+        tmp_path / "ray",
+        IndexSettings(shards=3),
+        encoder=encoder,
+        executor=ray_executor("local:2"),
+    )
+    sharded = Searcher.load(tmp_path / "ray")
+    assert sharded.manifest.shards == local.manifest.shards
+    for name in sharded.manifest.shards:
+        ours, theirs = publication.live_build(tmp_path / "ray") / name, publication.live_build(local.index_dir) / name
+        for part in ("passages.jsonl", "chunks.jsonl", "bm25/counts_data.npy", "bm25/vocabulary.json"):
+            assert (ours / part).read_bytes() == (theirs / part).read_bytes(), (name, part)
+    for question in ["how do I build the package", "what goes in debian/control"]:
+        _same_hits(local, sharded, question, "hybrid")

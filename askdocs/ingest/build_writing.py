@@ -27,6 +27,20 @@ from askdocs.settings import IndexSettings
 
 
 @dataclass(frozen=True)
+class ModelFacts:
+    """What a shard's manifest says of the model (the build's own manifest records the encoder itself),
+    so that a shard can be written by a worker the encoder is not shipped to."""
+
+    name: str
+    dimension: int
+    kind: str
+
+    def record(self, tokenizer_path: Path) -> None:
+        """A shard keeps no question encoder of its own."""
+        return None
+
+
+@dataclass(frozen=True)
 class KeywordInput:
     """The chunks' keyword words and how they were read; a shard keeps them as counts (keyword_counts.py)."""
 
@@ -53,7 +67,7 @@ def _chunk_languages(prepared: PreparedBuild) -> list[str]:
 def write_build(
     prepared: PreparedBuild,
     writer: BuildWriter,
-    encoder: Encoder,
+    encoder: Encoder | ModelFacts,
     settings: IndexSettings,
     corpus_dir: Path,
     started: float,
@@ -97,7 +111,7 @@ def write_build(
 
 def _manifest(
     prepared: PreparedBuild,
-    encoder: Encoder,
+    encoder: Encoder | ModelFacts,
     settings: IndexSettings,
     corpus_dir: Path,
     started: float,

@@ -10,6 +10,7 @@ from __future__ import annotations
 from abc import ABC, abstractmethod
 from collections.abc import Callable
 from contextlib import AbstractContextManager, nullcontext
+from typing import Any
 
 import numpy as np
 
@@ -44,6 +45,11 @@ class Executor(ABC):
     @abstractmethod
     def minhash(self, texts: list[str]) -> np.ndarray:
         """Each text's MinHash signature (`near_duplicates.compute_signatures`)."""
+
+    def each(self, function: Callable[[Any], Any], items: list[Any]) -> list[Any]:
+        """`function` (a module-level function) on each item, in order: the parts of a corpus-wide step,
+        such as writing the shards of a sharded build. Here: one after the other."""
+        return [function(item) for item in items]
 
 
 # Opens the executor of one ingest (and closes it when the ingest ends).

@@ -113,13 +113,15 @@ def build_index(
                 encoder = _choose_encoder(live, settings, model)
             runner.use(encoder)
             prepared = prepare_build(corpus_dir, reading, settings, encoder, previous.for_model(model), runner, stage)
-        stage("writing the index")
-        writer = BuildWriter(publication.new_build_dir(index_dir))
-        if settings.shards > 1:
-            live_build = live[0].build if live is not None else None
-            manifest = write_sharded_build(prepared, writer, encoder, settings, corpus_dir, started, live_build)
-        else:
-            manifest = write_build(prepared, writer, encoder, settings, corpus_dir, started)
+            stage("writing the index")
+            writer = BuildWriter(publication.new_build_dir(index_dir))
+            if settings.shards > 1:
+                live_build = live[0].build if live is not None else None
+                manifest = write_sharded_build(
+                    prepared, writer, encoder, settings, corpus_dir, started, live_build, runner
+                )
+            else:
+                manifest = write_build(prepared, writer, encoder, settings, corpus_dir, started)
         # The writer hashed the files as they lie on disk, so reading them back again here would
         # only repeat that I/O; Searcher.load verifies them against these checksums.
         stage("publishing")

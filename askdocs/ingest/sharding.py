@@ -15,7 +15,7 @@ import json
 import logging
 import os
 import shutil
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import numpy as np
@@ -23,8 +23,9 @@ import numpy as np
 from askdocs.encoders import Encoder
 from askdocs.index.build_folder import BuildWriter, Manifest
 from askdocs.index.shards import shard_names, shard_of
-from askdocs.ingest.build_writing import KeywordInput, keyword_input, write_build
+from askdocs.ingest.build_writing import KeywordInput, ModelFacts, keyword_input, write_build
 from askdocs.ingest.exact_duplicates import DedupResult
+from askdocs.ingest.executor import Executor, LocalExecutor
 from askdocs.ingest.prepare import PreparedBuild
 from askdocs.settings import IndexSettings
 
@@ -64,6 +65,28 @@ def shard_parts(prepared: PreparedBuild, count: int) -> list[tuple[PreparedBuild
     return parts
 
 
+@dataclass(frozen=True)
+class ShardJob:
+    """One shard to write: its part of the build and everything `write_build` needs, picklable for a worker."""
+
+    part: PreparedBuild
+    keywords: KeywordInput
+    target: Path
+    model: ModelFacts
+    settings: IndexSettings
+    corpus_dir: Path
+    started: float
+    key: str
+
+
+def write_shard(job: ShardJob) -> None:
+    """Write one shard folder (on whichever worker runs it) and its key, last."""
+    shard = BuildWriter(job.target)
+    shard.build.mkdir()
+    write_build(job.part, shard, job.model, job.settings, job.corpus_dir, job.started, keywords=job.keywords)
+    (shard.build / SHARD_KEY).write_text(job.key, encoding="utf-8")
+
+
 def write_sharded_build(
     prepared: PreparedBuild,
     writer: BuildWriter,
@@ -72,13 +95,16 @@ def write_sharded_build(
     corpus_dir: Path,
     started: float,
     live: Path | None = None,
+    executor: Executor | None = None,
 ) -> Manifest:
     """Write up to `settings.shards` shard folders below the build (one with no passage is left out),
     then the build's own manifest, last. A shard whose content is the same as in the `live` build
     (its key: its files' checksums, passages, chunk hashes, model and settings) is linked from there,
-    not written again: an edit rewrites only the shards holding what changed."""
+    not written again: an edit rewrites only the shards holding what changed. The others are written
+    by `executor.each`: side by side on Ray workers, each shard's vector and keyword index built there."""
     whole = keyword_input(prepared, settings)
-    written = []
+    model = ModelFacts(encoder.name, encoder.dimension, encoder.kind)
+    written, jobs = [], []
     for name, (part, rows) in zip(shard_names(settings.shards), shard_parts(prepared, settings.shards)):
         if not rows:  # no file hashed to it (a small library): no folder, not in the manifest
             continue
@@ -87,11 +113,9 @@ def write_sharded_build(
         if live is not None and _linked(live / name, writer.path(name), key):
             logger.info("%s unchanged: linked from the live build", name)
             continue
-        shard = BuildWriter(writer.path(name))
-        shard.build.mkdir()
         words = KeywordInput(whole.analysis, [whole.words[i] for i in rows], shard=True)
-        write_build(part, shard, encoder, settings, corpus_dir, started, keywords=words)
-        (shard.build / SHARD_KEY).write_text(key, encoding="utf-8")
+        jobs.append(ShardJob(part, words, writer.path(name), model, settings, corpus_dir, started, key))
+    (executor or LocalExecutor()).each(write_shard, jobs)
     return write_build(prepared, writer, encoder, settings, corpus_dir, started, shards=written)
 
 
