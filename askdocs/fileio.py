@@ -6,6 +6,7 @@ import hashlib
 import json
 import mmap
 import os
+from abc import abstractmethod
 from collections.abc import Callable, Iterator, Sequence
 from functools import lru_cache
 from pathlib import Path
@@ -53,7 +54,29 @@ def read_jsonl(path: Path) -> list[dict[str, Any]]:
         return [json.loads(line) for line in handle]
 
 
-class JsonlRows(Sequence[T]):
+class RowSequence(Sequence[T]):
+    """A read-only sequence of rows fetched one at a time (`_row`): slices and negative numbers as lists take them."""
+
+    @abstractmethod
+    def _row(self, row: int) -> T:
+        """Row `row`, 0 <= row < len(self)."""
+
+    @overload
+    def __getitem__(self, row: int) -> T: ...
+
+    @overload
+    def __getitem__(self, row: slice) -> list[T]: ...
+
+    def __getitem__(self, row: int | slice) -> T | list[T]:
+        if isinstance(row, slice):
+            return [self[i] for i in range(*row.indices(len(self)))]
+        row = int(row) + (len(self) if row < 0 else 0)
+        if not 0 <= row < len(self):
+            raise IndexError(row)
+        return self._row(row)
+
+
+class JsonlRows(RowSequence[T]):
     """The rows of a JSON-lines file, each parsed (and passed to `convert`) only when it is read.
 
     The file is memory-mapped and only the start of each line is kept, 8 bytes a row, so an
@@ -80,20 +103,8 @@ class JsonlRows(Sequence[T]):
     def __len__(self) -> int:
         return len(self._starts) - 1
 
-    @overload
-    def __getitem__(self, row: int) -> T: ...
-
-    @overload
-    def __getitem__(self, row: slice) -> list[T]: ...
-
-    def __getitem__(self, row: int | slice) -> T | list[T]:
-        if isinstance(row, slice):
-            return [self[i] for i in range(*row.indices(len(self)))]
-        if row < 0:
-            row += len(self)
-        if not 0 <= row < len(self):
-            raise IndexError(row)
-        return self._parse(int(row))
+    def _row(self, row: int) -> T:
+        return self._parse(row)
 
     def _parse_row(self, row: int) -> T:
         return self._convert(json.loads(self._data[self._starts[row] : self._starts[row + 1]]))

@@ -19,6 +19,7 @@ from typing import Any, TypeVar, overload
 
 import numpy as np
 
+from askdocs.fileio import RowSequence
 from askdocs.index.build_folder import BuildReader, Lookups, Manifest, reading_order
 from askdocs.cleaning import without_accents
 from askdocs.index.keyword_analysis import KeywordAnalysis
@@ -30,7 +31,7 @@ from askdocs.settings import model_profile
 T = TypeVar("T")
 
 
-class ShardRows(Sequence[T]):
+class ShardRows(RowSequence[T]):
     """The rows of every shard, numbered on from one shard to the next (`fix` renumbers a row's ids)."""
 
     def __init__(self, parts: list[Sequence[Any]], fix: Callable[[int, Any], T] | None = None) -> None:
@@ -40,18 +41,7 @@ class ShardRows(Sequence[T]):
     def __len__(self) -> int:
         return int(self.starts[-1])
 
-    @overload
-    def __getitem__(self, row: int) -> T: ...
-
-    @overload
-    def __getitem__(self, row: slice) -> list[T]: ...
-
-    def __getitem__(self, row: int | slice) -> T | list[T]:
-        if isinstance(row, slice):
-            return [self[i] for i in range(*row.indices(len(self)))]
-        row = int(row) + (len(self) if row < 0 else 0)
-        if not 0 <= row < len(self):
-            raise IndexError(row)
+    def _row(self, row: int) -> T:
         shard = bisect.bisect_right(self.starts, row) - 1
         found = self.parts[shard][row - self.starts[shard]]
         return self.fix(shard, found) if self.fix else found
