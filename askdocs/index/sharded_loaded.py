@@ -47,6 +47,29 @@ class ShardRows(RowSequence[T]):
         return self.fix(shard, found) if self.fix else found
 
 
+class ShardArray:
+    """The shards' memory-mapped arrays of one kind as one array of their rows, read where they lie:
+    rows by a sequence of numbers or by a slice, as `LoadedIndex` reads its own."""
+
+    def __init__(self, parts: list[np.ndarray]) -> None:
+        self.parts = parts
+        self.starts = np.cumsum([0, *[len(p) for p in parts]])
+        self.shape = (int(self.starts[-1]), *parts[0].shape[1:])
+        self.dtype = parts[0].dtype
+
+    def __len__(self) -> int:
+        return self.shape[0]
+
+    def __getitem__(self, rows: np.ndarray | slice | list[int]) -> np.ndarray:
+        wanted = np.arange(len(self))[rows] if isinstance(rows, slice) else np.asarray(rows, dtype=np.int64)
+        out = np.empty((wanted.size, *self.shape[1:]), dtype=self.dtype)
+        owner = np.searchsorted(self.starts, wanted, side="right") - 1
+        for number in np.unique(owner).tolist():
+            mine = owner == number
+            out[mine] = self.parts[number][wanted[mine] - self.starts[number]]
+        return out
+
+
 class ShardVectorSearch:
     """Every shard's vector index asked for its best; the overall best kept, with global chunk ids."""
 
@@ -146,8 +169,9 @@ class ShardedIndex(LoadedIndex):
         self.keywords = ShardKeywords(  # type: ignore[assignment]
             self.shards, chunk_offsets, self.settings.bm25_k1, self.settings.bm25_b
         )
-        self.chunk_vectors = np.concatenate([np.asarray(shard.chunk_vectors) for shard in self.shards])
-        self.sentence_vectors = np.concatenate([np.asarray(shard.sentence_vectors) for shard in self.shards])
+        # Read from the shards' memory-mapped files, as one folder's are: nothing is copied at load.
+        self.chunk_vectors = ShardArray([shard.chunk_vectors for shard in self.shards])  # type: ignore[assignment]
+        self.sentence_vectors = ShardArray([shard.sentence_vectors for shard in self.shards])  # type: ignore[assignment]
         sentence_starts = _offsets([len(shard.sentence_vectors) for shard in self.shards])
         self.sentence_offsets = np.concatenate(
             [shard.sentence_offsets[:-1] + start for shard, start in zip(self.shards, sentence_starts)]
