@@ -84,7 +84,9 @@ class WordCounts:
             out[word] = 0 if column is None else int(self.indptr[column + 1] - self.indptr[column])
         return out
 
-    def scores(self, words: list[str], idfs: dict[str, float], average_length: float, k1: float, b: float) -> np.ndarray:
+    def scores(
+        self, words: list[str], idfs: dict[str, float], average_length: float, k1: float, b: float
+    ) -> np.ndarray:
         """Every chunk's BM25 score for the words (repeats count again, as in bm25s), given the corpus's
         IDF of each word and average chunk length; float32 like bm25s's stored scores."""
         # As bm25s stores them: each word's score in a chunk worked out in float64 from a float32 IDF,

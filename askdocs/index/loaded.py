@@ -11,9 +11,9 @@ import numpy as np
 from askdocs.errors import IndexCorruptError, rebuild_hint
 from askdocs.index.ann import open_vector_index
 from askdocs.index.bm25 import KeywordIndex
+from askdocs.index.build_folder import KEYWORD_DIR, VECTOR_INDEX_STEM, BuildReader, Lookups, Manifest, reading_order
 from askdocs.index.keyword_counts import WordCounts, is_counts_folder
 from askdocs.settings import model_profile
-from askdocs.index.build_folder import KEYWORD_DIR, VECTOR_INDEX_STEM, BuildReader, Lookups, Manifest, reading_order
 from askdocs.vectors import passage_vectors
 
 

@@ -15,13 +15,13 @@ from collections.abc import Callable, Sequence
 from dataclasses import replace
 from functools import lru_cache
 from pathlib import Path
-from typing import Any, TypeVar, overload
+from typing import Any, TypeVar
 
 import numpy as np
 
+from askdocs.cleaning import without_accents
 from askdocs.fileio import RowSequence
 from askdocs.index.build_folder import BuildReader, Lookups, Manifest, reading_order
-from askdocs.cleaning import without_accents
 from askdocs.index.keyword_analysis import KeywordAnalysis
 from askdocs.index.keyword_counts import WordCounts, idf
 from askdocs.index.loaded import LoadedIndex
