@@ -7,7 +7,7 @@ scored the way distributed search engines do it: the shards' document frequencie
 words are summed first (`frequencies`), then every shard scores with the sums (`scores`). The formula
 is bm25s's default (Lucene's): idf = ln(1 + (N - df + 0.5) / (df + 0.5)), and a word's score in a chunk
 idf x tf / (tf + k1 (1 - b + b len / avglen)); the scores equal an unsharded index's to float32
-rounding (tests/test_keyword_counts.py). An unchanged shard is reused whole by the next ingest.
+rounding (tests/test_sharded.py). An unchanged shard is reused whole by the next ingest.
 
 Folder: `vocabulary.json` (word -> column), `counts_data.npy` (float32 counts), `counts_indices.npy`
 (int32 chunk rows), `counts_indptr.npy` (a word's entries: indptr[column] to indptr[column + 1],

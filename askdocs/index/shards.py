@@ -6,8 +6,9 @@
                          `files` cover every file below it (the shards' manifests excepted)
       tokenizer.json     the question encoder's tokenizer (int8 builds)
       shard-00/ ...      each a complete build folder (build_folder's format), its own manifest, vectors,
-                         rows and keyword index; the keyword index scored with the corpus-wide counts
-                         (`keyword_stats.py`, recorded in its `bm25/corpus.json`)
+                         rows and keyword index; the keyword index holds word counts
+                         (`keyword_counts.py`), scored at question time with every shard's statistics
+      (each shard folder also holds `shard_key.txt`, what it was made from, so an ingest can link it unchanged)
 
 A passage lives in the shard of its first citation's file: `shard_of(source, N)`, a stable hash of
 the file's name, so a file stays in its shard across ingests. Chunk and passage ids are a shard's

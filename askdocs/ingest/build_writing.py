@@ -1,7 +1,7 @@
 """Ingest's second phase: a `PreparedBuild` written as a build folder, its manifest last.
 
 `write_build` writes one build folder (build_folder's format); `sharding.write_sharded_build` writes a
-sharded build (index/shards.py) by calling it once per shard with the corpus-wide keyword counts.
+sharded build (index/shards.py) by calling it once per shard, each keeping its words as counts.
 """
 
 from __future__ import annotations
