@@ -3,8 +3,8 @@
 What is corpus-wide was done before, on the whole corpus: exact and near-duplicate merging (so a
 passage found in files of two shards is stored once, in its first citation's shard, citing both).
 Each shard keeps its words as counts (keyword_counts.py), scored at question time with the summed
-statistics of all shards, so that its BM25 scores are the unsharded index's. Each shard is then an ordinary build folder (`build_writing.write_build`); the things the
-next ingest reuses whole (chunk plans, MinHashes, merged-away vectors, the report's duplicate groups)
+statistics of all shards, so that its BM25 scores are the unsharded index's. Each shard is then an
+ordinary build folder (`build_writing.write_build`); the things the next ingest reuses whole (chunk plans, MinHashes, merged-away vectors, the report's duplicate groups)
 go to the first shard.
 """
 
