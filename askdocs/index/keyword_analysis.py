@@ -78,10 +78,13 @@ class KeywordAnalysis:
         return words
 
     def question_words_each(self, texts: list[str]) -> list[set[str]]:
-        """Each text's words as a question's are read (every language's rules), as a set."""
-        if len(self.languages) == 1:
-            return [set(words) for words in self.words_in(texts, self.languages[0])]
-        return [set(self.question_words(text)) for text in texts]
+        """Each text's words as a question's are read (every language's rules), as a set; one
+        tokenizer pass per language over all the texts."""
+        out: list[set[str]] = [set() for _ in texts]
+        for language in self.languages:
+            for words, found in zip(out, self.words_in(texts, language)):
+                words.update(found)
+        return out
 
     def words_in(self, texts: list[str], language: str) -> list[list[str]]:
         """Lower-cased words of each text, `language`'s stop words dropped and stemmer applied."""

@@ -123,8 +123,11 @@ class QuestionTerms:
         distinct = sorted({word for _, _, word in words})
         if not distinct:
             return []
-        # Each word through the keyword index's own rules, so stemming and stopwords are exactly its.
-        matched = {word for word in distinct if self.stems.intersection(self.analysis.question_words(word))}
+        # Each word through the keyword index's own rules, so stemming and stopwords are exactly its
+        # (all the words in one tokenizer pass per language, as before the rules were per language).
+        matched = {
+            word for word, stems in zip(distinct, self.analysis.question_words_each(distinct)) if self.stems & stems
+        }
         spans: list[tuple[int, int]] = []
         for start, end, word in words:
             if cjk_pattern().match(word):
