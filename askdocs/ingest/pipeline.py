@@ -108,7 +108,7 @@ def build_index(
         previous = load_previous(*live, settings) if live is not None else Previous()
         with (executor or local_executor(progress))() as runner:
             reading = read_corpus(corpus_dir, settings, runner, previous, stage)
-            model = build_model(settings, reading.languages(), live[1].model if live else "")
+            model = build_model(settings, reading.languages, live[1].model if live else "")
             if encoder is None or (encoder.name, encoder.kind) != (model, settings.encoder):
                 encoder = _choose_encoder(live, settings, model)
             runner.use(encoder)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
@@ -40,8 +41,9 @@ class CorpusReading:
     skipped: list[SkippedFile]
     documents_reused: int  # not parsed again: unchanged since the previous build
 
+    @cached_property
     def languages(self) -> dict[str, float]:
-        """Each language's share of the documents' characters, largest first."""
+        """Each language's share of the documents' characters, largest first (worked out once)."""
         return language_shares((d.language, d.characters) for d in self.documents)
 
 
@@ -157,7 +159,7 @@ def prepare_build(
         chunks_embedded=embedded,
         chunks_reused=len(chunks) - embedded,
         documents_reused=reading.documents_reused,
-        languages=reading.languages(),
+        languages=reading.languages,
     )
 
 
