@@ -54,7 +54,7 @@ def free_port() -> int:
 
 
 @contextmanager
-def served(index: Path | None, log: Path, *options: str) -> Iterator[Server]:
+def served(index: Path | None, log: Path, *options: str, timeout: float = 60) -> Iterator[Server]:
     """`python -m askdocs serve [--index INDEX]` on 127.0.0.1 and a free port, until the block ends."""
     port = free_port()
     # The servers get only what the test passes: no token, index or libraries from the caller's environment.
@@ -65,7 +65,7 @@ def served(index: Path | None, log: Path, *options: str) -> Iterator[Server]:
         process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT)
     server = Server(f"http://127.0.0.1:{port}", process, log)
     try:
-        deadline = time.monotonic() + 60
+        deadline = time.monotonic() + timeout
         while True:
             if process.poll() is not None:
                 pytest.fail(f"the server exited with code {process.returncode}:\n{log.read_text()}")
@@ -74,7 +74,7 @@ def served(index: Path | None, log: Path, *options: str) -> Iterator[Server]:
                 break
             except httpx.TransportError:
                 if time.monotonic() > deadline:
-                    pytest.fail(f"the server did not answer within 60 s:\n{log.read_text()}")
+                    pytest.fail(f"the server did not answer within {timeout} s:\n{log.read_text()}")
                 time.sleep(0.1)
         yield server
     finally:

@@ -26,6 +26,7 @@ LEAF_MODULES = {
     "library_settings",
     "libraries",
     "languages",
+    "ray_session",
 }
 MAX_MODULE_LINES = 300
 MAX_FUNCTION_LINES = 60

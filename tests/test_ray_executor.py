@@ -17,7 +17,8 @@ from askdocs.errors import AskdocsError
 from askdocs.index import publication
 from askdocs.index.build_folder import CHUNKS, PASSAGES, PLANS, REPORT, TOKENIZER
 from askdocs.ingest.pipeline import build_index
-from askdocs.ingest.ray_executor import parse_spec, ray_executor
+from askdocs.ingest.ray_executor import ray_executor
+from askdocs.ray_session import parse_spec
 from askdocs.settings import IndexSettings
 from tests.conftest import ROOT, SEED_LIKE, make_pdf, write_corpus
 
@@ -161,7 +162,7 @@ def is_loopback(address: str) -> bool:
 
 
 def test_a_private_ray_instance_listens_on_loopback_only() -> None:
-    from askdocs.ingest.ray_executor import ray_session
+    from askdocs.ray_session import ray_session
 
     before = listening_addresses()
     with ray_session("local:1"):

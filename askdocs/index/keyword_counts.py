@@ -23,6 +23,7 @@ from pathlib import Path
 
 import numpy as np
 
+from askdocs.cleaning import without_accents
 from askdocs.index.keyword_analysis import KeywordAnalysis
 
 VOCABULARY, LENGTHS = "vocabulary.json", "lengths.npy"
@@ -72,6 +73,7 @@ class WordCounts:
         self.rows = np.load(folder / INDICES, mmap_mode="r", allow_pickle=False)
         self.indptr = np.load(folder / INDPTR, allow_pickle=False)
         self.lengths = np.load(folder / LENGTHS, allow_pickle=False)
+        self._folded: dict[str, list[str]] | None = None  # accent-free form -> spellings, on first use
 
     def __len__(self) -> int:
         return int(self.lengths.size)
@@ -109,3 +111,18 @@ class WordCounts:
         if column is None:
             return np.zeros(0, dtype=np.int64)
         return np.asarray(self.rows[int(self.indptr[column]) : int(self.indptr[column + 1])], dtype=np.int64)
+
+    def total_length(self) -> int:
+        """The words of all this shard's chunks (for the corpus's average chunk length)."""
+        return int(self.lengths.sum())
+
+    def chunks_holding_folded(self, folded: str) -> np.ndarray:
+        """The rows of the chunks holding any spelling of an accent-free word, ascending."""
+        if self._folded is None:
+            self._folded = {}
+            for word in self.vocabulary:
+                self._folded.setdefault(without_accents(word), []).append(word)
+        spellings = self._folded.get(folded, [])
+        if not spellings:
+            return np.zeros(0, dtype=np.int64)
+        return np.unique(np.concatenate([self.chunks_holding(word) for word in spellings]))

@@ -13,6 +13,7 @@ from askdocs.index.ann import open_vector_index
 from askdocs.index.bm25 import KeywordIndex
 from askdocs.index.build_folder import KEYWORD_DIR, VECTOR_INDEX_STEM, BuildReader, Lookups, Manifest, reading_order
 from askdocs.index.keyword_counts import WordCounts, is_counts_folder
+from askdocs.records import Passage
 from askdocs.settings import model_profile
 from askdocs.vectors import passage_vectors
 
@@ -59,6 +60,18 @@ class LoadedIndex:
         """The text of a stored chunk."""
         chunk = self.chunks[chunk_id]
         return self.passages[chunk.passage_id].text[chunk.span[0] : chunk.span[1]]
+
+    def reading_lookups(self) -> tuple[list[str], np.ndarray]:
+        """Every source cited, sorted, and the (source number, passage id) rows in reading order."""
+        return list(self._sources), self._order
+
+    def passage_rows(self, passage_ids: list[int]) -> list[Passage]:
+        """Passages by id, in the order asked."""
+        return [self.passages[pid] for pid in passage_ids]
+
+    def prefetch(self, chunk_ids: list[int]) -> None:
+        """Read ahead the rows and sentence vectors of these chunks; nothing to do for local files
+        (a shard answered from another process fetches them in one call: serve/cluster/)."""
 
     def sources(self) -> list[str]:
         """Every source file the index cites, sorted."""
@@ -121,6 +134,7 @@ class LoadedIndex:
 
     def sentence_words(self, chunk_ids: list[int]) -> list[list[set[str]]]:
         """The indexed words of each chunk's sentences; the passage's title counts in every sentence."""
+        self.prefetch(chunk_ids)
         texts: list[str] = []
         counts: list[int] = []
         for chunk_id in chunk_ids:

@@ -21,11 +21,13 @@ import numpy as np
 
 from askdocs.cleaning import without_accents
 from askdocs.fileio import RowSequence
-from askdocs.index.build_folder import BuildReader, Lookups, Manifest, reading_order
+from askdocs.index.build_folder import BuildReader, Lookups, Manifest
 from askdocs.index.keyword_analysis import KeywordAnalysis
 from askdocs.index.keyword_counts import WordCounts, idf
 from askdocs.index.loaded import LoadedIndex
+from askdocs.index.shard_lookups import merged_reading_order
 from askdocs.index.shards import open_shards
+from askdocs.records import Citation
 from askdocs.settings import model_profile
 
 T = TypeVar("T")
@@ -70,20 +72,29 @@ class ShardArray:
         return out
 
 
+FanOut = Callable[[Callable[[Any], T], Sequence[Any]], list[T]]
+
+
+def one_after_another(work: Callable[[Any], T], parts: Sequence[Any]) -> list[T]:
+    """The default `FanOut`: each part in turn (shards on local files answer in microseconds)."""
+    return [work(part) for part in parts]
+
+
 class ShardVectorSearch:
     """Every shard's vector index asked for its best; the overall best kept, with global chunk ids."""
 
-    def __init__(self, shards: list[LoadedIndex], offsets: list[int]) -> None:
-        self.shards, self.offsets = shards, offsets
+    def __init__(self, shards: Sequence[Any], offsets: list[int], fan_out: FanOut = one_after_another) -> None:
+        self.shards, self.offsets, self.fan_out = shards, offsets, fan_out
+        self.size = sum(len(shard.vector_index) for shard in shards)
 
     def __len__(self) -> int:
-        return sum(len(shard.vector_index) for shard in self.shards)
+        return self.size
 
     def search(self, query: np.ndarray, depth: int) -> tuple[np.ndarray, np.ndarray]:
         """The `depth` nearest chunks over all shards (ids, scores), best first."""
         ids, scores = [], []
-        for shard, offset in zip(self.shards, self.offsets):
-            found, near = shard.vector_index.search(query, depth)
+        answers = self.fan_out(lambda shard: shard.vector_index.search(query, depth), self.shards)
+        for (found, near), offset in zip(answers, self.offsets):
             kept = found >= 0
             ids.append(found[kept] + offset)
             scores.append(near[kept])
@@ -96,22 +107,23 @@ class ShardKeywords:
     """The shards' word counts as one keyword index: the question's document frequencies summed over
     the shards, then every shard scored with them (keyword_counts.py): the unsharded index's scores."""
 
-    def __init__(self, shards: list[LoadedIndex], offsets: list[int], k1: float, b: float) -> None:
-        self.parts: list[WordCounts] = [shard.keywords for shard in shards]  # type: ignore[misc]
-        self.offsets, self.k1, self.b = offsets, k1, b
+    def __init__(
+        self, shards: Sequence[Any], offsets: list[int], k1: float, b: float, fan_out: FanOut = one_after_another
+    ) -> None:
+        self.parts: list[WordCounts] = [shard.keywords for shard in shards]
+        self.offsets, self.k1, self.b, self.fan_out = offsets, k1, b, fan_out
         self.analysis: KeywordAnalysis = self.parts[0].analysis
         self.documents = sum(len(part) for part in self.parts)
         # As bm25s works it out: the mean of every chunk's length (an exact integer sum, then divided).
-        self.average_length = sum(int(part.lengths.sum()) for part in self.parts) / max(self.documents, 1)
+        self.average_length = sum(part.total_length() for part in self.parts) / max(self.documents, 1)
         self._known = lru_cache(maxsize=8)(self._known_words)
-        self._folded: list[dict[str, list[str]]] | None = None
 
     def _known_words(self, query: str) -> tuple[tuple[str, ...], dict[str, int]]:
         """The question's words some shard holds, in order (repeats kept), and their summed frequencies."""
         words = self.analysis.question_words(query)
         frequencies = dict.fromkeys(words, 0)
-        for part in self.parts:
-            for word, count in part.frequencies(list(frequencies)).items():
+        for found in self.fan_out(lambda part: part.frequencies(list(frequencies)), self.parts):
+            for word, count in found.items():
                 frequencies[word] += count
         return tuple(w for w in words if frequencies[w] > 0), frequencies
 
@@ -119,8 +131,10 @@ class ShardKeywords:
         """BM25 score of every chunk of every shard, by the corpus's statistics."""
         known, frequencies = self._known(query)
         idfs = {word: idf(self.documents, frequencies[word]) for word in known}
+        if not known:  # no shard holds a word of the question: nothing to ask them
+            return np.zeros(self.documents, dtype=np.float32)
         return np.concatenate(
-            [part.scores(list(known), idfs, self.average_length, self.k1, self.b) for part in self.parts]
+            self.fan_out(lambda part: part.scores(list(known), idfs, self.average_length, self.k1, self.b), self.parts)
         )
 
     def term_weights(self, query: str) -> dict[str, float]:
@@ -130,16 +144,10 @@ class ShardKeywords:
 
     def folded_words(self, text: str) -> list[np.ndarray]:
         """For each word of `text`, accent-folded, the chunks of every shard holding any of its spellings."""
-        if self._folded is None:
-            self._folded = [_by_folded_form(part.vocabulary) for part in self.parts]
         found = []
         for word in {without_accents(w) for w in self.analysis.question_words(text)}:
-            rows = [
-                np.unique(np.concatenate([part.chunks_holding(w) for w in spellings[word]])) + offset
-                for part, spellings, offset in zip(self.parts, self._folded, self.offsets)
-                if word in spellings
-            ]
-            found.append(np.concatenate(rows) if rows else np.zeros(0, dtype=np.int64))
+            rows = self.fan_out(lambda part: part.chunks_holding_folded(word), self.parts)  # noqa: B023
+            found.append(np.concatenate([held + offset for held, offset in zip(rows, self.offsets)]))
         return found
 
     def words(self, texts: list[str]) -> list[set[str]]:
@@ -147,48 +155,76 @@ class ShardKeywords:
         return self.analysis.question_words_each(texts)
 
 
-def _by_folded_form(vocabulary: dict[str, int]) -> dict[str, list[str]]:
-    """A shard's words by their accent-free form."""
-    folded: dict[str, list[str]] = {}
-    for word in vocabulary:
-        folded.setdefault(without_accents(word), []).append(word)
-    return folded
-
-
 class ShardedIndex(LoadedIndex):
-    """A sharded build's shards, opened, answering as one `LoadedIndex` (ids over all shards)."""
+    """A sharded build's shards, opened, answering as one `LoadedIndex` (ids over all shards).
 
-    def __init__(self, index_dir: Path, reader: BuildReader, manifest: Manifest) -> None:
+    `parts`, when given, are the shards as answered elsewhere (serve/cluster/remote_shard.py: a Ray Serve
+    deployment per shard), each with what is read here of a shard's `LoadedIndex`; `fan_out` asks them
+    all at once. By default every shard is opened from its folder and asked in turn.
+    """
+
+    def __init__(
+        self,
+        index_dir: Path,
+        reader: BuildReader,
+        manifest: Manifest,
+        parts: Sequence[Any] | None = None,
+        fan_out: FanOut = one_after_another,
+    ) -> None:
         self.settings = manifest.index_settings(index_dir)
-        self.manifest, self.index_dir = manifest, index_dir
+        self.manifest, self.index_dir, self.fan_out = manifest, index_dir, fan_out
         self.profile = model_profile(manifest.model)
-        self.shards = [LoadedIndex(index_dir, shard, part) for shard, part in open_shards(reader, manifest, index_dir)]
-        chunk_offsets = _offsets([len(shard.chunks) for shard in self.shards])
-        passage_offsets = _offsets([len(shard.passages) for shard in self.shards])
-        self.vector_index = ShardVectorSearch(self.shards, chunk_offsets)  # type: ignore[assignment]
+        if parts is None:
+            parts = [LoadedIndex(index_dir, shard, part) for shard, part in open_shards(reader, manifest, index_dir)]
+        self.shards = parts
+        self.chunk_offsets = chunk_offsets = _offsets([len(shard.chunks) for shard in parts])
+        self.passage_offsets = passage_offsets = _offsets([len(shard.passages) for shard in parts])
+        self.vector_index = ShardVectorSearch(parts, chunk_offsets, fan_out)  # type: ignore[assignment]
         self.keywords = ShardKeywords(  # type: ignore[assignment]
-            self.shards, chunk_offsets, self.settings.bm25_k1, self.settings.bm25_b
+            parts, chunk_offsets, self.settings.bm25_k1, self.settings.bm25_b, fan_out
         )
         # Read from the shards' memory-mapped files, as one folder's are: nothing is copied at load.
-        self.chunk_vectors = ShardArray([shard.chunk_vectors for shard in self.shards])  # type: ignore[assignment]
-        self.sentence_vectors = ShardArray([shard.sentence_vectors for shard in self.shards])  # type: ignore[assignment]
-        sentence_starts = _offsets([len(shard.sentence_vectors) for shard in self.shards])
+        self.chunk_vectors = ShardArray([shard.chunk_vectors for shard in parts])  # type: ignore[assignment]
+        self.sentence_vectors = ShardArray([shard.sentence_vectors for shard in parts])  # type: ignore[assignment]
+        sentence_starts = _offsets([len(shard.sentence_vectors) for shard in parts])
         self.sentence_offsets = np.concatenate(
-            [shard.sentence_offsets[:-1] + start for shard, start in zip(self.shards, sentence_starts)]
+            [shard.sentence_offsets[:-1] + start for shard, start in zip(parts, sentence_starts)]
             + [np.asarray([len(self.sentence_vectors)])]
         )
-        self.passages = ShardRows([shard.passages for shard in self.shards])  # type: ignore[assignment]
+        self.passages = ShardRows([shard.passages for shard in parts])  # type: ignore[assignment]
         self.chunks = ShardRows(  # type: ignore[assignment]
-            [shard.chunks for shard in self.shards],
+            [shard.chunks for shard in parts],
             lambda number, row: replace(row, passage_id=row.passage_id + passage_offsets[number]),
         )
         self.chunk_passages = np.concatenate(
-            [shard.chunk_passages + offset for shard, offset in zip(self.shards, passage_offsets)]
+            [shard.chunk_passages + offset for shard, offset in zip(parts, passage_offsets)]
         )
-        sources, order = reading_order(passage.citations for passage in self.passages)
+        sources, order = merged_reading_order(
+            [shard.reading_lookups() for shard in parts], passage_offsets, self._citations
+        )
         lookups = Lookups(self.chunk_passages, sources, order)
         self._order = lookups.order
         self._sources = {source: number for number, source in enumerate(lookups.sources)}
+
+    def _citations(self, passage_ids: list[int]) -> list[Sequence[Citation]]:
+        """The citations of these passages, each shard asked once for its own."""
+        ids = np.asarray(passage_ids, dtype=np.int64)
+        owner = np.searchsorted(np.asarray(self.passage_offsets), ids, side="right") - 1
+        asked = [(at, ids[owner == at] - self.passage_offsets[at]) for at in np.unique(owner).tolist()]
+        answers = self.fan_out(lambda pair: self.shards[pair[0]].passage_rows(pair[1].tolist()), asked)
+        found = {
+            int(local) + self.passage_offsets[at]: row.citations
+            for (at, locals_), rows in zip(asked, answers)
+            for local, row in zip(locals_, rows)
+        }
+        return [found[int(pid)] for pid in ids]
+
+    def prefetch(self, chunk_ids: list[int]) -> None:
+        """Each shard reads ahead its own of these chunks, all shards at once."""
+        ids = np.asarray(chunk_ids, dtype=np.int64)
+        owner = np.searchsorted(np.asarray(self.chunk_offsets), ids, side="right") - 1
+        wanted = [(shard, (ids[owner == at] - self.chunk_offsets[at]).tolist()) for at, shard in enumerate(self.shards)]
+        self.fan_out(lambda pair: pair[0].prefetch(pair[1]), [pair for pair in wanted if pair[1]])
 
 
 def _offsets(counts: list[int]) -> list[int]:

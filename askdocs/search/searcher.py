@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Collection
+from collections.abc import Callable, Collection
 from dataclasses import replace
 from pathlib import Path
 
@@ -28,6 +28,9 @@ from askdocs.settings import IndexSettings, RankingSettings
 
 logger = logging.getLogger(__name__)
 
+# Opens a build's files for questions: LoadedIndex, ShardedIndex, or a sharded build's remote shards.
+OpenIndex = Callable[[Path, BuildReader, Manifest], LoadedIndex]
+
 # How deep a search with phrases or exclusions looks for hits that pass them (candidates, at most).
 MAX_NARROWED_DEPTH = 65_536
 # The chunks left by the last few filters are kept (up to this many filters, each this many chunks).
@@ -45,6 +48,7 @@ class Searcher:
         manifest: Manifest,
         encoder: Encoder,
         ranking: RankingSettings | None = None,
+        open_index: OpenIndex | None = None,
     ) -> None:
         self.index_dir = index_dir
         self.build = reader.build
@@ -52,7 +56,8 @@ class Searcher:
         # Query-time settings: these defaults, or what `load` or each `search` is given.
         self.ranking = ranking or RankingSettings()
         self.encoder = encoder
-        self.index = (ShardedIndex if manifest.shards else LoadedIndex)(index_dir, reader, manifest)
+        # `open_index`: the build opened some other way (a sharded build served by Ray: serve/cluster/).
+        self.index = (open_index or (ShardedIndex if manifest.shards else LoadedIndex))(index_dir, reader, manifest)
         self.index_settings: IndexSettings = self.index.settings
         # How the keyword index reads words (its languages), for the page's emphasis of question words.
         self.keyword_analysis = self.index.keywords.analysis
@@ -68,8 +73,10 @@ class Searcher:
         model: str | None = None,
         verify: bool = True,
         ranking: RankingSettings | None = None,
+        open_index: OpenIndex | None = None,
     ) -> Searcher:
-        """Load an index; `model`, when given, must be the one the index was built with.
+        """Load an index; `model`, when given, must be the one the index was built with; `open_index`,
+        when given, opens the build's files instead of `LoadedIndex` or `ShardedIndex`.
 
         Should a new build be published while this one loads (its files may then be retired under
         it), the new one is loaded instead, once.
@@ -77,15 +84,22 @@ class Searcher:
         index_dir = Path(index_dir)
         token = publication.current_token(index_dir)
         try:
-            return cls._load(index_dir, model, verify, ranking)
+            return cls._load(index_dir, model, verify, ranking, open_index)
         except (AskdocsError, OSError, RuntimeError):
             if publication.current_token(index_dir) == token:
                 raise
             logger.info("the build of %s changed while loading; loading the new one", index_dir)
-            return cls._load(index_dir, model, verify, ranking)
+            return cls._load(index_dir, model, verify, ranking, open_index)
 
     @classmethod
-    def _load(cls, index_dir: Path, model: str | None, verify: bool, ranking: RankingSettings | None) -> Searcher:
+    def _load(
+        cls,
+        index_dir: Path,
+        model: str | None,
+        verify: bool,
+        ranking: RankingSettings | None,
+        open_index: OpenIndex | None,
+    ) -> Searcher:
         """`load` for the build live now."""
         reader, manifest = publication.open_live(index_dir, verify=verify)
         if model is not None and model != manifest.model:
@@ -107,7 +121,7 @@ class Searcher:
                 f"the model '{manifest.model}' gives {encoder.dimension}-dimensional vectors but the index holds "
                 f"{manifest.dimension}: {rebuild_hint(index_dir)}"
             )
-        return cls(index_dir, reader, manifest, encoder, ranking)
+        return cls(index_dir, reader, manifest, encoder, ranking, open_index)
 
     def chunk_text(self, chunk_id: int) -> str:
         """The text of a stored chunk."""
@@ -194,7 +208,9 @@ class Searcher:
         threshold = ranking.confidence_threshold
         confident = found.dense >= (threshold if threshold is not None else self.index.profile.confidence_threshold)
         hits = []
-        for passage_id, position in strategy.order_hits(ranked, confident):
+        ordered = strategy.order_hits(ranked, confident)
+        self.index.prefetch([int(found.chunks[position]) for _, position in ordered])
+        for passage_id, position in ordered:
             chunk_id = int(found.chunks[position])
             hits.append(
                 Hit(

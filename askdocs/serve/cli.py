@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import json
 import logging
+import os
 import sys
 from dataclasses import replace
 from pathlib import Path
@@ -17,6 +18,7 @@ from typing import TYPE_CHECKING
 from askdocs.errors import AskdocsError
 from askdocs.libraries import Library, libraries_in, single_library
 from askdocs.serve.cli_args import ingest_parser, main_parser
+from askdocs.serve.environment import ALLOWED_HOSTS_ENV, TOKEN_ENV
 from askdocs.settings import IndexSettings
 
 if TYPE_CHECKING:  # the ingest modules are imported only when an ingest runs
@@ -64,7 +66,8 @@ def _ray_executor(args: argparse.Namespace) -> ExecutorFactory | None:
     """With --ray, the factory of a Ray executor (a bad spec fails before any work); else None, this process."""
     if args.ray is None:
         return None
-    from askdocs.ingest.ray_executor import parse_spec, ray_executor
+    from askdocs.ingest.ray_executor import ray_executor
+    from askdocs.ray_session import parse_spec
 
     parse_spec(args.ray)
     return ray_executor(args.ray, progress=not args.quiet)
@@ -130,6 +133,8 @@ def main(argv: list[str] | None = None) -> int:
 
 def _serve(args: argparse.Namespace) -> int:
     """`python -m askdocs serve`: the HTTP API until stopped; 2 when it cannot start."""
+    if args.ray is not None:
+        return _serve_on_ray(args)
     from askdocs.serve.http.app import serve as serve_api
 
     try:
@@ -143,6 +148,35 @@ def _serve(args: argparse.Namespace) -> int:
             read_only=args.read_only,
             hosts=args.allowed_host,
         )
+    except AskdocsError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
+    return 0
+
+
+def _serve_on_ray(args: argparse.Namespace) -> int:
+    """`python -m askdocs serve --ray SPEC`: a sharded index on Ray Serve until stopped; 2 when it cannot start."""
+    import threading
+
+    from askdocs.ray_session import parse_spec
+    from askdocs.serve.cluster.deployments import serve_on_ray
+    from askdocs.serve.http.common import check_bind
+    from askdocs.serve.request_origin import allowed_hosts, hosts_from_setting
+
+    token = args.token or os.environ.get(TOKEN_ENV) or None
+    try:
+        if args.libraries:
+            raise AskdocsError("--ray serves one sharded index (--index DIR), not a folder of libraries")
+        parse_spec(args.ray)
+        check_bind(args.host, token)
+        api = {
+            "token": token,
+            "read_only": args.read_only,
+            "hosts": allowed_hosts(
+                args.host, [*args.allowed_host, *hosts_from_setting(os.environ.get(ALLOWED_HOSTS_ENV))]
+            ),
+        }
+        serve_on_ray(Path(args.index or "index"), args.ray, args.replicas, args.host, args.port, api, threading.Event())
     except AskdocsError as error:
         print(f"error: {error}", file=sys.stderr)
         return 2

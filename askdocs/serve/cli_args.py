@@ -129,6 +129,19 @@ def add_serve_command(commands: argparse._SubParsersAction[argparse.ArgumentPars
     serve.add_argument(
         "--read-only", action="store_true", help="refuse to add or remove documents (POST and DELETE /documents)"
     )
+    serve.add_argument(
+        "--ray",
+        metavar="SPEC",
+        help="serve a sharded index (ingest.py --shards N) on Ray Serve, a deployment per shard: local:N "
+        "(a private instance with N CPUs), auto (the running cluster) or a cluster address",
+    )
+    serve.add_argument(
+        "--replicas",
+        type=_positive,
+        default=1,
+        help="with --ray, replicas of each shard and of the router (default: 1; 2 or more keep answering "
+        "when one dies)",
+    )
 
 
 def _positive(text: str) -> int:

@@ -7,6 +7,7 @@ This module assembles the apps: one index (`--index DIR`, routers/search.py) or 
 
 from __future__ import annotations
 
+import asyncio
 import copy
 import hmac
 import logging
@@ -125,18 +126,24 @@ def base_app(token: str | None, lifespan: Callable[[FastAPI], Any], hosts: froze
 
 
 def create_app(
-    index_dir: Path, token: str | None = None, read_only: bool = False, hosts: frozenset[str] | None = LOOPBACK_NAMES
+    index_dir: Path,
+    token: str | None = None,
+    read_only: bool = False,
+    hosts: frozenset[str] | None = LOOPBACK_NAMES,
+    live: LiveSearcher | None = None,
 ) -> FastAPI:
     """The API answering from the index at `index_dir`; with a token, every endpoint but /health needs it;
-    `read_only`: documents cannot be added or removed; `hosts`: the host names it answers to."""
-    live = LiveSearcher(Path(index_dir))
+    `read_only`: documents cannot be added or removed; `hosts`: the host names it answers to; `live`:
+    its searcher, when the build is opened otherwise than from its files (serve/cluster/)."""
+    live = live or LiveSearcher(Path(index_dir))
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         # Load before taking requests, so the first question does not wait for the model; a
         # missing index is not fatal: /health reports it and the next request loads a new build.
         try:
-            live.get()
+            # In a thread: a build served by Ray is opened by blocking calls to its shards.
+            await asyncio.to_thread(live.get)
         except AskdocsError as error:
             logger.warning("no usable index yet: %s", error)
         yield

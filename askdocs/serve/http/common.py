@@ -17,7 +17,7 @@ from askdocs.errors import AskdocsError, QuerySyntaxError, UnsafeBindError
 from askdocs.index import publication
 from askdocs.records import Hit
 from askdocs.search.query import ParsedQuery, parse_query
-from askdocs.search.searcher import Searcher
+from askdocs.search.searcher import OpenIndex, Searcher
 from askdocs.serve.environment import TOKEN_ENV
 from askdocs.serve.presentation import MAX_QUESTION_CHARS
 from askdocs.serve.request_origin import is_loopback
@@ -70,8 +70,10 @@ Mode = Annotated[SearchMode, Query(description="hybrid (the shipped ranking), de
 class LiveSearcher:
     """One Searcher per process for an index folder, replaced when a new build is published."""
 
-    def __init__(self, index_dir: Path) -> None:
+    def __init__(self, index_dir: Path, open_index: OpenIndex | None = None) -> None:
         self.index_dir = index_dir
+        # How a build is opened: its files (by default) or its shards' Ray Serve deployments (serve/cluster/).
+        self.open_index = open_index
         self._lock = threading.Lock()
         # (build token, searcher), replaced as one value so a request never pairs one's token with another's searcher.
         self._live: tuple[str | None, Searcher] | None = None
@@ -95,7 +97,7 @@ class LiveSearcher:
             try:
                 # Should another build be published between reading the token and loading, the next
                 # request sees a token that differs from the one recorded and loads once more.
-                searcher = Searcher.load(self.index_dir)
+                searcher = Searcher.load(self.index_dir, open_index=self.open_index)
             except AskdocsError as error:
                 self._failure = (token, time.monotonic(), error)
                 raise
