@@ -43,11 +43,16 @@ def merged_passage(members: Sequence[Passage]) -> Passage:
     return Passage(keep.text, tuple(citations), keep.title, keep.line_starts)
 
 
-def merge_exact(passages: Sequence[Passage]) -> DedupResult:
-    """Merge passages whose normalised text is identical."""
+def content_hashes(texts: list[str]) -> list[str]:
+    """Each text's content hash (a part of the corpus's, on a worker: `Executor.each`)."""
+    return [content_hash(text) for text in texts]
+
+
+def merge_exact(passages: Sequence[Passage], hashes: Sequence[str] | None = None) -> DedupResult:
+    """Merge passages whose normalised text is identical; `hashes`, when given, are their content hashes."""
     by_hash: dict[str, list[Passage]] = {}
-    for passage in passages:
-        by_hash.setdefault(content_hash(passage.text), []).append(passage)
+    for passage, key in zip(passages, hashes or content_hashes([p.text for p in passages])):
+        by_hash.setdefault(key, []).append(passage)
     merged = [merged_passage(group) for group in by_hash.values()]
     groups = [DuplicateGroup("exact", m.text, m.citations) for m, g in zip(merged, by_hash.values()) if len(g) > 1]
     return DedupResult(merged, groups)

@@ -10,7 +10,7 @@ from __future__ import annotations
 from abc import ABC, abstractmethod
 from collections.abc import Callable
 from contextlib import AbstractContextManager, nullcontext
-from typing import Any
+from typing import Any, TypeVar
 
 import numpy as np
 
@@ -21,10 +21,15 @@ from askdocs.ingest.near_duplicates import compute_signatures
 from askdocs.records import ChunkPlan, Passage
 from askdocs.settings import ReadLimits
 
+T = TypeVar("T")
+
 
 class Executor(ABC):
     """Where an ingest's per-item work runs: this process (`LocalExecutor`) or a Ray cluster
     (`ray_executor.RayExecutor`). What is corpus-wide (duplicates, indexes, the build) stays with the caller."""
+
+    # How many parts a corpus-wide step is split into for `each` (the workers that run them side by side).
+    workers: int = 1
 
     @abstractmethod
     def use(self, encoder: Encoder) -> None:
@@ -50,6 +55,12 @@ class Executor(ABC):
         """`function` (a module-level function) on each item, in order: the parts of a corpus-wide step,
         such as writing the shards of a sharded build. Here: one after the other."""
         return [function(item) for item in items]
+
+
+def in_parts(items: list[T], parts: int) -> list[list[T]]:
+    """`items` in up to `parts` runs of about equal length, in order (none empty)."""
+    size = -(-len(items) // max(parts, 1))
+    return [items[at : at + size] for at in range(0, len(items), max(size, 1))]
 
 
 # Opens the executor of one ingest (and closes it when the ingest ends).

@@ -31,13 +31,14 @@ from collections import Counter
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from difflib import SequenceMatcher
-from functools import lru_cache
+from typing import Any
 
 import numpy as np
 
 from askdocs.fileio import content_hash
 from askdocs.ingest.duplicate_words import critical_words, normal_words
 from askdocs.ingest.exact_duplicates import DuplicateGroup, merged_passage
+from askdocs.ingest.near_duplicate_bands import band_jobs, band_pairs, candidate_pairs
 from askdocs.records import Passage
 
 _TOKEN = re.compile(r"\w+")
@@ -107,14 +108,6 @@ def words_match(a: NormalText, b: NormalText, similarity: float) -> bool:
     return shorter - matched <= changed_words_allowed(shorter) and 2 * matched >= similarity * total
 
 
-@lru_cache(maxsize=1)
-def minhash_scheme() -> str:
-    """The hashing scheme of datasketch's MinHash, needed to rebuild one from stored hash values."""
-    from datasketch import MinHash
-
-    return str(MinHash(num_perm=NUM_PERM).scheme)
-
-
 def compute_signatures(texts: Sequence[str]) -> np.ndarray:
     """Each text's MinHash signature over its word 3-shingles (NUM_PERM uint32 values)."""
     from datasketch import MinHash
@@ -145,61 +138,113 @@ def minhash_signatures(
     return signatures
 
 
+# Runs a module-level function on each item, in order (`Executor.each`: here, or side by side on Ray).
+Each = Callable[[Callable[[Any], Any], list[Any]], list[Any]]
+
+
+def one_by_one(function: Callable[[Any], Any], items: list[Any]) -> list[Any]:
+    """The default `Each`: in this process, in turn."""
+    return [function(item) for item in items]
+
+
 def near_duplicate_pairs(
     texts: Sequence[str],
     similarity: float,
     vectors: np.ndarray | None = None,
     cosine: float = -1.0,
     signatures: np.ndarray | None = None,
+    each: Each = one_by_one,
+    parts: int = 1,
 ) -> list[tuple[int, int]]:
     """Index pairs that are near-duplicates by the rule above (given `vectors`, their cosine included).
 
-    MinHash LSH proposes candidates (short passages from a second, looser LSH); each is then checked
-    word by word. `signatures` (from `minhash_signatures`) saves computing them again.
+    MinHash LSH proposes candidates (short passages also from a second, looser LSH), its bands in
+    `parts` jobs (near_duplicate_bands.py); each candidate is then checked word by word, also in
+    `parts` jobs; `each` runs the jobs. `signatures` (from `minhash_signatures`) saves computing them again.
     """
-    from datasketch import LeanMinHash, MinHashLSH
-
     if signatures is None:
         signatures = minhash_signatures(texts)
-    lsh = MinHashLSH(threshold=LSH_JACCARD, num_perm=NUM_PERM)
-    short_lsh = MinHashLSH(threshold=SHORT_LSH_JACCARD, num_perm=NUM_PERM)
+    short = np.asarray([len(text) <= SHORT_CHARS for text in texts], dtype=bool)
+    jobs = band_jobs(signatures, short, LSH_JACCARD, SHORT_LSH_JACCARD, parts)
+    candidates = candidate_pairs(each(band_pairs, jobs), len(texts))
+    checks = [
+        PairCheck.of(texts, vectors, signatures, group, similarity, cosine)
+        for group in _split_by_later(candidates, parts)
+    ]
+    kept = [pair for found in each(check_pairs, checks) for pair in found]
+    return [(int(j), int(i)) for j, i in kept]
+
+
+def _split_by_later(pairs: np.ndarray, parts: int) -> list[np.ndarray]:
+    """`pairs` (sorted by later passage) in up to `parts` runs of about equal size, no later passage split."""
+    if not len(pairs):
+        return []
+    cuts = [int(c) for c in np.linspace(0, len(pairs), parts + 1)[1:-1]]
+    cuts = sorted({int(np.searchsorted(pairs[:, 1], pairs[c, 1])) for c in cuts if c < len(pairs)} - {0})
+    return [run for run in np.split(pairs, cuts) if len(run)]
+
+
+@dataclass(frozen=True)
+class PairCheck:
+    """Candidate pairs to check and what checking them reads: the passages involved (`ids`, ascending),
+    their texts, vectors and signatures; pairs as positions among them."""
+
+    ids: np.ndarray
+    pairs: np.ndarray
+    texts: list[str]
+    vectors: np.ndarray | None
+    signatures: np.ndarray
+    similarity: float
+    cosine: float
+
+    @classmethod
+    def of(
+        cls,
+        texts: Sequence[str],
+        vectors: np.ndarray | None,
+        signatures: np.ndarray,
+        pairs: np.ndarray,
+        similarity: float,
+        cosine: float,
+    ) -> PairCheck:
+        """The check of `pairs` (global numbers), with only the rows it reads."""
+        ids = np.unique(pairs)
+        local = np.searchsorted(ids, pairs)
+        rows = vectors[ids] if vectors is not None else None
+        return cls(ids, local, [texts[i] for i in ids.tolist()], rows, signatures[ids], similarity, cosine)
+
+
+def check_pairs(check: PairCheck) -> list[tuple[int, int]]:
+    """The candidate pairs that are near-duplicates by the rule above, as (earlier, later) numbers."""
     normal: dict[int, NormalText] = {}
 
     def normal_text(i: int) -> NormalText:  # only passages with a candidate are read word by word
         if i not in normal:
-            normal[i] = NormalText.of(texts[i])
+            normal[i] = NormalText.of(check.texts[i])
         return normal[i]
 
-    pairs: list[tuple[int, int]] = []
-    for i, row in enumerate(signatures):
-        minhash = LeanMinHash(seed=1, hashvalues=row, scheme=minhash_scheme())
-        short = len(texts[i]) <= SHORT_CHARS
-        found = set(lsh.query(minhash))
-        if short:
-            found.update(short_lsh.query(minhash))
-        candidates = sorted(found)
-        close = [True] * len(candidates)
-        if vectors is not None and candidates:
+    found: list[tuple[int, int]] = []
+    later = check.pairs[:, 1]
+    for run in np.split(check.pairs, np.flatnonzero(np.diff(later)) + 1):
+        i, candidates = int(run[0, 1]), run[:, 0]
+        close = np.ones(candidates.size, dtype=bool)
+        if check.vectors is not None:
             # Templated answers (MedQuAD's "resources for X" pages) share most shingles with hundreds
             # of others; one matrix product rules most out before any word is compared (4,000 answers:
             # 571k candidates, 13 s -> 2 s).
-            cosines = vectors[candidates] @ vectors[i]
-            near = cosines >= cosine
-            alike = ((signatures[candidates] == row).mean(axis=1) >= SAME_WORDS_AGREEMENT) & (
-                cosines >= SAME_WORDS_COSINE
-            )
-            kept = np.flatnonzero(near | alike)
-            candidates, close = [candidates[k] for k in kept], [bool(near[k]) for k in kept]
-        for j, is_close in zip(candidates, close):
-            current, other = normal_text(i), normal_text(j)
+            cosines = check.vectors[candidates] @ check.vectors[i]
+            close = cosines >= check.cosine
+            agree = (check.signatures[candidates] == check.signatures[i]).mean(axis=1) >= SAME_WORDS_AGREEMENT
+            kept = np.flatnonzero(close | (agree & (cosines >= SAME_WORDS_COSINE)))
+            candidates, close = candidates[kept], close[kept]
+        current = normal_text(i)
+        for j, is_close in zip(candidates.tolist(), close.tolist()):
+            other = normal_text(j)
             if (current.words and current.words == other.words) or (
-                is_close and words_match(current, other, similarity)
+                is_close and words_match(current, other, check.similarity)
             ):
-                pairs.append((j, i))
-        lsh.insert(i, minhash)
-        if short:
-            short_lsh.insert(i, minhash)
-    return pairs
+                found.append((int(check.ids[j]), int(check.ids[i])))
+    return found
 
 
 def merge_near(
@@ -208,13 +253,16 @@ def merge_near(
     similarity: float,
     cosine: float,
     signatures: np.ndarray | None = None,
+    each: Each = one_by_one,
+    parts: int = 1,
 ) -> tuple[list[Passage], list[int], list[DuplicateGroup]]:
-    """Merge near-duplicate passages (the rule above; `vectors` holds one unit row each).
+    """Merge near-duplicate passages (the rule above; `vectors` holds one unit row each); the
+    candidates found and checked in `parts` jobs run by `each`.
 
     Returns the merged passages, for each the index of the input passage whose text was kept,
     and the groups merged.
     """
-    pairs = near_duplicate_pairs([p.text for p in passages], similarity, vectors, cosine, signatures)
+    pairs = near_duplicate_pairs([p.text for p in passages], similarity, vectors, cosine, signatures, each, parts)
     merged: list[Passage] = []
     kept: list[int] = []
     groups: list[DuplicateGroup] = []

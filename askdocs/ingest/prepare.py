@@ -20,8 +20,8 @@ from askdocs.fileio import content_hash
 from askdocs.ingest.chunking import chunk_with_planner, cite
 from askdocs.ingest.corpus import CorpusFile, Document, SkippedFile, list_corpus
 from askdocs.ingest.embed import Embedded, embed_chunks
-from askdocs.ingest.exact_duplicates import DedupResult, DuplicateGroup, merge_exact
-from askdocs.ingest.executor import Executor
+from askdocs.ingest.exact_duplicates import DedupResult, DuplicateGroup, content_hashes, merge_exact
+from askdocs.ingest.executor import Executor, in_parts
 from askdocs.ingest.near_duplicates import merge_near, minhash_signatures
 from askdocs.ingest.previous_build import Previous
 from askdocs.languages import language_shares
@@ -121,7 +121,10 @@ def prepare_build(
     if not passages:
         reasons = "; ".join(f"{s.source}: {s.reason}" for s in skipped[:5]) or "it is empty"
         raise EmptyCorpusError(f"no indexable text in {corpus_dir} ({reasons}); the previous index, if any, is kept")
-    exact = merge_exact(passages)
+    # Hashed on the workers, in parts (as the near-duplicates' bands and checks below); grouped here.
+    texts_in_parts = [[p.text for p in part] for part in in_parts(passages, executor.workers)]
+    hashes = [key for found in executor.each(content_hashes, texts_in_parts) for key in found]
+    exact = merge_exact(passages, hashes)
     chunk_tokens = min(settings.chunk_tokens, encoder.max_tokens)
 
     def planner(todo: list[Passage]) -> list[ChunkPlan]:
@@ -137,7 +140,9 @@ def prepare_build(
     vectors = np.stack([e.vector for e in items]) if items else np.zeros((0, encoder.dimension), np.float32)
     texts = [p.text for p in exact.passages]
     signatures = minhash_signatures(texts, previous.minhashes, executor.minhash)
-    unique, kept_chunks, rows, groups = _merge_near_duplicates(exact.passages, chunks, vectors, settings, signatures)
+    unique, kept_chunks, rows, groups = _merge_near_duplicates(
+        exact.passages, chunks, vectors, settings, signatures, executor
+    )
     # Chunks of passages merged away are kept in the cache, so they are not embedded again.
     merged_away = sorted(set(range(len(hashes))) - set(rows))
     return PreparedBuild(
@@ -164,13 +169,18 @@ def prepare_build(
 
 
 def _merge_near_duplicates(
-    passages: list[Passage], chunks: list[Chunk], vectors: np.ndarray, settings: IndexSettings, signatures: np.ndarray
+    passages: list[Passage],
+    chunks: list[Chunk],
+    vectors: np.ndarray,
+    settings: IndexSettings,
+    signatures: np.ndarray,
+    executor: Executor,
 ) -> tuple[list[Passage], list[Chunk], list[int], list[DuplicateGroup]]:
-    """Merge near-duplicate passages, judged by the mean of their chunk vectors; keep the kept passages' chunks."""
+    """Merge near-duplicate passages, judged by the mean of their chunk vectors; keep the kept passages' chunks.
+    The LSH bands and the candidates' checks run in parts on the executor's workers."""
     means = passage_vectors(vectors, np.asarray([c.passage_id for c in chunks], dtype=np.int64), len(passages))
-    merged, kept, groups = merge_near(
-        passages, means, settings.near_duplicate_similarity, settings.near_duplicate_cosine, signatures
-    )
+    similarity, cosine = settings.near_duplicate_similarity, settings.near_duplicate_cosine
+    merged, kept, groups = merge_near(passages, means, similarity, cosine, signatures, executor.each, executor.workers)
     by_passage: dict[int, list[int]] = {}
     for i, chunk in enumerate(chunks):
         by_passage.setdefault(chunk.passage_id, []).append(i)

@@ -86,6 +86,7 @@ class RayExecutor(Executor):
     def __init__(self, cpus: int) -> None:
         self.shipment: Any = None
         self.cpus = cpus
+        self.workers = cpus
 
     def use(self, encoder: Encoder) -> None:
         import ray
@@ -122,7 +123,7 @@ class RayExecutor(Executor):
             return list(ray.get([task.remote(item) for item in items]))
         except RayError as error:
             raise AskdocsError(
-                f"Ray failed while writing the build ({type(error).__name__}: {str(error).splitlines()[0][:300]}); "
+                f"Ray failed in a corpus-wide step of the build ({type(error).__name__}: {str(error).splitlines()[0][:300]}); "
                 "the previous index is kept"
             ) from error
 
