@@ -49,12 +49,20 @@ class KeywordInput:
     shard: bool = False
 
 
-def keyword_input(prepared: PreparedBuild, settings: IndexSettings) -> KeywordInput:
+def keyword_analysis(prepared: PreparedBuild, settings: IndexSettings) -> KeywordAnalysis:
+    """How the build reads keyword words: the corpus's languages' rules."""
+    return KeywordAnalysis(tuple(keyword_languages(prepared.languages)), settings.keyword_stopwords)
+
+
+def chunk_words(prepared: PreparedBuild, analysis: KeywordAnalysis) -> list[list[str]]:
     """Every chunk's words, each read by its document's language's rules."""
-    analysis = KeywordAnalysis(tuple(keyword_languages(prepared.languages)), settings.keyword_stopwords)
-    return KeywordInput(
-        analysis, analysis.passage_words([c.embed_text for c in prepared.chunks], _chunk_languages(prepared))
-    )
+    return analysis.passage_words([c.embed_text for c in prepared.chunks], _chunk_languages(prepared))
+
+
+def keyword_input(prepared: PreparedBuild, settings: IndexSettings) -> KeywordInput:
+    """Every chunk's words and how they were read."""
+    analysis = keyword_analysis(prepared, settings)
+    return KeywordInput(analysis, chunk_words(prepared, analysis))
 
 
 def _chunk_languages(prepared: PreparedBuild) -> list[str]:

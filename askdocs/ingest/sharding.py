@@ -22,8 +22,9 @@ import numpy as np
 
 from askdocs.encoders import Encoder
 from askdocs.index.build_folder import BuildWriter, Manifest
+from askdocs.index.keyword_analysis import KeywordAnalysis
 from askdocs.index.shards import shard_names, shard_of
-from askdocs.ingest.build_writing import KeywordInput, ModelFacts, keyword_input, write_build
+from askdocs.ingest.build_writing import KeywordInput, ModelFacts, chunk_words, keyword_analysis, write_build
 from askdocs.ingest.exact_duplicates import DedupResult
 from askdocs.ingest.executor import Executor, LocalExecutor
 from askdocs.ingest.prepare import PreparedBuild
@@ -70,7 +71,7 @@ class ShardJob:
     """One shard to write: its part of the build and everything `write_build` needs, picklable for a worker."""
 
     part: PreparedBuild
-    keywords: KeywordInput
+    analysis: KeywordAnalysis  # the corpus's (its languages): every shard reads words alike
     target: Path
     model: ModelFacts
     settings: IndexSettings
@@ -83,7 +84,9 @@ def write_shard(job: ShardJob) -> None:
     """Write one shard folder (on whichever worker runs it) and its key, last."""
     shard = BuildWriter(job.target)
     shard.build.mkdir()
-    write_build(job.part, shard, job.model, job.settings, job.corpus_dir, job.started, keywords=job.keywords)
+    # The shard's words are read here, on the worker: tokenising every chunk was the keyword build's cost.
+    words = KeywordInput(job.analysis, chunk_words(job.part, job.analysis), shard=True)
+    write_build(job.part, shard, job.model, job.settings, job.corpus_dir, job.started, keywords=words)
     (shard.build / SHARD_KEY).write_text(job.key, encoding="utf-8")
 
 
@@ -102,7 +105,7 @@ def write_sharded_build(
     (its key: its files' checksums, passages, chunk hashes, model and settings) is linked from there,
     not written again: an edit rewrites only the shards holding what changed. The others are written
     by `executor.each`: side by side on Ray workers, each shard's vector and keyword index built there."""
-    whole = keyword_input(prepared, settings)
+    analysis = keyword_analysis(prepared, settings)
     model = ModelFacts(encoder.name, encoder.dimension, encoder.kind)
     written, jobs = [], []
     for name, (part, rows) in zip(shard_names(settings.shards), shard_parts(prepared, settings.shards)):
@@ -113,8 +116,7 @@ def write_sharded_build(
         if live is not None and _linked(live / name, writer.path(name), key):
             logger.info("%s unchanged: linked from the live build", name)
             continue
-        words = KeywordInput(whole.analysis, [whole.words[i] for i in rows], shard=True)
-        jobs.append(ShardJob(part, words, writer.path(name), model, settings, corpus_dir, started, key))
+        jobs.append(ShardJob(part, analysis, writer.path(name), model, settings, corpus_dir, started, key))
     (executor or LocalExecutor()).each(write_shard, jobs)
     return write_build(prepared, writer, encoder, settings, corpus_dir, started, shards=written)
 
