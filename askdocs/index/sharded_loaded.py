@@ -33,6 +33,14 @@ from askdocs.settings import model_profile
 T = TypeVar("T")
 
 
+FanOut = Callable[[Callable[[Any], T], Sequence[Any]], list[T]]
+
+
+def one_after_another(work: Callable[[Any], T], parts: Sequence[Any]) -> list[T]:
+    """The default `FanOut`: each part in turn (shards on local files answer in microseconds)."""
+    return [work(part) for part in parts]
+
+
 class ShardRows(RowSequence[T]):
     """The rows of every shard, numbered on from one shard to the next (`fix` renumbers a row's ids)."""
 
@@ -53,8 +61,8 @@ class ShardArray:
     """The shards' memory-mapped arrays of one kind as one array of their rows, read where they lie:
     rows by a sequence of numbers or by a slice, as `LoadedIndex` reads its own."""
 
-    def __init__(self, parts: list[np.ndarray]) -> None:
-        self.parts = parts
+    def __init__(self, parts: list[np.ndarray], fan_out: FanOut = one_after_another) -> None:
+        self.parts, self.fan_out = parts, fan_out
         self.starts = np.cumsum([0, *[len(p) for p in parts]])
         self.shape = (int(self.starts[-1]), *parts[0].shape[1:])
         self.dtype = parts[0].dtype
@@ -63,21 +71,15 @@ class ShardArray:
         return self.shape[0]
 
     def __getitem__(self, rows: np.ndarray | slice | list[int]) -> np.ndarray:
-        wanted = np.arange(len(self))[rows] if isinstance(rows, slice) else np.asarray(rows, dtype=np.int64)
+        # A slice as the numbers it covers (not an arange over every row: a chunk's sentences are a slice).
+        wanted = np.arange(*rows.indices(len(self))) if isinstance(rows, slice) else np.asarray(rows, dtype=np.int64)
         out = np.empty((wanted.size, *self.shape[1:]), dtype=self.dtype)
         owner = np.searchsorted(self.starts, wanted, side="right") - 1
-        for number in np.unique(owner).tolist():
-            mine = owner == number
-            out[mine] = self.parts[number][wanted[mine] - self.starts[number]]
+        masks = [(number, owner == number) for number in np.unique(owner).tolist()]
+        found = self.fan_out(lambda pair: self.parts[pair[0]][wanted[pair[1]] - self.starts[pair[0]]], masks)
+        for (_, mine), rows in zip(masks, found):
+            out[mine] = rows
         return out
-
-
-FanOut = Callable[[Callable[[Any], T], Sequence[Any]], list[T]]
-
-
-def one_after_another(work: Callable[[Any], T], parts: Sequence[Any]) -> list[T]:
-    """The default `FanOut`: each part in turn (shards on local files answer in microseconds)."""
-    return [work(part) for part in parts]
 
 
 class ShardVectorSearch:
@@ -184,8 +186,8 @@ class ShardedIndex(LoadedIndex):
             parts, chunk_offsets, self.settings.bm25_k1, self.settings.bm25_b, fan_out
         )
         # Read from the shards' memory-mapped files, as one folder's are: nothing is copied at load.
-        self.chunk_vectors = ShardArray([shard.chunk_vectors for shard in parts])  # type: ignore[assignment]
-        self.sentence_vectors = ShardArray([shard.sentence_vectors for shard in parts])  # type: ignore[assignment]
+        self.chunk_vectors = ShardArray([shard.chunk_vectors for shard in parts], fan_out)  # type: ignore[assignment]
+        self.sentence_vectors = ShardArray([shard.sentence_vectors for shard in parts], fan_out)  # type: ignore[assignment]
         sentence_starts = _offsets([len(shard.sentence_vectors) for shard in parts])
         self.sentence_offsets = np.concatenate(
             [shard.sentence_offsets[:-1] + start for shard, start in zip(parts, sentence_starts)]

@@ -145,8 +145,11 @@ class RemoteKeywords:
     def scores(
         self, words: list[str], idfs: dict[str, float], average_length: float, k1: float, b: float
     ) -> np.ndarray:
-        """Every chunk's BM25 score by the corpus's statistics."""
-        return self.call("keyword_scores", words, idfs, average_length, k1, b)
+        """Every chunk's BM25 score by the corpus's statistics (sent as the chunks scored and their scores)."""
+        rows, found = self.call("keyword_scores", words, idfs, average_length, k1, b)
+        scores = np.zeros(self.size, dtype=np.float32)
+        scores[rows] = found
+        return scores
 
     def chunks_holding_folded(self, folded: str) -> np.ndarray:
         """The chunks holding any spelling of an accent-free word."""

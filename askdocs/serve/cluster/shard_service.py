@@ -108,9 +108,12 @@ class ShardService:
 
     def keyword_scores(
         self, build: str, words: list[str], idfs: dict[str, float], average_length: float, k1: float, b: float
-    ) -> np.ndarray:
-        """Every chunk's BM25 score by the corpus's statistics."""
-        return self.shard(build).keywords.scores(words, idfs, average_length, k1, b)  # type: ignore[call-arg]
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """The chunks with a BM25 score by the corpus's statistics, and their scores: only those, not a
+        score for every chunk (most chunks hold none of a question's words)."""
+        scores = self.shard(build).keywords.scores(words, idfs, average_length, k1, b)  # type: ignore[call-arg]
+        rows = np.flatnonzero(scores).astype(np.int32)
+        return rows, scores[rows]
 
     def chunks_holding_folded(self, build: str, folded: str) -> np.ndarray:
         """The chunks holding any spelling of an accent-free word."""
