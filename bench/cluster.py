@@ -70,12 +70,16 @@ def synthetic_build(size: int) -> tuple[PreparedBuild, Any, Any]:
     sentences = [np.asarray(stored.sentences[offsets[i] : offsets[i + 1]]) for i in range(len(chunks))]
     copies = -(-size // len(chunks))
     rng = np.random.default_rng(0)
+    every_vector = np.concatenate([base] * copies)
+    every_vector += rng.normal(scale=0.02, size=every_vector.shape).astype(np.float32)
+    every_vector /= np.linalg.norm(every_vector, axis=1, keepdims=True)
+    # A chunk's text and words are the same objects in every copy (memory: 2M chunks' texts twice
+    # would be 5 GB); a copy's passages differ by a word of their own, so no two are exact duplicates.
+    texts = [passages[c.passage_id].text[c.span[0] : c.span[1]] for c in chunks]
+    words = [embed_text(passages[c.passage_id].title, text) for c, text in zip(chunks, texts)]
     new_passages: list[Passage] = []
     new_chunks: list[Chunk] = []
-    embedded: list[Embedded] = []
-    vectors = []
     for k in range(copies):
-        word = f" copyword{k}"
 
         def moved(citations: tuple[Any, ...], pid: int, k: int = k) -> tuple[Any, ...]:
             return tuple(
@@ -84,23 +88,13 @@ def synthetic_build(size: int) -> tuple[PreparedBuild, Any, Any]:
 
         start = len(new_passages)
         new_passages.extend(
-            replace(p, text=p.text + word, citations=moved(p.citations, i)) for i, p in enumerate(passages)
+            replace(p, text=f"{p.text} copyword{k}", citations=moved(p.citations, i)) for i, p in enumerate(passages)
         )
         new_chunks.extend(
-            Chunk(
-                c.passage_id + start,
-                passages[c.passage_id].text[c.span[0] : c.span[1]],
-                c.span,
-                moved(c.citations, c.passage_id),
-                embed_text(passages[c.passage_id].title, passages[c.passage_id].text[c.span[0] : c.span[1]]) + word,
-            )
-            for c in chunks
+            Chunk(c.passage_id + start, texts[i], c.span, moved(c.citations, c.passage_id), words[i])
+            for i, c in enumerate(chunks)
         )
-        noisy = base + rng.normal(scale=0.02, size=base.shape).astype(np.float32)
-        noisy /= np.linalg.norm(noisy, axis=1, keepdims=True)
-        vectors.append(noisy)
-        embedded.extend(Embedded(noisy[i], sentences[i]) for i in range(len(chunks)))
-    every_vector = np.concatenate(vectors)
+    embedded = [Embedded(every_vector[i], sentences[i % len(chunks)]) for i in range(len(new_chunks))]
     sources = sorted({c.source for p in new_passages for c in p.citations})
     documents = [Document(s, f"{abs(hash(s)):064x}"[:64], 1, [], [], "en") for s in sources]
     files = [CorpusFile(Path(s), s, 1, 0) for s in sources]

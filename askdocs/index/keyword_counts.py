@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import json
 import math
-from collections import Counter
 from pathlib import Path
 
 import numpy as np
@@ -35,20 +34,22 @@ def save_counts(documents: list[list[str]], folder: Path, analysis: KeywordAnaly
     """Write the word counts of documents given as word lists (chunk rows in order) to `folder`."""
     folder.mkdir(parents=True, exist_ok=True)
     vocabulary: dict[str, int] = {}
-    columns: list[list[tuple[int, int]]] = []
-    for row, words in enumerate(documents):
-        for word, count in Counter(words).items():
-            column = vocabulary.setdefault(word, len(vocabulary))
-            if column == len(columns):
-                columns.append([])
-            columns[column].append((row, count))
-    indptr = np.cumsum([0, *[len(c) for c in columns]]).astype(np.int64)
-    rows = np.asarray([row for column in columns for row, _ in column], dtype=np.int32)
-    counts = np.asarray([count for column in columns for _, count in column], dtype=np.float32)
+    # Columns numbered by first appearance; each (column, row) counted by one sort of their codes
+    # (a Counter per chunk took 60 % of a 500k-chunk shard's keyword build).
+    ids = np.fromiter(
+        (vocabulary.setdefault(word, len(vocabulary)) for words in documents for word in words), dtype=np.int64
+    )
+    lengths = np.asarray([len(words) for words in documents], dtype=np.int64)
+    rows_of = np.repeat(np.arange(len(documents), dtype=np.int64), lengths)
+    codes, found = np.unique(ids * max(len(documents), 1) + rows_of, return_counts=True)
+    columns = codes // max(len(documents), 1)
+    indptr = np.concatenate([[0], np.cumsum(np.bincount(columns, minlength=len(vocabulary)))]).astype(np.int64)
+    rows = (codes % max(len(documents), 1)).astype(np.int32)
+    counts = found.astype(np.float32)
     np.save(folder / DATA, counts, allow_pickle=False)
     np.save(folder / INDICES, rows, allow_pickle=False)
     np.save(folder / INDPTR, indptr, allow_pickle=False)
-    np.save(folder / LENGTHS, np.asarray([len(w) for w in documents], dtype=np.int32), allow_pickle=False)
+    np.save(folder / LENGTHS, lengths.astype(np.int32), allow_pickle=False)
     (folder / VOCABULARY).write_text(json.dumps(vocabulary, ensure_ascii=False), encoding="utf-8")
     (folder / ANALYSIS).write_text(json.dumps(analysis.to_json()), encoding="utf-8")
 

@@ -114,18 +114,36 @@ class RayExecutor(Executor):
         return np.stack(self._on_actors("minhash", texts, {}))
 
     def each(self, function: Callable[[Any], Any], items: list[Any]) -> list[Any]:
-        """One Ray task (one core) per item, side by side; the results in the items' order."""
+        """One Ray task (one core) per item, side by side; the results in the items' order. At most
+        one item per worker is in flight: an item (a shard of a 2M-chunk build is gigabytes) is put in
+        the object store only when a worker is free for it, which bounds the driver's and the store's memory."""
         import ray
         from ray.exceptions import RayError
 
         task = ray.remote(num_cpus=1, max_retries=1)(function)
+        results: dict[Any, int] = {}
+        out: list[Any] = [None] * len(items)
         try:
-            return list(ray.get([task.remote(item) for item in items]))
+            for at, item in enumerate(items):
+                if len(results) >= self.cpus:
+                    self._collect(results, out)
+                results[task.remote(item)] = at
+            while results:
+                self._collect(results, out)
+            return out
         except RayError as error:
             raise AskdocsError(
                 f"Ray failed in a corpus-wide step of the build ({type(error).__name__}: {str(error).splitlines()[0][:300]}); "
                 "the previous index is kept"
             ) from error
+
+    @staticmethod
+    def _collect(running: dict[Any, int], out: list[Any]) -> None:
+        """Wait for one of the running tasks and put its result in its place."""
+        import ray
+
+        done, _ = ray.wait(list(running), num_returns=1)
+        out[running.pop(done[0])] = ray.get(done[0])
 
     def _on_actors(self, op: str, items: list[Any], options: dict[str, Any]) -> list[Any]:
         """`op` of `_Worker` over the items, in an autoscaling actor pool; results in the items' order."""

@@ -53,9 +53,16 @@ class BuildWriter:
         """Chunk vectors (float32) and their sentences' (float16); `merged`: of passages merged away."""
         prefix = MERGED_PREFIX if merged else ""
         offsets = np.concatenate([[0], np.cumsum([len(s) for s in sentences])]).astype(np.int64)
-        stacked = np.concatenate(list(sentences)) if len(sentences) else np.zeros((0, vectors.shape[1]), np.float32)
         np.save(self.build / f"{prefix}{EMBEDDINGS}", vectors.astype(np.float32, copy=False), allow_pickle=False)
-        np.save(self.build / f"{prefix}{SENTENCES}", stacked.astype(np.float16, copy=False), allow_pickle=False)
+        # Written chunk by chunk into the file, not stacked first: a 500k-chunk shard's sentence
+        # vectors are 2 GB as float32 (the file is the same as np.save's).
+        stored = np.lib.format.open_memmap(
+            self.build / f"{prefix}{SENTENCES}", mode="w+", dtype=np.float16, shape=(int(offsets[-1]), vectors.shape[1])
+        )
+        for start, rows in zip(offsets[:-1].tolist(), sentences):
+            stored[start : start + len(rows)] = rows
+        stored.flush()
+        del stored
         np.save(self.build / f"{prefix}{SENTENCE_OFFSETS}", offsets, allow_pickle=False)
 
     def reusables(
