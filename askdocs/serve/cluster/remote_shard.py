@@ -91,7 +91,13 @@ class RemoteVectors:
         wanted = np.asarray(rows, dtype=np.int64)
         if wanted.size and all(int(row) in self.cache for row in wanted):
             return np.stack([self.cache[int(row)] for row in wanted])
-        return self.call("vectors", self.kind, wanted)
+        if self.kind != "chunk":
+            return self.call("vectors", self.kind, wanted)
+        # The passages' other chunks come along: the ranking reads them next (passage cosines).
+        every, vectors = self.call("chunk_vectors_with_mates", wanted)
+        self.cache.keep(dict(zip(every.tolist(), vectors)))
+        found = dict(zip(every.tolist(), vectors))
+        return np.stack([found[int(row)] for row in wanted]) if wanted.size else vectors[:0]
 
 
 class RemoteRows(RowSequence[T]):

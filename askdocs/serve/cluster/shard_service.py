@@ -125,6 +125,14 @@ class ShardService:
         stored = shard.chunk_vectors if kind == "chunk" else shard.sentence_vectors
         return np.asarray(stored[np.asarray(rows, dtype=np.int64)])
 
+    def chunk_vectors_with_mates(self, build: str, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """The vectors of these chunks and of every other chunk of their passages (ids, vectors): a
+        question reads the candidates' vectors, then their passages' (one call instead of two)."""
+        shard = self.shard(build)
+        passages = np.unique(shard.chunk_passages[np.asarray(rows, dtype=np.int64)])
+        every = shard.chunks_of_passages(passages)
+        return every, np.asarray(shard.chunk_vectors[every])
+
     def passages(self, build: str, ids: list[int]) -> dict[int, Passage]:
         """Passages by id."""
         shard = self.shard(build)
