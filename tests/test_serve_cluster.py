@@ -115,6 +115,25 @@ def test_a_new_build_is_served_without_a_restart(cluster: tuple[Server, Path, Pa
     assert hits[0]["citations"][0]["source"] == "zebra-notes.txt"
 
 
+def test_a_build_with_another_number_of_shards_is_redeployed(
+    cluster: tuple[Server, Path, Path], encoder: Encoder
+) -> None:
+    server, corpus, _ = cluster
+    build_index(corpus, server_index(server), IndexSettings(shards=2), encoder=encoder, force=True)
+    deadline = time.monotonic() + 120
+    while True:  # until the two-shard build answers (meanwhile a 503 names the redeploy)
+        answer = get(server, "/search", q="who feeds the zebras", k=3)
+        if answer.status_code == 200 and answer.json()["hits"]:
+            break
+        assert answer.status_code in (200, 503), answer.text
+        assert time.monotonic() < deadline, server.log.read_text()[-3000:]
+        time.sleep(1)
+    assert answer.json()["hits"][0]["citations"][0]["source"] == "zebra-notes.txt"
+    while _replica_pids("shard-02"):  # the third shard's deployment is gone
+        assert time.monotonic() < deadline + 60
+        time.sleep(1)
+
+
 def server_index(server: Server) -> Path:
     return server.log.parent / "sharded"
 

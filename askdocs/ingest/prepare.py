@@ -111,20 +111,15 @@ def prepare_build(
     executor: Executor,
     on_stage: Callable[[str], None] = lambda stage: None,
 ) -> PreparedBuild:
-    """Merge exact duplicates, chunk, embed (reusing `previous`), then merge near-duplicates, of the corpus as read.
-
-    `encoder` names the vectors (cache keys) and their size; `executor` does the per-item work;
-    `on_stage` hears what is being done, with its size, for a progress display.
-    """
+    """Merge exact duplicates, chunk, embed (reusing `previous`), then merge near-duplicates, of the corpus as
+    read. `encoder` names the vectors (cache keys) and their size; `executor` does the per-item work;
+    `on_stage` hears what is being done, with its size, for a progress display."""
     documents, skipped = reading.documents, reading.skipped
     passages = [p for d in documents for p in d.passages]
     if not passages:
         reasons = "; ".join(f"{s.source}: {s.reason}" for s in skipped[:5]) or "it is empty"
         raise EmptyCorpusError(f"no indexable text in {corpus_dir} ({reasons}); the previous index, if any, is kept")
-    # Hashed on the workers, in parts (as the near-duplicates' bands and checks below); grouped here.
-    texts_in_parts = [[p.text for p in part] for part in in_parts(passages, executor.workers)]
-    hashes = [key for found in executor.each(content_hashes, texts_in_parts) for key in found]
-    exact = merge_exact(passages, hashes)
+    exact = merge_exact(passages, _hashed(passages, executor))
     chunk_tokens = min(settings.chunk_tokens, encoder.max_tokens)
 
     def planner(todo: list[Passage]) -> list[ChunkPlan]:
@@ -166,6 +161,12 @@ def prepare_build(
         documents_reused=reading.documents_reused,
         languages=reading.languages,
     )
+
+
+def _hashed(passages: list[Passage], executor: Executor) -> list[str]:
+    """Each passage's content hash, worked out in parts on the workers (as the near-duplicates' bands)."""
+    texts_in_parts = [[p.text for p in part] for part in in_parts(passages, executor.workers)]
+    return [key for found in executor.each(content_hashes, texts_in_parts) for key in found]
 
 
 def _merge_near_duplicates(

@@ -2,10 +2,10 @@
 
 Per-file reading and cleaning run as Ray tasks; chunk planning, embedding and MinHash signatures run
 in autoscaling pools of actors, each holding the build's int8 model in one single-threaded
-onnxruntime session and the model's tokenizer, so no worker imports PyTorch. The driver keeps what is
-corpus-wide (exact and near-duplicate merging, the keyword and vector indexes, the embedding cache)
-and writes and publishes the build through the same code as a local ingest (`pipeline.build_index`),
-so the same `Searcher` serves it. Nothing imports Ray unless `--ray` is given.
+onnxruntime session and the model's tokenizer, so no worker imports PyTorch. The parts of the
+corpus-wide steps (content hashes, near-duplicate bands and checks, the shards of a sharded build) run
+as Ray tasks (`each`); the driver plans, groups and publishes through the same code as a local ingest
+(`pipeline.build_index`), so the same `Searcher` serves it. Nothing imports Ray unless `--ray` is given.
 
 SPEC is `local:N` (a private Ray instance on this machine with N worker CPUs, gone when the ingest
 ends), `auto` (the running cluster: $RAY_ADDRESS or the latest `ray start`) or a cluster address.

@@ -259,4 +259,7 @@ def serve(
         port=port,
         workers=workers,
         log_config=log_config,
+        # h11, not httptools (which Ray Serve installs): a malformed body gets askdocs's own 411 or
+        # 400 with its reason (tests/test_http_documents.py), not httptools' bare "Invalid HTTP request".
+        http="h11",
     )
