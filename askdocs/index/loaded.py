@@ -65,6 +65,10 @@ class LoadedIndex:
         """Every source cited, sorted, and the (source number, passage id) rows in reading order."""
         return list(self._sources), self._order
 
+    def start_question(self, question: str, query: np.ndarray, depth: int, dense: bool, keyword: bool) -> None:
+        """What retrieval will ask first (its `depth` nearest chunks, the question's words), announced; a
+        sharded index of remote shards asks them in one call (sharded_loaded.py), local files need nothing."""
+
     def passage_rows(self, passage_ids: list[int]) -> list[Passage]:
         """Passages by id, in the order asked."""
         return [self.passages[pid] for pid in passage_ids]

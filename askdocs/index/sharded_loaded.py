@@ -88,6 +88,8 @@ class ShardVectorSearch:
     def __init__(self, shards: Sequence[Any], offsets: list[int], fan_out: FanOut = one_after_another) -> None:
         self.shards, self.offsets, self.fan_out = shards, offsets, fan_out
         self.size = sum(len(shard.vector_index) for shard in shards)
+        # The shards' answers for the question being asked, when they came with its first call.
+        self.given: tuple[object, list[tuple[np.ndarray, np.ndarray]]] = (None, [])
 
     def __len__(self) -> int:
         return self.size
@@ -95,7 +97,11 @@ class ShardVectorSearch:
     def search(self, query: np.ndarray, depth: int) -> tuple[np.ndarray, np.ndarray]:
         """The `depth` nearest chunks over all shards (ids, scores), best first."""
         ids, scores = [], []
-        answers = self.fan_out(lambda shard: shard.vector_index.search(query, depth), self.shards)
+        key, given = self.given
+        if key == (query.tobytes(), depth):
+            answers = given
+        else:
+            answers = self.fan_out(lambda shard: shard.vector_index.search(query, depth), self.shards)
         for (found, near), offset in zip(answers, self.offsets):
             kept = found >= 0
             ids.append(found[kept] + offset)
@@ -119,12 +125,15 @@ class ShardKeywords:
         # As bm25s works it out: the mean of every chunk's length (an exact integer sum, then divided).
         self.average_length = sum(part.total_length() for part in self.parts) / max(self.documents, 1)
         self._known = lru_cache(maxsize=8)(self._known_words)
+        # Each shard's frequencies of the question's words, when they came with its first call.
+        self.given: tuple[str | None, list[dict[str, int]]] = (None, [])
 
     def _known_words(self, query: str) -> tuple[tuple[str, ...], dict[str, int]]:
         """The question's words some shard holds, in order (repeats kept), and their summed frequencies."""
         words = self.analysis.question_words(query)
         frequencies = dict.fromkeys(words, 0)
-        for found in self.fan_out(lambda part: part.frequencies(list(frequencies)), self.parts):
+        given = self.given[1] if self.given[0] == query else None
+        for found in given or self.fan_out(lambda part: part.frequencies(list(frequencies)), self.parts):
             for word, count in found.items():
                 frequencies[word] += count
         return tuple(w for w in words if frequencies[w] > 0), frequencies
@@ -220,6 +229,18 @@ class ShardedIndex(LoadedIndex):
             for local, row in zip(locals_, rows)
         }
         return [found[int(pid)] for pid in ids]
+
+    def start_question(self, question: str, query: np.ndarray, depth: int, dense: bool, keyword: bool) -> None:
+        """Shards answered elsewhere (with `first_pass`) are asked for their nearest chunks and the
+        question's word frequencies in one call each: one round trip of a question's five, not two."""
+        if not all(hasattr(shard, "first_pass") for shard in self.shards):
+            return
+        words = list(dict.fromkeys(self.keywords.analysis.question_words(question))) if keyword else []
+        answers = self.fan_out(lambda shard: shard.first_pass(query, depth if dense else 0, words), self.shards)
+        if dense:
+            self.vector_index.given = ((query.tobytes(), depth), [nearest for nearest, _ in answers])
+        if keyword:
+            self.keywords.given = (question, [frequencies for _, frequencies in answers])
 
     def prefetch(self, chunk_ids: list[int]) -> None:
         """Each shard reads ahead its own of these chunks, all shards at once."""

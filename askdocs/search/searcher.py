@@ -189,7 +189,10 @@ class Searcher:
         if within is not None and not within.size:
             return []
         query = self.encoder.encode_question(question)
-        found = retrieve(self.index, question, query, max(ranking.candidates, k * 4), strategy, within)
+        depth = max(ranking.candidates, k * 4)
+        if within is None:  # shards served elsewhere are asked both first questions in one call
+            self.index.start_question(question, query, depth, strategy.uses_dense, strategy.uses_keyword)
+        found = retrieve(self.index, question, query, depth, strategy, within)
         ranked, scores = strategy.rank(self.index, question, query, found, ranking)
         return self._hits(found, ranked[:k], scores[:k], mode, query if highlight else None, ranking)
 

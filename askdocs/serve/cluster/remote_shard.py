@@ -181,6 +181,12 @@ class RemoteShard:
         self.prefetch(ids)
         return {cid: self.chunks.cache[cid] for cid in ids}
 
+    def first_pass(
+        self, query: np.ndarray, depth: int, words: list[str]
+    ) -> tuple[tuple[np.ndarray, np.ndarray], dict[str, int]]:
+        """The shard's `depth` nearest chunks and how many of its chunks hold each word, in one call."""
+        return self.call("first_pass", query, depth, words)
+
     def reading_lookups(self) -> tuple[list[str], np.ndarray]:
         """The shard's sources and reading order."""
         return self.lookups

@@ -102,6 +102,14 @@ class ShardService:
         """The shard's `depth` nearest chunks (ids, scores)."""
         return self.shard(build).vector_index.search(query, depth)
 
+    def first_pass(
+        self, build: str, query: np.ndarray, depth: int, words: list[str]
+    ) -> tuple[tuple[np.ndarray, np.ndarray], dict[str, int]]:
+        """A question's first two reads in one answer: the nearest chunks (none for depth 0), the words' frequencies."""
+        shard = self.shard(build)
+        nearest = shard.vector_index.search(query, depth) if depth else (np.zeros(0, np.int64), np.zeros(0, np.float32))
+        return nearest, shard.keywords.frequencies(words)  # type: ignore[union-attr]
+
     def frequencies(self, build: str, words: list[str]) -> dict[str, int]:
         """How many of the shard's chunks hold each word."""
         return self.shard(build).keywords.frequencies(words)  # type: ignore[union-attr]
