@@ -32,7 +32,7 @@ def parse_spec(spec: str) -> tuple[str, int | None]:
 
 @contextmanager
 def ray_session(spec: str) -> Iterator[int]:
-    """Ray started (`local:N`) or attached to (`auto`, an address) for one ingest; yields the worker CPUs."""
+    """Ray started (`local:N`) or attached to (`auto`, an address) for one command; yields the worker CPUs."""
     import ray
 
     address, cpus = parse_spec(spec)

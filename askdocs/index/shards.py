@@ -31,9 +31,14 @@ def shard_of(source: str, shards: int) -> int:
     return int.from_bytes(hashlib.sha256(source.encode("utf-8")).digest()[:8], "big") % shards
 
 
+def shard_name(number: int) -> str:
+    """The folder of shard `number`: shard-00, shard-01, ..."""
+    return f"{SHARD_PREFIX}{number:02d}"
+
+
 def shard_names(shards: int) -> list[str]:
     """The shard folders' names, in order."""
-    return [f"{SHARD_PREFIX}{number:02d}" for number in range(shards)]
+    return [shard_name(number) for number in range(shards)]
 
 
 def open_shards(reader: BuildReader, manifest: Manifest, index_dir: Path) -> list[tuple[BuildReader, Manifest]]:

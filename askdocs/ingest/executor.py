@@ -26,7 +26,8 @@ T = TypeVar("T")
 
 class Executor(ABC):
     """Where an ingest's per-item work runs: this process (`LocalExecutor`) or a Ray cluster
-    (`ray_executor.RayExecutor`). What is corpus-wide (duplicates, indexes, the build) stays with the caller."""
+    (`ray_executor.RayExecutor`). A corpus-wide step (duplicates, a sharded build's shards) is split by the
+    caller into `workers` parts that `each` runs; the caller joins their results."""
 
     # How many parts a corpus-wide step is split into for `each` (the workers that run them side by side).
     workers: int = 1

@@ -43,8 +43,8 @@ def ingest_parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "--ray",
         metavar="SPEC",
-        help="run the per-file and per-chunk work on Ray: local:N (a private local instance with N workers), "
-        "auto (the running cluster) or a cluster address",
+        help="run the per-file and per-chunk work, and the parts of the corpus-wide steps, on Ray: local:N "
+        "(a private local instance with N workers), auto (the running cluster) or a cluster address",
     )
     parser.add_argument("--force", action="store_true", help="rebuild even when the index is up to date")
     parser.add_argument("--quiet", action="store_true", help="no progress bars")

@@ -35,6 +35,8 @@ HEALTH_CHECK_SECONDS = 2.0
 HEALTH_CHECK_TIMEOUT_SECONDS = 10.0
 # Questions one replica works on at once (Ray Serve queues the rest or routes them to another replica).
 ROUTER_ONGOING = 32
+# A line per call at INFO would be several per question and shard: warnings and errors only.
+QUIET_LOGS = {"log_level": "WARNING", "enable_access_log": False}
 SHARD_ONGOING = 64
 
 
@@ -78,8 +80,7 @@ def application(index_dir: Path, shards: int, replicas: int, cpus: float, api: d
 
     options = {
         "num_replicas": replicas,
-        # A line per call at INFO would be several per question and shard: warnings and errors only.
-        "logging_config": {"log_level": "WARNING", "enable_access_log": False},
+        "logging_config": QUIET_LOGS,
         "health_check_period_s": HEALTH_CHECK_SECONDS,
         "health_check_timeout_s": HEALTH_CHECK_TIMEOUT_SECONDS,
     }
@@ -108,28 +109,30 @@ def serve_on_ray(
     with ray_session(spec) as cpus:
         from ray import serve
 
-        serve.start(
-            http_options={"host": host, "port": port},
-            logging_config={"log_level": "WARNING", "enable_access_log": False},
-        )
-        serve.run(application(index_dir, shards, replicas, cpus, api), name=APP_NAME, route_prefix="/")
-        logger.info("serving %s in %d shards x %d replicas on http://%s:%d", index_dir, shards, replicas, host, port)
-        _stop_on_signals(stop)
-        token = publication.current_token(index_dir)
-        while not stop.wait(WATCH_SECONDS):
-            if publication.current_token(index_dir) == token:
-                continue
+        serve.start(http_options={"host": host, "port": port}, logging_config=QUIET_LOGS)
+        try:
+            serve.run(application(index_dir, shards, replicas, cpus, api), name=APP_NAME, route_prefix="/")
+            logger.info(
+                "serving %s in %d shards x %d replicas on http://%s:%d", index_dir, shards, replicas, host, port
+            )
+            _stop_on_signals(stop)
             token = publication.current_token(index_dir)
-            try:
-                count = served_shards(index_dir)
-            except AskdocsError as error:
-                logger.warning("the new build cannot be served: %s", error)
-                continue
-            if count != shards:
-                logger.info("the new build has %d shards, not %d: redeploying", count, shards)
-                shards = count
-                serve.run(application(index_dir, shards, replicas, cpus, api), name=APP_NAME, route_prefix="/")
-        serve.shutdown()
+            while not stop.wait(WATCH_SECONDS):
+                latest = publication.current_token(index_dir)
+                if latest == token:
+                    continue
+                token = latest
+                try:
+                    count = served_shards(index_dir)
+                except AskdocsError as error:
+                    logger.warning("the new build cannot be served: %s", error)
+                    continue
+                if count != shards:
+                    logger.info("the new build has %d shards, not %d: redeploying", count, shards)
+                    shards = count
+                    serve.run(application(index_dir, shards, replicas, cpus, api), name=APP_NAME, route_prefix="/")
+        finally:  # on a cluster (`auto`, an address) the application would outlive this command
+            serve.shutdown()
 
 
 def _stop_on_signals(stop: threading.Event) -> None:

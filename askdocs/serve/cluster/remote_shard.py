@@ -19,12 +19,14 @@ from typing import Any, TypeVar
 
 import numpy as np
 
+from askdocs.errors import IndexMismatchError
 from askdocs.fileio import RowSequence
 from askdocs.index.build_folder import BuildReader, Manifest
 from askdocs.index.keyword_analysis import KeywordAnalysis
 from askdocs.index.loaded import LoadedIndex
 from askdocs.index.sharded_loaded import ShardedIndex
 from askdocs.records import Chunk, Passage
+from askdocs.search.searcher import OpenIndex
 from askdocs.serve.cluster.shard_service import ShardFacts
 
 logger = logging.getLogger(__name__)
@@ -95,16 +97,16 @@ class RemoteVectors:
             return self.call("vectors", self.kind, wanted)
         # The passages' other chunks come along: the ranking reads them next (passage cosines).
         every, vectors = self.call("chunk_vectors_with_mates", wanted)
-        self.cache.keep(dict(zip(every.tolist(), vectors)))
         found = dict(zip(every.tolist(), vectors))
+        self.cache.keep(found)
         return np.stack([found[int(row)] for row in wanted]) if wanted.size else vectors[:0]
 
 
 class RemoteRows(RowSequence[T]):
     """A shard's chunks or passages, read by id from its deployment (or from what `prefetch` brought)."""
 
-    def __init__(self, call: ShardCaller, size: int, fetch: Callable[[list[int]], dict[int, T]]) -> None:
-        self.call, self.size, self.fetch = call, size, fetch
+    def __init__(self, size: int, fetch: Callable[[list[int]], dict[int, T]]) -> None:
+        self.size, self.fetch = size, fetch
         self.cache = _Cache()
 
     def __len__(self) -> int:
@@ -173,8 +175,8 @@ class RemoteShard:
         self.chunk_vectors = RemoteVectors(call, "chunk", facts.chunks, facts.dimension, facts.vector_dtype)
         self.sentence_vectors = RemoteVectors(call, "sentence", facts.sentences, facts.dimension, facts.vector_dtype)
         self.sentence_offsets, self.chunk_passages = facts.sentence_offsets, facts.chunk_passages
-        self.chunks: RemoteRows[Chunk] = RemoteRows(call, facts.chunks, self._chunks)
-        self.passages: RemoteRows[Passage] = RemoteRows(call, facts.passages, lambda ids: call("passages", ids))
+        self.chunks: RemoteRows[Chunk] = RemoteRows(facts.chunks, self._chunks)
+        self.passages: RemoteRows[Passage] = RemoteRows(facts.passages, lambda ids: call("passages", ids))
         self.lookups = (facts.sources, facts.reading_order)
 
     def _chunks(self, ids: list[int]) -> dict[int, Chunk]:
@@ -209,12 +211,10 @@ class RemoteShard:
         self.sentence_vectors.cache.keep(found.sentence_vectors)
 
 
-def remote_opener(handles: list[Any]) -> Callable[[Path, BuildReader, Manifest], LoadedIndex]:
+def remote_opener(handles: list[Any]) -> OpenIndex:
     """For `Searcher.load(open_index=...)`: a sharded build opened as its shards' deployments answer it."""
 
     def open_index(index_dir: Path, reader: BuildReader, manifest: Manifest) -> LoadedIndex:
-        from askdocs.errors import IndexMismatchError
-
         if len(manifest.shards) != len(handles):
             raise IndexMismatchError(
                 f"the build of {index_dir} has {len(manifest.shards)} shards but {len(handles)} are served: "

@@ -21,7 +21,7 @@ import numpy as np
 from askdocs.errors import IndexMissingError, rebuild_hint
 from askdocs.index.build_folder import BuildReader
 from askdocs.index.loaded import LoadedIndex
-from askdocs.index.shards import shard_names
+from askdocs.index.shards import shard_name
 from askdocs.records import Chunk, Passage
 
 # Builds kept open per replica: the live one, and the one before it for calls still in flight.
@@ -68,7 +68,7 @@ class ShardService:
             if build in self._open:
                 self._open.move_to_end(build)
                 return self._open[build]
-        folder = Path(build) / shard_names(self.number + 1)[self.number]
+        folder = Path(build) / shard_name(self.number)
         if not folder.is_dir():
             raise IndexMissingError(f"shard {self.number} of {build} is not there: {rebuild_hint(self.index_dir)}")
         reader = BuildReader(folder)
