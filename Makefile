@@ -1,5 +1,6 @@
-# make run   - set up .venv, build index/ from corpus/ if missing or stale, serve the page while
-#              `ingest.py --watch` keeps the index fresh; `make run LIBRARIES=dir` for a folder of libraries,
+# make run   - set up .venv and serve the page at once while `ingest.py --watch` builds index/ from
+#              corpus/ if missing or stale (a long first ingest publishes in steps, which the page
+#              picks up) and then keeps it fresh; `make run LIBRARIES=dir` for a folder of libraries,
 #              `make run READ_ONLY=1` for a page without upload and removal
 # make test  - set up .venv (and headless Chromium), run the test suite
 # make check - ruff lint and format check
@@ -36,8 +37,9 @@ index: $(STAMP)
 	$(PY) ingest.py $(SOURCE)
 
 # The watcher runs in the background while the page serves, and is stopped (SIGTERM) when the page
-# stops; a background job ignores Ctrl-C, which reaches the page.
-run: index
+# stops; a background job ignores Ctrl-C, which reaches the page. It builds a missing or stale index
+# first; the page waits for its first published step and opens by itself.
+run: $(STAMP)
 	$(PY) ingest.py $(SOURCE) --watch & watcher=$$!; \
 	trap 'kill $$watcher 2>/dev/null; wait $$watcher' EXIT; trap 'exit 130' INT TERM; \
 	$(PY) -m streamlit run app.py --server.address localhost --server.port $(PORT) \

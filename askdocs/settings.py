@@ -168,3 +168,15 @@ RANKING_NAMES = frozenset(f.name for f in fields(RankingSettings))
 _IGNORED = RANKING_NAMES | {"near_duplicate_jaccard"}
 # The name askdocs exported before the split; it meant what decides an index's content.
 Settings = IndexSettings
+
+
+@dataclass(frozen=True)
+class StepSettings:
+    """How a long ingest publishes the files read so far (ingest/steps.py); ingest behaviour, never the index's."""
+
+    # The first step takes the newest files up to this many bytes: text like MedQuAD's is read and
+    # embedded at about 0.09 MB/s on 2 cores, so about 25 s, and less for PDFs (bytes hold less text).
+    first_bytes: int = 2_000_000
+    # Each later step is planned to take `growth` times as long as the ingest had taken when the step
+    # before it was published (doubling intervals), so the steps' extra writes stay a small share.
+    growth: float = 2.0

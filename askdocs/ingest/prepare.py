@@ -78,15 +78,20 @@ def read_corpus(
     executor: Executor,
     previous: Previous | None = None,
     on_stage: Callable[[str], None] = lambda stage: None,
+    only: set[str] | None = None,
 ) -> CorpusReading:
-    """Read every corpus file (an unchanged one as `previous` read it); broken ones are skipped, never fatal."""
+    """Read every corpus file (an unchanged one as `previous` read it); broken ones are skipped, never fatal.
+
+    `only`: read just these of the files (a step of a long ingest, ingest/steps.py); the others wait."""
     library = read_library_file(corpus_dir)  # first: a broken askdocs.toml stops the ingest before any work
     if not corpus_dir.is_dir():
         raise EmptyCorpusError(f"the corpus folder {corpus_dir} does not exist; create it and put documents in it")
     files, skipped = list_corpus(corpus_dir)
     limits = settings.read_limits()
     # askdocs.toml describes the library (library_settings.py); it is fingerprinted with the corpus, not read as a document.
-    readable = [f for f in files if f.source != SETTINGS_FILE]
+    readable = [f for f in files if f.source != SETTINGS_FILE and (only is None or f.source in only)]
+    if only is not None:
+        files = [f for f in files if f.source in only or f.source == SETTINGS_FILE]
     known = {f.source: previous.reading_for(f, limits) for f in readable} if previous is not None else {}
     todo = [f for f in readable if known.get(f.source) is None]
     on_stage(f"reading {len(todo):,} new or changed file(s)")

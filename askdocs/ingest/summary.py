@@ -24,6 +24,7 @@ class BuildSummary:
     up_to_date: bool = False
     model: str = ""
     languages: dict[str, float] = field(default_factory=dict)
+    steps: int = 0  # publications before the final one (ingest/steps.py)
 
     def lines(self) -> list[str]:
         """Human-readable summary lines."""
@@ -39,7 +40,8 @@ class BuildSummary:
             f"lines dropped as boilerplate: {c.dropped_lines} (listed in report.json)",
             f"chunks embedded: {c.chunks_embedded}, reused from the previous index: {c.chunks_reused}",
             f"languages: {describe(self.languages)}; model: {self.model}",
-            f"index: {self.vector_index} at {self.index_dir}, {self.seconds:.1f} s",
+            f"index: {self.vector_index} at {self.index_dir}, {self.seconds:.1f} s"
+            + (f", searchable from the first of {self.steps + 1} steps" if self.steps else ""),
         ]
         out += [f"  skipped {s.source}: {s.reason}" for s in self.skipped]
         return out

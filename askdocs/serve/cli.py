@@ -19,7 +19,7 @@ from askdocs.errors import AskdocsError
 from askdocs.libraries import Library, libraries_in, single_library
 from askdocs.serve.cli_args import ingest_parser, main_parser
 from askdocs.serve.environment import ALLOWED_HOSTS_ENV, TOKEN_ENV
-from askdocs.settings import IndexSettings
+from askdocs.settings import IndexSettings, StepSettings
 
 if TYPE_CHECKING:  # the ingest modules are imported only when an ingest runs
     from askdocs.ingest.executor import ExecutorFactory
@@ -35,6 +35,8 @@ def ingest_main(argv: list[str] | None = None) -> int:
     """Entry point of ingest.py."""
     args = ingest_parser().parse_args(argv)
     _setup_logging(args.verbose)
+    if not args.quiet:  # a long ingest's steps: "1,200 of 5,000 files searchable, about 40 minutes left"
+        logging.getLogger("askdocs.ingest.pipeline").setLevel(logging.INFO)
     settings = replace(
         IndexSettings(),
         model=args.model,
@@ -91,6 +93,7 @@ def _ingest_each(
                 force=args.force,
                 progress=not args.quiet,
                 executor=executor,
+                steps=StepSettings(first_bytes=args.first_step_bytes) if args.first_step_bytes > 0 else None,
             )
         except AskdocsError as error:
             # One broken library does not stop the others; the exit code still says something failed.

@@ -8,7 +8,7 @@ from __future__ import annotations
 import argparse
 
 from askdocs.libraries import INDEX_FOLDER
-from askdocs.settings import AUTO_MODEL, ENCODERS, MULTILINGUAL_MODEL, IndexSettings
+from askdocs.settings import AUTO_MODEL, ENCODERS, MULTILINGUAL_MODEL, IndexSettings, StepSettings
 
 
 def ingest_parser() -> argparse.ArgumentParser:
@@ -45,6 +45,13 @@ def ingest_parser() -> argparse.ArgumentParser:
         metavar="SPEC",
         help="run the per-file and per-chunk work, and the parts of the corpus-wide steps, on Ray: local:N "
         "(a private local instance with N workers), auto (the running cluster) or a cluster address",
+    )
+    parser.add_argument(
+        "--first-step-bytes",
+        type=int,
+        default=StepSettings().first_bytes,
+        help="a long ingest publishes the newest files first, these many bytes of them, then more at doubling "
+        "intervals, so the library answers early (default: %(default)s; 0: publish once, at the end)",
     )
     parser.add_argument("--force", action="store_true", help="rebuild even when the index is up to date")
     parser.add_argument("--quiet", action="store_true", help="no progress bars")

@@ -19,6 +19,7 @@ import streamlit as st
 from askdocs.errors import AskdocsError
 from askdocs.index import publication
 from askdocs.index.build_folder import BuildReader
+from askdocs.index.progress import read_progress
 from askdocs.ingest.formats import SUPPORTED
 from askdocs.libraries import ALL, Library, libraries_in
 from askdocs.search.searcher import Searcher
@@ -155,6 +156,9 @@ def _follow_builds(library: Library, shown_token: str | None, read_only: bool) -
     """A new build (from the page's ingest, the watcher or a terminal) reloads the page; the page's ingest's stage."""
     if publication.current_token(library.index_dir) != shown_token:
         st.rerun(scope="app")
+    progress = read_progress(library.index_dir)
+    if progress is not None:
+        st.caption(progress.describe())
     if read_only:
         return
     status = ingest_of(library).status()

@@ -26,6 +26,7 @@ from askdocs.serve.page.documents_panel import (
     pick_library,
     served_libraries,
 )
+from askdocs.serve.page.ingest_progress import index_problem, progress_caption
 from askdocs.serve.page.narrowing import current_question, narrowing_controls, operator_chips
 from askdocs.serve.page.request_guard import refuse_unsafe_requests
 from askdocs.serve.page.viewer_dialog import offer_view
@@ -150,8 +151,7 @@ def _load_or_stop(index_dir: Path, fix: str) -> tuple[Searcher, str | None]:
     try:
         return load_searcher(str(index_dir), token), token
     except AskdocsError as error:
-        st.error(f"The index cannot be used: {error}")
-        st.code(fix, language="bash")
+        index_problem(index_dir, token, str(error), fix)
         st.stop()
         raise  # st.stop() ends the run; this line only tells type checkers so
 
@@ -220,6 +220,7 @@ def _serve_one(library: Library, loaded: tuple[Searcher, str | None], options: P
     searcher, token = loaded
     settings = LibrarySettings.from_json(searcher.manifest.library, library.name)
     _header(settings)
+    progress_caption(library.index_dir)
     k, sources = _sidebar(searcher, fix)
     narrowing_controls(searcher)
     manage_documents(library, searcher, token, options.read_only)

@@ -15,7 +15,6 @@ import json
 import logging
 from collections.abc import Callable, Coroutine
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Literal
 
@@ -26,11 +25,13 @@ from starlette.concurrency import run_in_threadpool
 
 from askdocs.errors import AskdocsError
 from askdocs.index.build_folder import BuildReader
+from askdocs.index.progress import read_progress
 from askdocs.libraries import Library, single_library
 from askdocs.search.searcher import Searcher
-from askdocs.serve.background import IngestStatus, ingest_of
+from askdocs.serve.background import ingest_of
 from askdocs.serve.http import upload_stream
 from askdocs.serve.http.common import ERROR_RESPONSES, ErrorBody, refused_document
+from askdocs.serve.http.ingest_state import IngestInfo, Searchable, ingest_info, searchable_info
 from askdocs.serve.uploads import (
     UPLOAD_LIMITS,
     DocumentMissingError,
@@ -90,18 +91,6 @@ class FileResult(BaseModel):
     reason: str
 
 
-class IngestInfo(BaseModel):
-    """This server process's background ingest of the library; times are UTC, null before the first."""
-
-    running: bool
-    stage: str
-    started: datetime | None
-    finished: datetime | None
-    runs: int
-    summary: list[str]
-    error: str
-
-
 class Unreadable(BaseModel):
     """A corpus file the live build could not read, and why."""
 
@@ -131,6 +120,8 @@ class DocumentsStatus(BaseModel):
     library: str
     build: str
     ingest: IngestInfo
+    # Set while an ingest (this server's, the watcher's, a terminal's) publishes the library in steps.
+    searchable: Searchable | None = None
     unreadable: list[Unreadable]
 
 
@@ -144,23 +135,6 @@ def index_target(searcher: Searcher) -> DocumentTarget:
             f"is not there; run `python ingest.py --corpus DIR --index {searcher.index_dir}` to build it from DIR"
         )
     return DocumentTarget(single_library(Path(corpus), searcher.index_dir), searcher)
-
-
-def ingest_info(status: IngestStatus) -> IngestInfo:
-    """A background ingest's status as the API reports it."""
-    return IngestInfo(
-        running=status.running,
-        stage=status.stage,
-        started=_when(status.started),
-        finished=_when(status.finished),
-        runs=status.runs,
-        summary=status.summary,
-        error=status.error,
-    )
-
-
-def _when(stamp: float) -> datetime | None:
-    return datetime.fromtimestamp(stamp, UTC) if stamp else None
 
 
 def unreadable_files(searcher: Searcher) -> list[Unreadable]:
@@ -244,11 +218,13 @@ def documents_router(target: Callable[..., DocumentTarget], read_only: bool) -> 
 
     @router.get("/documents/status", responses=_responses(401, 404, 422, 503))
     def documents_status(chosen: DocumentTarget = the_library) -> DocumentsStatus:
-        """This process's background ingest of the library, and the files its live build could not read."""
+        """This process's background ingest of the library, what a stepped ingest has made searchable so far,
+        and the files the live build could not read."""
         return DocumentsStatus(
             library=chosen.library.name,
             build=chosen.searcher.build.name,
             ingest=ingest_info(ingest_of(chosen.library).status()),
+            searchable=searchable_info(read_progress(chosen.library.index_dir)),
             unreadable=unreadable_files(chosen.searcher),
         )
 
