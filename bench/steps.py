@@ -13,8 +13,9 @@ not counted), on the same files, with the same settings (the defaults):
 2. stepped: `build_index()` as `ingest.py` runs it. A thread polls the index folder and, once a build
    is published, asks for the newest file's fact: the time to the first answer. Each step's
    publication is recorded with the files searchable then and the time the ingest said was left.
-3. search: `--questions` MedQuAD dev questions on both final builds, one at a time after a warm-up:
-   p50/p95 of each and whether every hit list is identical.
+3. search: `--questions` MedQuAD dev questions on both final builds after a warm-up, each asked of
+   both in turn: p50/p95 of each and whether every hit list is identical (`--search-only` measures
+   this again on the last run's builds).
 Results: bench/results/steps-DATE.json. Needs no server; runs on the machine's cores as ingest does.
 """
 
@@ -141,19 +142,22 @@ def search_figures(one: Path, stepped: Path, count: int) -> dict[str, Any]:
     """The same questions on both final builds: latency of each, and whether every hit list is the same."""
     rows = [json.loads(line) for line in (MEDQUAD / "queries-dev.jsonl").open(encoding="utf-8")]
     questions = [row["text"] for row in random.Random(1).sample(rows, count)]
-    figures: dict[str, Any] = {}
-    answers: dict[str, list[Any]] = {}
-    for name, index in (("one_shot", one), ("stepped", stepped)):
-        searcher = Searcher.load(index)
+    searchers = {"one_shot": Searcher.load(one), "stepped": Searcher.load(stepped)}
+    for searcher in searchers.values():
         for question in questions[:20]:
             searcher.search(question, k=10)
-        times, answers[name] = [], []
-        for question in questions:
+    times: dict[str, list[float]] = {name: [] for name in searchers}
+    answers: dict[str, list[Any]] = {name: [] for name in searchers}
+    # Alternated, each question asked of both in turn (the first of the pair changing), so neither
+    # build is measured in a quieter or warmer moment than the other.
+    for number, question in enumerate(questions):
+        names = list(searchers) if number % 2 else list(reversed(searchers))
+        for name in names:
             begun = time.perf_counter()
-            hits = searcher.search(question, k=10)
-            times.append(time.perf_counter() - begun)
+            hits = searchers[name].search(question, k=10)
+            times[name].append(time.perf_counter() - begun)
             answers[name].append([(h.text, round(h.score, 6)) for h in hits])
-        figures[name] = percentiles(times)
+    figures: dict[str, Any] = {name: percentiles(samples) for name, samples in times.items()}
     figures["identical_hits"] = sum(a == b for a, b in zip(answers["one_shot"], answers["stepped"]))
     figures["questions"] = count
     figures["p50_ratio"] = round(figures["stepped"]["p50_ms"] / figures["one_shot"]["p50_ms"], 3)
@@ -164,8 +168,16 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--megabytes", type=float, default=100.0)
     parser.add_argument("--questions", type=int, default=200)
+    parser.add_argument("--search-only", action="store_true", help="measure search again on the last run's builds")
     args = parser.parse_args()
     corpus = WORK / "corpus"
+    if args.search_only:
+        out = RESULTS / f"steps-{date.today().isoformat()}.json"
+        result = json.loads(out.read_text(encoding="utf-8"))
+        result["search"] = search_figures(WORK / "index-one-shot", WORK / "index-stepped", args.questions)
+        out.write_text(json.dumps(result, indent=1) + "\n", encoding="utf-8")
+        print(json.dumps(result["search"], indent=1))
+        return
     files = write_library(corpus, args.megabytes)
     encoder = load_encoder(DEFAULT_MODEL, IndexSettings().encoder)
     one, stepped = WORK / "index-one-shot", WORK / "index-stepped"

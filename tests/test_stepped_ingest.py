@@ -9,13 +9,15 @@ import time
 from pathlib import Path
 from typing import Any
 
+import pytest
+
 from askdocs.encoders import Encoder
 from askdocs.index import publication
 from askdocs.index.progress import read_progress
 from askdocs.ingest.pipeline import build_index
 from askdocs.ingest.summary import BuildSummary
 from askdocs.search.searcher import Searcher
-from askdocs.settings import StepSettings
+from askdocs.settings import IndexSettings, StepSettings
 from tests.conftest import write_corpus
 from tests.test_publication import _ingest, random_paragraphs
 
@@ -84,7 +86,11 @@ def test_a_file_read_first_answers_while_the_ingest_runs_and_the_end_equals_one_
         ]
 
 
-def test_a_file_removed_or_edited_mid_ingest_is_exact_from_the_next_step_on(tmp_path: Path, encoder: Encoder) -> None:
+@pytest.mark.parametrize("shards", [1, 2])
+def test_a_file_removed_or_edited_mid_ingest_is_exact_from_the_next_step_on(
+    tmp_path: Path, encoder: Encoder, shards: int
+) -> None:
+    """Each step a build of its own: with shards, each step is a sharded build (the same structure, not a second)."""
     corpus, index = _corpus(tmp_path / "corpus"), tmp_path / "index"
     checked: list[int] = []
 
@@ -104,9 +110,11 @@ def test_a_file_removed_or_edited_mid_ingest_is_exact_from_the_next_step_on(tmp_
         assert "1901" in edited[0].text and not any("striped legs" in h.text for h in edited)
         checked.append(searcher.manifest.counts.files)
 
-    summary = build_index(corpus, index, encoder=encoder, steps=STEPS, on_stage=after_each_step)
+    settings = IndexSettings(shards=shards)
+    summary = build_index(corpus, index, settings, encoder=encoder, steps=STEPS, on_stage=after_each_step)
     assert len(checked) >= 2 and summary.steps >= 3
     final = Searcher.load(index)
+    assert len(final.manifest.shards) == shards if shards > 1 else not final.manifest.shards
     assert QUOKKA not in _sources(final, QUESTION, k=10) and summary.counts.files == 301
 
 
