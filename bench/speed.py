@@ -221,8 +221,9 @@ def int8_gemm_rate(rows: int, inner: int, outer: int, runs: int = 300) -> float:
     """Multiply-accumulates per second, on one core, of one matrix product quantised as askdocs' int8 copy is."""
     import onnx
     import onnxruntime
-    from askdocs.quantized import onnx_session, quantize_weights
     from onnx import TensorProto, helper, numpy_helper
+
+    from askdocs.encoders.quantized import onnx_session, quantize_weights
 
     weights = numpy_helper.from_array(np.random.default_rng(0).normal(0, 0.05, (inner, outer)).astype(np.float32), "W")
     graph = helper.make_graph(
