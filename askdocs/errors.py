@@ -43,3 +43,7 @@ def rebuild_hint(index_dir: object) -> str:
 class QuerySyntaxError(AskdocsError):
     """A question whose operators cannot be read (`after:yesterday`, an unclosed quote); the message
     names the syntax."""
+
+
+class AccountError(AskdocsError):
+    """A user, role, library or token the accounts cannot take (the message says which, and what would do)."""

@@ -126,11 +126,15 @@ def _watch(
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Entry point of `python -m askdocs`: `ask` a question, or `serve` the HTTP API."""
+    """Entry point of `python -m askdocs`: `ask` a question, `serve` the HTTP API, or manage `users`."""
     args = main_parser().parse_args(argv)
     _setup_logging(False)
     if args.command == "serve":
         return _serve(args)
+    if args.command == "users":
+        from askdocs.serve.users_cli import users_main
+
+        return users_main(args)
     return _ask(args)
 
 

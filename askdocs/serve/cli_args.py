@@ -8,6 +8,7 @@ from __future__ import annotations
 import argparse
 
 from askdocs.libraries import INDEX_FOLDER
+from askdocs.serve.users_cli import add_users_command
 from askdocs.settings import AUTO_MODEL, ENCODERS, MULTILINGUAL_MODEL, IndexSettings, StepSettings
 
 
@@ -87,11 +88,12 @@ def _index_options(parser: argparse.ArgumentParser) -> None:
 
 
 def main_parser() -> argparse.ArgumentParser:
-    """The arguments of `python -m askdocs`: a command, `ask` or `serve`, and its own arguments."""
+    """The arguments of `python -m askdocs`: a command, `ask`, `serve` or `users`, and its own arguments."""
     parser = argparse.ArgumentParser(prog="python -m askdocs", description="Ask the askdocs index a question.")
     commands = parser.add_subparsers(dest="command", required=True)
     add_ask_command(commands)
     add_serve_command(commands)
+    add_users_command(commands)
     return parser
 
 

@@ -1,0 +1,246 @@
+"""The accounts database: one SQLite file beside the libraries (`LIBRARIES/.askdocs-accounts.sqlite3`).
+
+Tables: `users` (name, role, Argon2id password hash or none), `grants` (the libraries each user is
+given; "*" is every library, those added later too), `tokens` (SHA-256 digests of API tokens and page
+sessions, never the tokens themselves; a session has an expiry) and `audit` (who did what, when, from
+which address; appended, never rewritten). Tokens are 256 random bits, so a plain digest is enough to
+store them; passwords are hashed slowly (passwords.py). Every call opens its own connection, so one
+store serves many threads; WAL lets readers go on while one writer writes.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import re
+import secrets
+import sqlite3
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+from askdocs.accounts.passwords import MIN_PASSWORD_CHARS, hash_password, password_matches
+from askdocs.accounts.roles import ROLES
+from askdocs.errors import AccountError
+
+ACCOUNTS_FILE = ".askdocs-accounts.sqlite3"
+EVERY_LIBRARY = "*"
+TOKEN_PREFIX = "askdocs_"
+_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._@-]{0,63}$")
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS users (name TEXT PRIMARY KEY, role TEXT NOT NULL, password TEXT, created REAL NOT NULL);
+CREATE TABLE IF NOT EXISTS grants (
+    user TEXT NOT NULL REFERENCES users(name) ON DELETE CASCADE, library TEXT NOT NULL, PRIMARY KEY (user, library));
+CREATE TABLE IF NOT EXISTS tokens (
+    digest TEXT PRIMARY KEY, user TEXT NOT NULL REFERENCES users(name) ON DELETE CASCADE,
+    kind TEXT NOT NULL, created REAL NOT NULL, expires REAL);
+CREATE TABLE IF NOT EXISTS audit (
+    id INTEGER PRIMARY KEY AUTOINCREMENT, at REAL NOT NULL, actor TEXT NOT NULL, action TEXT NOT NULL,
+    target TEXT NOT NULL, address TEXT NOT NULL);
+"""
+
+
+@dataclass(frozen=True)
+class User:
+    """A user: their role and the libraries it applies to (EVERY_LIBRARY for all)."""
+
+    name: str
+    role: str
+    libraries: tuple[str, ...]
+
+    def may_use(self, library: str) -> bool:
+        """Whether the user is given this library."""
+        return EVERY_LIBRARY in self.libraries or library in self.libraries
+
+
+@dataclass(frozen=True)
+class AuditEntry:
+    """One recorded change: when (epoch seconds), who, what, to what, from which address."""
+
+    at: float
+    actor: str
+    action: str
+    target: str
+    address: str
+
+
+def _digest(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+class AccountStore:
+    """Users, their libraries, tokens, sessions and the audit log, in one SQLite file (created on first use)."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = Path(path)
+        if not self.path.exists():  # password hashes and token digests: readable by its owner only
+            os.close(os.open(self.path, os.O_CREAT | os.O_WRONLY, 0o600))
+        with self._connect() as db:
+            db.executescript(_SCHEMA)
+
+    @classmethod
+    def beside(cls, libraries_dir: Path) -> AccountStore:
+        """The store of a folder of libraries."""
+        return cls(Path(libraries_dir) / ACCOUNTS_FILE)
+
+    @contextmanager
+    def _connect(self) -> Iterator[sqlite3.Connection]:
+        db = sqlite3.connect(self.path, timeout=30, isolation_level=None)
+        try:
+            db.execute("PRAGMA foreign_keys = ON")
+            db.execute("PRAGMA journal_mode = WAL")
+            yield db
+        finally:
+            db.close()
+
+    def add_user(
+        self, name: str, role: str, libraries: list[str], password: str | None = None, actor: str = ""
+    ) -> User:
+        """A new user with a role in these libraries (and a password, to sign in on the page)."""
+        _check(name, role, libraries, password)
+        with self._connect() as db:
+            try:
+                db.execute("BEGIN IMMEDIATE")
+                db.execute(
+                    "INSERT INTO users VALUES (?, ?, ?, ?)",
+                    (name, role, hash_password(password) if password else None, time.time()),
+                )
+            except sqlite3.IntegrityError:
+                db.execute("ROLLBACK")
+                raise AccountError(f"a user named {name} exists already; change them with `users change`") from None
+            db.executemany("INSERT INTO grants VALUES (?, ?)", [(name, lib) for lib in sorted(set(libraries))])
+            self._record(db, actor, "add user", f"{name} ({role}: {', '.join(sorted(set(libraries)))})", "")
+            db.execute("COMMIT")
+        return User(name, role, tuple(sorted(set(libraries))))
+
+    def change_user(
+        self,
+        name: str,
+        role: str | None = None,
+        libraries: list[str] | None = None,
+        password: str | None = None,
+        actor: str = "",
+    ) -> User:
+        """Change a user's role, libraries (replaced) or password; what is None stays."""
+        before = self.user(name)
+        if before is None:
+            raise AccountError(f"no user named {name}; add them with `users add`")
+        _check(name, role or before.role, libraries if libraries is not None else list(before.libraries), password)
+        with self._connect() as db:
+            db.execute("BEGIN IMMEDIATE")
+            if role is not None:
+                db.execute("UPDATE users SET role = ? WHERE name = ?", (role, name))
+            if libraries is not None:
+                db.execute("DELETE FROM grants WHERE user = ?", (name,))
+                db.executemany("INSERT INTO grants VALUES (?, ?)", [(name, lib) for lib in sorted(set(libraries))])
+            if password is not None:
+                db.execute("UPDATE users SET password = ? WHERE name = ?", (hash_password(password), name))
+            changed = [
+                w for w, v in (("role", role), ("libraries", libraries), ("password", password)) if v is not None
+            ]
+            self._record(db, actor, "change user", f"{name}: {', '.join(changed) or 'nothing'}", "")
+            db.execute("COMMIT")
+        after = self.user(name)
+        assert after is not None
+        return after
+
+    def remove_user(self, name: str, actor: str = "") -> None:
+        """Remove a user, their libraries, tokens and sessions."""
+        with self._connect() as db:
+            db.execute("BEGIN IMMEDIATE")
+            if db.execute("DELETE FROM users WHERE name = ?", (name,)).rowcount == 0:
+                db.execute("ROLLBACK")
+                raise AccountError(f"no user named {name}")
+            self._record(db, actor, "remove user", name, "")
+            db.execute("COMMIT")
+
+    def user(self, name: str) -> User | None:
+        """The user of this name, or None."""
+        with self._connect() as db:
+            row = db.execute("SELECT role FROM users WHERE name = ?", (name,)).fetchone()
+            if row is None:
+                return None
+            libraries = [
+                r[0] for r in db.execute("SELECT library FROM grants WHERE user = ? ORDER BY library", (name,))
+            ]
+        return User(name, row[0], tuple(libraries))
+
+    def users(self) -> list[User]:
+        """Every user, by name."""
+        with self._connect() as db:
+            names = [row[0] for row in db.execute("SELECT name FROM users ORDER BY name")]
+        return [user for user in map(self.user, names) if user is not None]
+
+    def issue_token(self, name: str, kind: str = "api", seconds: float | None = None, actor: str = "") -> str:
+        """A new token for the user (shown once; only its digest is kept); a session expires after `seconds`."""
+        if self.user(name) is None:
+            raise AccountError(f"no user named {name}; add them with `users add`")
+        token = TOKEN_PREFIX + secrets.token_urlsafe(32)
+        expires = time.time() + seconds if seconds is not None else None
+        with self._connect() as db:
+            db.execute("BEGIN IMMEDIATE")
+            db.execute("INSERT INTO tokens VALUES (?, ?, ?, ?, ?)", (_digest(token), name, kind, time.time(), expires))
+            if kind == "api":
+                self._record(db, actor, "issue token", name, "")
+            db.execute("COMMIT")
+        return token
+
+    def user_for_token(self, token: str, kind: str = "api") -> User | None:
+        """The user a live token of this kind belongs to; None for an unknown, revoked or expired one."""
+        with self._connect() as db:
+            row = db.execute(
+                "SELECT user FROM tokens WHERE digest = ? AND kind = ? AND (expires IS NULL OR expires > ?)",
+                (_digest(token), kind, time.time()),
+            ).fetchone()
+        return self.user(row[0]) if row else None
+
+    def revoke(self, name: str, actor: str = "") -> int:
+        """End every token and session of the user at once; how many there were."""
+        with self._connect() as db:
+            db.execute("BEGIN IMMEDIATE")
+            ended = db.execute("DELETE FROM tokens WHERE user = ?", (name,)).rowcount
+            self._record(db, actor, "revoke", f"{name} ({ended} tokens and sessions)", "")
+            db.execute("COMMIT")
+        return ended
+
+    def sign_in(self, name: str, password: str) -> User | None:
+        """The user when the password is theirs; None otherwise, in the same time whether or not the user exists."""
+        with self._connect() as db:
+            row = db.execute("SELECT password FROM users WHERE name = ?", (name,)).fetchone()
+        return self.user(name) if password_matches(row[0] if row else None, password) else None
+
+    def record(self, actor: str, action: str, target: str, address: str = "") -> None:
+        """Append a change to the audit log."""
+        with self._connect() as db:
+            self._record(db, actor, action, target, address)
+
+    def audit(self, limit: int = 100) -> list[AuditEntry]:
+        """The newest `limit` entries of the audit log, newest first."""
+        with self._connect() as db:
+            rows = db.execute(
+                "SELECT at, actor, action, target, address FROM audit ORDER BY id DESC LIMIT ?", (limit,)
+            ).fetchall()
+        return [AuditEntry(*row) for row in rows]
+
+    @staticmethod
+    def _record(db: sqlite3.Connection, actor: str, action: str, target: str, address: str) -> None:
+        db.execute(
+            "INSERT INTO audit (at, actor, action, target, address) VALUES (?, ?, ?, ?, ?)",
+            (time.time(), actor or "(command line)", action, target, address),
+        )
+
+
+def _check(name: str, role: str, libraries: list[str], password: str | None) -> None:
+    """Refuse a name, role, library list or password the accounts cannot take, saying why."""
+    if not _NAME.match(name):
+        raise AccountError(
+            f"a user name is 1 to 64 letters, digits and . _ @ -, starting with a letter or digit: {name!r}"
+        )
+    if role not in ROLES:
+        raise AccountError(f"the role must be one of {', '.join(ROLES)}, not {role!r}")
+    if not libraries:
+        raise AccountError(f"give {name} at least one library (--library NAME, or --library '*' for every one)")
+    if password is not None and len(password) < MIN_PASSWORD_CHARS:
+        raise AccountError(f"a password needs at least {MIN_PASSWORD_CHARS} characters")
