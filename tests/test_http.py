@@ -27,7 +27,7 @@ from askdocs.index import publication
 from askdocs.ingest.pipeline import build_index
 from askdocs.search.modes import MODES
 from askdocs.serve.cli import main
-from askdocs.serve.environment import INDEX_ENV, LIBRARIES_ENV, TOKEN_ENV
+from askdocs.serve.environment import INDEX_ENV, LIBRARIES_ENV, SIGN_IN_PROXY_ENV, TOKEN_ENV, USER_HEADER_ENV
 from askdocs.serve.http.app import create_app
 from askdocs.serve.http.common import SearchMode
 from askdocs.serve.presentation import MAX_QUESTION_CHARS, hit_to_json
@@ -329,7 +329,7 @@ def uvicorn_runs(monkeypatch: pytest.MonkeyPatch) -> list[dict[str, Any]]:
     monkeypatch.setattr(uvicorn, "run", lambda app, **options: calls.append({"app": app, **options}))
     # `serve` hands its settings to the workers in the environment; monkeypatch restores it. Set
     # first, because delenv records nothing for a variable that is not set, and `serve` may set it.
-    for name in (TOKEN_ENV, INDEX_ENV, LIBRARIES_ENV):
+    for name in (TOKEN_ENV, INDEX_ENV, LIBRARIES_ENV, SIGN_IN_PROXY_ENV, USER_HEADER_ENV):
         monkeypatch.setenv(name, "")
         monkeypatch.delenv(name)
     return calls

@@ -167,6 +167,11 @@ class AccountStore:
             ]
         return User(name, row[0], tuple(libraries))
 
+    def has_users(self) -> bool:
+        """Whether any user exists: from then on every request needs one (serve/http/access.py)."""
+        with self._connect() as db:
+            return db.execute("SELECT 1 FROM users LIMIT 1").fetchone() is not None
+
     def users(self) -> list[User]:
         """Every user, by name."""
         with self._connect() as db:

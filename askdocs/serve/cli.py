@@ -154,6 +154,8 @@ def _serve(args: argparse.Namespace) -> int:
             libraries=Path(args.libraries) if args.libraries else None,
             read_only=args.read_only,
             hosts=args.allowed_host,
+            sign_in_proxy=args.sign_in_proxy,
+            user_header=args.user_header,
         )
     except AskdocsError as error:
         print(f"error: {error}", file=sys.stderr)

@@ -145,6 +145,15 @@ def add_serve_command(commands: argparse._SubParsersAction[argparse.ArgumentPars
         "(a private instance with N CPUs), auto (the running cluster) or a cluster address",
     )
     serve.add_argument(
+        "--sign-in-proxy",
+        metavar="ADDRESS",
+        help="with --libraries and accounts: trust the user name a sign-in proxy at this address sends "
+        "(single sign-on, e.g. oauth2-proxy); requests from any other address need a token",
+    )
+    serve.add_argument(
+        "--user-header", default="X-Forwarded-User", help="the header the sign-in proxy names the user in"
+    )
+    serve.add_argument(
         "--replicas",
         type=_positive,
         default=1,

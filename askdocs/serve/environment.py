@@ -18,3 +18,7 @@ READ_ONLY_ENV = "ASKDOCS_READ_ONLY"
 HOST_ENV = "ASKDOCS_HOST"
 # More host names requests may be addressed to, comma-separated (a proxy's or the machine's name).
 ALLOWED_HOSTS_ENV = "ASKDOCS_ALLOWED_HOSTS"
+# With a folder of libraries that has accounts: the address of a trusted sign-in proxy (oauth2-proxy and
+# the like), and the header it names the signed-in user in (default X-Forwarded-User).
+SIGN_IN_PROXY_ENV = "ASKDOCS_SIGN_IN_PROXY"
+USER_HEADER_ENV = "ASKDOCS_USER_HEADER"

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import asyncio
 import copy
-import hmac
 import logging
 import os
 from collections.abc import AsyncIterator, Awaitable, Callable
@@ -25,7 +24,17 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from askdocs import __version__
 from askdocs.errors import AskdocsError, QuerySyntaxError
 from askdocs.libraries import libraries_in
-from askdocs.serve.environment import ALLOWED_HOSTS_ENV, HOST_ENV, INDEX_ENV, LIBRARIES_ENV, READ_ONLY_ENV, TOKEN_ENV
+from askdocs.serve.environment import (
+    ALLOWED_HOSTS_ENV,
+    HOST_ENV,
+    INDEX_ENV,
+    LIBRARIES_ENV,
+    READ_ONLY_ENV,
+    SIGN_IN_PROXY_ENV,
+    TOKEN_ENV,
+    USER_HEADER_ENV,
+)
+from askdocs.serve.http.access import AccessRules, identify
 from askdocs.serve.http.common import LiveSearcher, check_bind, public_text
 from askdocs.serve.http.routers.documents import documents_router, index_target
 from askdocs.serve.http.routers.files import files_router
@@ -44,12 +53,6 @@ TELEMETRY_OFF: dict[str, Any] = {
     "operation_spans": False,
     "auto_configure": False,
 }
-
-
-def _authorized(header: str | None, token: str) -> bool:
-    scheme, _, given = (header or "").partition(" ")
-    # Bytes: compare_digest refuses str with non-ASCII characters, which a client may send.
-    return scheme.lower() == "bearer" and hmac.compare_digest(given.strip().encode(), token.encode())
 
 
 def _error(status: int, message: str, headers: dict[str, str] | None = None) -> JSONResponse:
@@ -87,9 +90,15 @@ async def _on_index_error(request: Request, error: AskdocsError) -> JSONResponse
     return _error(503, public_text(str(error)))
 
 
-def base_app(token: str | None, lifespan: Callable[[FastAPI], Any], hosts: frozenset[str] | None) -> FastAPI:
+def base_app(
+    token: str | None,
+    lifespan: Callable[[FastAPI], Any],
+    hosts: frozenset[str] | None,
+    access: AccessRules | None = None,
+) -> FastAPI:
     """A FastAPI app with askdocs's error bodies, answering only requests addressed to `hosts` (any:
-    None) from no other site's page, and with a token, every endpoint guarded (/health says only "ok")."""
+    None) from no other site's page, and with a token, every endpoint guarded (/health says only "ok").
+    `access`: a folder of libraries' rules instead (accounts, the shared token, a sign-in proxy)."""
     app = FastAPI(
         title="askdocs",
         version=__version__,
@@ -109,12 +118,11 @@ def base_app(token: str | None, lifespan: Callable[[FastAPI], Any], hosts: froze
         foreign = foreign_reason(request.headers.get("host"), request.headers.get("origin"), hosts)
         if foreign:
             return _error(403, foreign)
-        if token and not _authorized(request.headers.get("authorization"), token):
+        refused = identify(request, token, access)
+        if refused:
             if request.url.path == "/health":
                 return JSONResponse({"status": "ok"})  # up, and nothing more without the token
-            return _error(
-                401, "missing or wrong token: send `Authorization: Bearer <token>`", {"WWW-Authenticate": "Bearer"}
-            )
+            return _error(401, refused, {"WWW-Authenticate": "Bearer"})
         try:
             return await call_next(request)
         except Exception:
@@ -162,10 +170,12 @@ def create_libraries_app(
     token: str | None = None,
     read_only: bool = False,
     hosts: frozenset[str] | None = LOOPBACK_NAMES,
+    access: AccessRules | None = None,
 ) -> FastAPI:
     """The API answering from every library in the folder `root`, their indexes under `index_root`
     (default ROOT/.askdocs-index); with a token, every endpoint but /health needs it; `read_only`:
-    documents cannot be added or removed."""
+    documents cannot be added or removed. Once the folder has accounts, every request needs a user,
+    who sees only their libraries (`access`, default: the folder's accounts and the token)."""
     live = LiveLibraries(Path(root), Path(index_root) if index_root else None)
 
     @asynccontextmanager
@@ -181,7 +191,7 @@ def create_libraries_app(
             logger.warning("no libraries to serve yet: %s", error)
         yield
 
-    app = base_app(token, lifespan, hosts)
+    app = base_app(token, lifespan, hosts, access or AccessRules.for_folder(root, token))
     app.include_router(libraries_router(live))
     app.include_router(documents_router(library_target(live), read_only))
     app.include_router(files_router(library_target(live)))
@@ -199,7 +209,9 @@ def app_from_env() -> FastAPI:
     read_only = os.environ.get(READ_ONLY_ENV) == "1"
     hosts = allowed_hosts(os.environ.get(HOST_ENV, "127.0.0.1"), hosts_from_setting(os.environ.get(ALLOWED_HOSTS_ENV)))
     if libraries:
-        return create_libraries_app(Path(libraries), Path(index) if index else None, token, read_only, hosts)
+        proxy, header = os.environ.get(SIGN_IN_PROXY_ENV), os.environ.get(USER_HEADER_ENV, "")
+        access = AccessRules.for_folder(Path(libraries), token, proxy or None, header)
+        return create_libraries_app(Path(libraries), Path(index) if index else None, token, read_only, hosts, access)
     return create_app(Path(index or "index"), token, read_only, hosts)
 
 
@@ -219,14 +231,18 @@ def serve(
     libraries: Path | None = None,
     read_only: bool = False,
     hosts: list[str] | None = None,
+    sign_in_proxy: str | None = None,
+    user_header: str | None = None,
 ) -> None:
     """Serve the API with uvicorn until interrupted: the index at `index_dir` (default index/), or every
     library in the folder `libraries` (their indexes under `index_dir`, default DIR/.askdocs-index).
     The token defaults to $ASKDOCS_TOKEN; $ASKDOCS_READ_ONLY=1 (as for the page) also makes it read-only;
-    `hosts` (and $ASKDOCS_ALLOWED_HOSTS) are host names it answers to besides its address and loopback."""
+    `hosts` (and $ASKDOCS_ALLOWED_HOSTS) are host names it answers to besides its address and loopback.
+    A folder of libraries with accounts needs a user on every request; `sign_in_proxy` (an address) may
+    name one in the header `user_header` (serve/http/access.py)."""
     token = token or os.environ.get(TOKEN_ENV) or None
     read_only = read_only or os.environ.get(READ_ONLY_ENV) == "1"
-    check_bind(host, token)
+    check_bind(host, token, libraries is not None and AccessRules.for_folder(libraries).accounts() is not None)
     if workers < 1:
         raise AskdocsError(f"--workers must be 1 or more, not {workers}")
     if not 0 < port < 65536:
@@ -245,6 +261,8 @@ def serve(
     _set_env(TOKEN_ENV, token)
     _set_env(READ_ONLY_ENV, "1" if read_only else None)
     _set_env(HOST_ENV, host)
+    _set_env(SIGN_IN_PROXY_ENV, sign_in_proxy)
+    _set_env(USER_HEADER_ENV, user_header)
     _set_env(ALLOWED_HOSTS_ENV, ",".join([*(hosts or []), *hosts_from_setting(os.environ.get(ALLOWED_HOSTS_ENV))]))
     # uvicorn sets up logging in every worker: askdocs's messages (a new build served, errors) go
     # where uvicorn's own go.

@@ -129,10 +129,11 @@ def timed_search(searcher: Searcher, q: str, k: int, sources: list[str] | None, 
     return hits, (time.perf_counter() - started) * 1000
 
 
-def check_bind(host: str, token: str | None) -> None:
-    """Refuse to listen beyond this machine without a token (UnsafeBindError)."""
-    if not token and not is_loopback(host):
+def check_bind(host: str, token: str | None, accounts: bool = False) -> None:
+    """Refuse to listen beyond this machine without a token or accounts (UnsafeBindError)."""
+    if not token and not accounts and not is_loopback(host):
         raise UnsafeBindError(
-            f"refusing to listen on {host} without a token: anyone who reaches it could read the index; "
-            f"pass --token TOKEN (or set {TOKEN_ENV}), or listen on 127.0.0.1"
+            f"refusing to listen on {host} without a token or accounts: anyone who reaches it could read the "
+            f"index; pass --token TOKEN (or set {TOKEN_ENV}), add users to a folder of libraries "
+            "(python -m askdocs users --libraries DIR add NAME ...), or listen on 127.0.0.1"
         )

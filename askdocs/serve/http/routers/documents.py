@@ -23,6 +23,7 @@ from fastapi.routing import APIRoute
 from pydantic import BaseModel
 from starlette.concurrency import run_in_threadpool
 
+from askdocs.accounts import AccountStore, User
 from askdocs.errors import AskdocsError
 from askdocs.index.build_folder import BuildReader
 from askdocs.index.progress import read_progress
@@ -30,6 +31,7 @@ from askdocs.libraries import Library, single_library
 from askdocs.search.searcher import Searcher
 from askdocs.serve.background import ingest_of
 from askdocs.serve.http import upload_stream
+from askdocs.serve.http.access import OWNER, require
 from askdocs.serve.http.common import ERROR_RESPONSES, ErrorBody, refused_document
 from askdocs.serve.http.ingest_state import IngestInfo, Searchable, ingest_info, searchable_info
 from askdocs.serve.uploads import (
@@ -80,6 +82,8 @@ class DocumentTarget:
 
     library: Library
     searcher: Searcher
+    user: User = OWNER  # who asks (serve/http/access.py)
+    accounts: AccountStore | None = None  # where their changes are recorded, when the folder has accounts
 
 
 class FileResult(BaseModel):
@@ -194,9 +198,12 @@ def documents_router(target: Callable[..., DocumentTarget], read_only: bool) -> 
         """Save files into the library and ingest it in the background: 202 when something was saved
         (poll /documents/status), 200 when every file was already there, 422 when every one was refused."""
         library = chosen.library
+        require(chosen.user, "write", library.name)
         results = await _receive_and_save(request, chosen)
         ingest = ingest_of(library)
-        if any(result.status == "saved" for result in results):
+        saved = [result.saved_as for result in results if result.status == "saved"]
+        if saved:
+            _record(request, chosen, "upload", saved)
             ingest.request()
         else:
             response.status_code = 200
@@ -205,13 +212,15 @@ def documents_router(target: Callable[..., DocumentTarget], read_only: bool) -> 
         )
 
     @writes.delete("/documents/{source:path}", status_code=202, responses=_responses(401, 403, 404, 411, 422, 503))
-    def remove_document(source: str, chosen: DocumentTarget = the_library) -> RemovalAnswer:
+    def remove_document(request: Request, source: str, chosen: DocumentTarget = the_library) -> RemovalAnswer:
         """Delete a document (its path as citations give it) from the library and ingest it in the background."""
         library = chosen.library
+        require(chosen.user, "write", library.name)
         try:
             remove_file(library.corpus_dir, source)
         except (DocumentMissingError, NotADocumentError) as error:  # not there; or the settings file, `..`
             raise refused_document(error) from None
+        _record(request, chosen, "remove", [source])
         ingest = ingest_of(library)
         ingest.request()
         return RemovalAnswer(library=library.name, removed=source, ingest=ingest_info(ingest.status()))
@@ -230,6 +239,14 @@ def documents_router(target: Callable[..., DocumentTarget], read_only: bool) -> 
 
     router.include_router(writes)
     return router
+
+
+def _record(request: Request, chosen: DocumentTarget, action: str, sources: list[str]) -> None:
+    """An upload or a removal appended to the folder's audit log: who, what, from which address."""
+    if chosen.accounts is not None:
+        address = request.client.host if request.client else ""
+        for source in sources:
+            chosen.accounts.record(chosen.user.name, action, f"{chosen.library.name}/{source}", address)
 
 
 async def _receive_and_save(request: Request, chosen: DocumentTarget) -> list[UploadResult]:

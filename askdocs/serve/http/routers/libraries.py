@@ -16,15 +16,17 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Annotated, Any
 
-from fastapi import APIRouter, HTTPException, Query
+from fastapi import APIRouter, HTTPException, Query, Request
 from pydantic import BaseModel
 
+from askdocs.accounts import User
 from askdocs.errors import AskdocsError, rebuild_hint
 from askdocs.libraries import ALL, Library, LibraryNotFoundError, find_library, libraries_in
 from askdocs.library_settings import LibrarySettings
 from askdocs.records import Hit
 from askdocs.search.all_libraries import search_all
 from askdocs.search.searcher import Searcher
+from askdocs.serve.http.access import OWNER, accounts_of, user_of, visible
 from askdocs.serve.http.common import (
     ERROR_RESPONSES,
     Count,
@@ -106,11 +108,11 @@ class LiveLibraries:
             self._live = {index_dir: live for index_dir, live in self._live.items() if index_dir in kept}
         return found
 
-    def find(self, name: str) -> Library:
-        """The library of that name, or a 404 listing the names there are."""
-        found = self.libraries()
+    def find(self, name: str, user: User = OWNER) -> Library:
+        """The library of that name the user may read, or a 404 listing the names they may."""
+        found = visible(self.libraries(), user)
         if all(library.name != name for library in found):
-            found = self.libraries(fresh=True)  # the folder's mtime may lag (a coarse clock, NFS)
+            found = visible(self.libraries(fresh=True), user)  # the folder's mtime may lag (a coarse clock, NFS)
         try:
             return find_library(found, name)
         except LibraryNotFoundError as error:
@@ -143,11 +145,11 @@ def labelled(hit: Hit, library: str) -> dict[str, Any]:
     return {**hit_to_json(hit), "library": library}
 
 
-def _chosen(live: LiveLibraries, lib: str | None, allow_all: bool = True) -> str:
-    """The library a request names; the only one when it names none, else a 422 listing them."""
+def _chosen(live: LiveLibraries, lib: str | None, user: User, allow_all: bool = True) -> str:
+    """The library a request names; the only one (the user may read) when it names none, else a 422 listing them."""
     if lib is not None:
         return lib
-    libraries = live.libraries()
+    libraries = visible(live.libraries(), user)
     if len(libraries) == 1:
         return libraries[0].name
     names = ", ".join(library.name for library in libraries)
@@ -157,11 +159,12 @@ def _chosen(live: LiveLibraries, lib: str | None, allow_all: bool = True) -> str
     )
 
 
-def _search_all(live: LiveLibraries, q: str, k: int, mode: str) -> dict[str, Any]:
-    """Every usable library's hits, merged as the page merges them, and the libraries that could not be searched."""
+def _search_all(live: LiveLibraries, q: str, k: int, mode: str, user: User) -> dict[str, Any]:
+    """Every usable library's hits (of those the user may read), merged as the page merges them, and the
+    libraries that could not be searched."""
     searchers: dict[str, Searcher] = {}
     problems: list[dict[str, str]] = []
-    for library in live.libraries():
+    for library in visible(live.libraries(), user):
         try:
             searchers[library.name] = live.searcher(library)
         except LibraryUnusableError as error:
@@ -221,18 +224,19 @@ def libraries_router(live: LiveLibraries) -> APIRouter:
     # Plain `def` endpoints, as in routers/search.py: the search runs in FastAPI's thread pool.
     @router.get("/search", responses=LIBRARY_RESPONSES)
     def search(
-        q: Question, lib: Lib = None, k: Count = 5, source: Sources = None, mode: Mode = "hybrid"
+        request: Request, q: Question, lib: Lib = None, k: Count = 5, source: Sources = None, mode: Mode = "hybrid"
     ) -> dict[str, Any]:
         """The best passages for a question from one library (or all), best first, each labelled with its library."""
         parsed = check_question(q)
-        name = _chosen(live, lib)
+        user = user_of(request)
+        name = _chosen(live, lib, user)
         if name == ALL:
             if source:
                 raise HTTPException(
                     422, f"query parameter 'source' filters one library's files: pass lib=NAME, not lib={ALL}"
                 )
-            return {**_search_all(live, q, k, mode), "query": parsed.to_json()}
-        library = live.find(name)
+            return {**_search_all(live, q, k, mode, user), "query": parsed.to_json()}
+        library = live.find(name, user)
         hits, took_ms = timed_search(live.searcher(library), q, k, source, mode)
         return {
             "question": q,
@@ -244,14 +248,15 @@ def libraries_router(live: LiveLibraries) -> APIRouter:
         }
 
     @router.get("/libraries", responses={401: ERROR_RESPONSES[401], 503: ERROR_RESPONSES[503]})
-    def libraries() -> LibraryList:
-        """Every library served: its name, title, counts, and whether it has a usable index (else why not)."""
-        return LibraryList(libraries=[_info(live, library) for library in live.libraries()])
+    def libraries(request: Request) -> LibraryList:
+        """Every library served (that the user may read): its name, title, counts, and whether it has a usable
+        index (else why not)."""
+        return LibraryList(libraries=[_info(live, library) for library in visible(live.libraries(), user_of(request))])
 
     @router.get("/health", responses={503: ERROR_RESPONSES[503]})
-    def health() -> dict[str, Any]:
+    def health(request: Request) -> dict[str, Any]:
         """Each library's live build and counts; "degraded" when some cannot be searched, 503 when none can."""
-        status = {library.name: _health(live, library) for library in live.libraries()}
+        status = {library.name: _health(live, library) for library in visible(live.libraries(), user_of(request))}
         problems = [entry["error"] for entry in status.values() if entry["status"] != "ok"]
         if len(problems) == len(status):
             raise LibraryUnusableError("; ".join(problems))
@@ -263,12 +268,13 @@ def libraries_router(live: LiveLibraries) -> APIRouter:
 def library_target(live: LiveLibraries) -> Callable[..., DocumentTarget]:
     """The FastAPI dependency naming the one library a documents request is about (its `lib` parameter)."""
 
-    def documents_target(lib: OneLib = None) -> DocumentTarget:
-        """The one library a documents request is about; `lib=all` is a 422."""
-        name = _chosen(live, lib, allow_all=False)
+    def documents_target(request: Request, lib: OneLib = None) -> DocumentTarget:
+        """The one library a documents request is about (a 404 for one the user may not read); `lib=all` is a 422."""
+        user = user_of(request)
+        name = _chosen(live, lib, user, allow_all=False)
         if name == ALL:
             raise HTTPException(422, f"a document belongs to one library: pass lib=NAME, not lib={ALL}")
-        library = live.find(name)
-        return DocumentTarget(library, live.searcher(library))
+        library = live.find(name, user)
+        return DocumentTarget(library, live.searcher(library), user, accounts_of(request))
 
     return documents_target

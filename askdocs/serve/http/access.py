@@ -1,0 +1,115 @@
+"""Who a request to a folder of libraries comes from, and which of the libraries it may see.
+
+Once the folder has accounts (askdocs/accounts/, `python -m askdocs users`), every request but
+/health needs a user: an API token of theirs (`Authorization: Bearer`), or, from the configured
+sign-in proxy's address only, a user name in its header (single sign-on). The shared `--token`
+still opens everything (a one-person setup), as does a folder without accounts. A user sees only
+the libraries they are given: the others are not found (404), never named, and `lib=all` means
+all of theirs.
+"""
+
+from __future__ import annotations
+
+import hmac
+from dataclasses import dataclass
+from pathlib import Path
+
+from fastapi import HTTPException, Request
+
+from askdocs.accounts import ACCOUNTS_FILE, AccountStore, User, allows
+from askdocs.libraries import Library
+
+# A folder without accounts, or the shared token: every library, every action (as before accounts).
+OWNER = User("(owner)", "admin", ("*",))
+
+
+def bearer(header: str | None) -> str | None:
+    """The token of an `Authorization: Bearer <token>` header, or None."""
+    scheme, _, given = (header or "").partition(" ")
+    return given.strip() if scheme.lower() == "bearer" and given.strip() else None
+
+
+def same_token(given: str | None, token: str) -> bool:
+    """Whether `given` is `token`, compared in constant time (as bytes: a client may send any character)."""
+    return given is not None and hmac.compare_digest(given.encode(), token.encode())
+
+
+@dataclass(frozen=True)
+class AccessRules:
+    """How requests to a folder of libraries are told apart: its accounts file, the shared token, the proxy."""
+
+    accounts_file: Path
+    token: str | None = None
+    proxy: str | None = None  # the address of a trusted sign-in proxy (e.g. oauth2-proxy)
+    user_header: str = "X-Forwarded-User"
+
+    @classmethod
+    def for_folder(
+        cls, root: Path, token: str | None = None, proxy: str | None = None, header: str = ""
+    ) -> AccessRules:
+        """The rules of a folder of libraries (its accounts live in ROOT/.askdocs-accounts.sqlite3)."""
+        return cls(Path(root) / ACCOUNTS_FILE, token, proxy, header or "X-Forwarded-User")
+
+    def accounts(self) -> AccountStore | None:
+        """The folder's accounts, when it has any user (read at each request: users added later count)."""
+        if not self.accounts_file.exists():
+            return None
+        store = AccountStore(self.accounts_file)
+        return store if store.has_users() else None
+
+    def user_of(self, request: Request, store: AccountStore | None) -> User | None:
+        """Who the request is from, given the folder's accounts (`accounts()`); None when it must be refused (401)."""
+        given = bearer(request.headers.get("authorization"))
+        if self.token and same_token(given, self.token):
+            return OWNER
+        if store is None:
+            return None if self.token else OWNER
+        client = request.client.host if request.client else None
+        if self.proxy and client == self.proxy and request.headers.get(self.user_header):
+            return store.user(request.headers[self.user_header])
+        return store.user_for_token(given) if given else None
+
+
+def user_of(request: Request) -> User:
+    """The user the guard found for this request (OWNER where no rules apply)."""
+    return getattr(request.state, "user", OWNER)
+
+
+def accounts_of(request: Request) -> AccountStore | None:
+    """The accounts the guard read for this request (None without accounts): where changes are recorded."""
+    return getattr(request.state, "accounts", None)
+
+
+def visible(libraries: list[Library], user: User) -> list[Library]:
+    """The libraries a user may read."""
+    return [library for library in libraries if user.may_use(library.name) and allows(user.role, "read")]
+
+
+def require(user: User, action: str, library: str) -> None:
+    """A 403 naming the role when the user may not do `action` ("write", "manage") in the library."""
+    if not (user.may_use(library) and allows(user.role, action)):
+        what = {"write": "add or remove documents in", "manage": "manage the users of"}.get(action, action)
+        raise HTTPException(403, f"{user.name} is a {user.role} and may not {what} '{library}'")
+
+
+WRONG_TOKEN = "missing or wrong token: send `Authorization: Bearer <token>`"
+WRONG_USER_TOKEN = (
+    "these libraries have accounts: send `Authorization: Bearer <your token>` "
+    "(an admin prints one with `python -m askdocs users --libraries DIR token NAME`)"
+)
+
+
+def _authorized(header: str | None, token: str) -> bool:
+    return same_token(bearer(header), token)
+
+
+def identify(request: Request, token: str | None, access: AccessRules | None) -> str:
+    """Note who the request is from (`request.state.user`, `.accounts`); why it is refused, or "" when it is not."""
+    if access is None:
+        return "" if not token or _authorized(request.headers.get("authorization"), token) else WRONG_TOKEN
+    store = access.accounts()
+    user = access.user_of(request, store)
+    if user is None:
+        return WRONG_USER_TOKEN if store is not None else WRONG_TOKEN
+    request.state.user, request.state.accounts = user, store
+    return ""
