@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from askdocs.accounts import AccountStore
 from askdocs.encoders import Encoder
 from askdocs.index import publication
 from askdocs.ingest.pipeline import build_index
@@ -110,3 +111,13 @@ def test_a_missing_library_index_names_the_command(tmp_path: Path, monkeypatch) 
     assert not page.exception
     assert "no index at" in page.error[0].value
     assert f"python ingest.py --libraries {tmp_path / 'libs'}" in page.code[0].value
+
+
+def test_a_folder_with_accounts_is_refused_until_the_page_can_sign_people_in(libraries: Path, monkeypatch) -> None:
+    AccountStore.beside(libraries)  # an accounts file without users changes nothing
+    assert "Box kites" in shown(open_page(libraries, monkeypatch, q="box kites", lib="kites"))
+    AccountStore.beside(libraries).add_user("rita", "reader", ["health"])
+    page = open_page(libraries, monkeypatch, q="box kites", lib="kites")
+    assert not page.exception
+    assert "have accounts" in page.error[0].value and "token NAME" in page.error[0].value
+    assert "Box kites" not in shown(page) and "hip" not in shown(page).lower()

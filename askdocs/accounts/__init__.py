@@ -6,6 +6,6 @@ imports a server.
 """
 
 from askdocs.accounts.roles import ROLES, allows
-from askdocs.accounts.store import ACCOUNTS_FILE, AccountStore, AuditEntry, User
+from askdocs.accounts.store import ACCOUNTS_FILE, AccountStore, AuditEntry, User, folder_has_accounts
 
-__all__ = ["ACCOUNTS_FILE", "ROLES", "AccountStore", "AuditEntry", "User", "allows"]
+__all__ = ["ACCOUNTS_FILE", "ROLES", "AccountStore", "AuditEntry", "User", "allows", "folder_has_accounts"]

@@ -66,6 +66,12 @@ class AuditEntry:
     address: str
 
 
+def folder_has_accounts(libraries_dir: Path) -> bool:
+    """Whether a folder of libraries has any user (without creating its accounts file)."""
+    path = Path(libraries_dir) / ACCOUNTS_FILE
+    return path.exists() and AccountStore(path).has_users()
+
+
 def _digest(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 

@@ -16,7 +16,8 @@ from pathlib import Path
 
 import streamlit as st
 
-from askdocs.errors import AskdocsError
+from askdocs.accounts import folder_has_accounts
+from askdocs.errors import AccountError, AskdocsError
 from askdocs.index import publication
 from askdocs.index.build_folder import BuildReader
 from askdocs.index.progress import read_progress
@@ -55,9 +56,19 @@ def page_options() -> PageOptions:
 
 
 def served_libraries(options: PageOptions) -> list[Library] | None:
-    """The libraries of a folder of libraries; None when the page serves one index."""
+    """The libraries of a folder of libraries; None when the page serves one index.
+
+    A folder with accounts is refused (AccountError): the page cannot sign people in yet, and without a
+    sign-in it would show every library to whoever reaches it; the HTTP API serves it, per user."""
     if options.libraries is None:
         return None
+    if folder_has_accounts(Path(options.libraries)):
+        raise AccountError(
+            f"the libraries in {options.libraries} have accounts, and this page cannot sign people in yet: "
+            f"search them through the HTTP API with your own token (python -m askdocs serve --libraries "
+            f"{options.libraries}; an admin prints a token with python -m askdocs users --libraries "
+            f"{options.libraries} token NAME)"
+        )
     return libraries_in(Path(options.libraries), Path(options.index) if options.index else None)
 
 
