@@ -72,6 +72,15 @@ def folder_has_accounts(libraries_dir: Path) -> bool:
     return path.exists() and AccountStore(path).has_users()
 
 
+def _user(db: sqlite3.Connection, name: str) -> User | None:
+    """The user of this name, read on an open connection; None when there is none."""
+    row = db.execute("SELECT role FROM users WHERE name = ?", (name,)).fetchone()
+    if row is None:
+        return None
+    libraries = [r[0] for r in db.execute("SELECT library FROM grants WHERE user = ? ORDER BY library", (name,))]
+    return User(name, row[0], tuple(libraries))
+
+
 def _digest(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
@@ -84,6 +93,7 @@ class AccountStore:
         if not self.path.exists():  # password hashes and token digests: readable by its owner only
             os.close(os.open(self.path, os.O_CREAT | os.O_WRONLY, 0o600))
         with self._connect() as db:
+            db.execute("PRAGMA journal_mode = WAL")
             db.executescript(_SCHEMA)
 
     @classmethod
@@ -93,10 +103,10 @@ class AccountStore:
 
     @contextmanager
     def _connect(self) -> Iterator[sqlite3.Connection]:
+        # WAL is a setting of the file (set once, with the tables); foreign keys are one of each connection.
         db = sqlite3.connect(self.path, timeout=30, isolation_level=None)
         try:
             db.execute("PRAGMA foreign_keys = ON")
-            db.execute("PRAGMA journal_mode = WAL")
             yield db
         finally:
             db.close()
@@ -165,13 +175,7 @@ class AccountStore:
     def user(self, name: str) -> User | None:
         """The user of this name, or None."""
         with self._connect() as db:
-            row = db.execute("SELECT role FROM users WHERE name = ?", (name,)).fetchone()
-            if row is None:
-                return None
-            libraries = [
-                r[0] for r in db.execute("SELECT library FROM grants WHERE user = ? ORDER BY library", (name,))
-            ]
-        return User(name, row[0], tuple(libraries))
+            return _user(db, name)
 
     def has_users(self) -> bool:
         """Whether any user exists: from then on every request needs one (serve/http/access.py)."""
@@ -205,7 +209,7 @@ class AccountStore:
                 "SELECT user FROM tokens WHERE digest = ? AND kind = ? AND (expires IS NULL OR expires > ?)",
                 (_digest(token), kind, time.time()),
             ).fetchone()
-        return self.user(row[0]) if row else None
+            return _user(db, row[0]) if row else None
 
     def revoke(self, name: str, actor: str = "") -> int:
         """End every token and session of the user at once; how many there were."""

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import hmac
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 
 from fastapi import HTTPException, Request
@@ -51,23 +52,37 @@ class AccessRules:
         return cls(Path(root) / ACCOUNTS_FILE, token, proxy, header or "X-Forwarded-User")
 
     def accounts(self) -> AccountStore | None:
-        """The folder's accounts, when it has any user (read at each request: users added later count)."""
-        if not self.accounts_file.exists():
-            return None
-        store = AccountStore(self.accounts_file)
-        return store if store.has_users() else None
+        """The folder's accounts, when it has any user (asked at each request: users added later count)."""
+        store = self._store()
+        return store if store is not None and store.has_users() else None
 
-    def user_of(self, request: Request, store: AccountStore | None) -> User | None:
-        """Who the request is from, given the folder's accounts (`accounts()`); None when it must be refused (401)."""
+    def _store(self) -> AccountStore | None:
+        return _opened(self.accounts_file) if self.accounts_file.exists() else None
+
+    def identify(self, request: Request) -> tuple[User | None, AccountStore | None]:
+        """Who the request is from (None: refuse it, 401), and the accounts their changes are recorded in.
+
+        A known token is one read of the accounts file; whether it has users at all is asked only when
+        no user was found (a folder without users, or an unknown token)."""
         given = bearer(request.headers.get("authorization"))
+        store = self._store()
         if self.token and same_token(given, self.token):
-            return OWNER
-        if store is None:
-            return None if self.token else OWNER
-        client = request.client.host if request.client else None
-        if self.proxy and client == self.proxy and request.headers.get(self.user_header):
-            return store.user(request.headers[self.user_header])
-        return store.user_for_token(given) if given else None
+            return OWNER, store if store is not None and store.has_users() else None
+        if store is not None:
+            client = request.client.host if request.client else None
+            named = request.headers.get(self.user_header) if self.proxy and client == self.proxy else None
+            user = store.user(named) if named else store.user_for_token(given) if given else None
+            if user is not None:
+                return user, store
+            if store.has_users():
+                return None, store
+        return (None if self.token else OWNER), None
+
+
+@lru_cache(maxsize=8)
+def _opened(path: Path) -> AccountStore:
+    """The store of an accounts file, its tables checked once per process (each call still opens the file)."""
+    return AccountStore(path)
 
 
 def user_of(request: Request) -> User:
@@ -107,8 +122,7 @@ def identify(request: Request, token: str | None, access: AccessRules | None) ->
     """Note who the request is from (`request.state.user`, `.accounts`); why it is refused, or "" when it is not."""
     if access is None:
         return "" if not token or _authorized(request.headers.get("authorization"), token) else WRONG_TOKEN
-    store = access.accounts()
-    user = access.user_of(request, store)
+    user, store = access.identify(request)
     if user is None:
         return WRONG_USER_TOKEN if store is not None else WRONG_TOKEN
     request.state.user, request.state.accounts = user, store
