@@ -39,8 +39,8 @@ def free_port() -> int:
 
 
 @contextmanager
-def page_server(*page_args: str) -> Iterator[str]:
-    """`streamlit run app.py -- PAGE_ARGS` on a free loopback port; its URL, until the block ends."""
+def page_server(*page_args: str, script: str = "app.py") -> Iterator[str]:
+    """`streamlit run SCRIPT -- PAGE_ARGS` on a free loopback port; its URL, until the block ends."""
     port = free_port()
     # The server's output goes to a file: a pipe nobody reads fills up and stalls the server.
     ARTIFACTS.mkdir(exist_ok=True)
@@ -52,7 +52,7 @@ def page_server(*page_args: str) -> Iterator[str]:
             "-m",
             "streamlit",
             "run",
-            str(ROOT / "app.py"),
+            str(ROOT / script),
             "--server.port",
             str(port),
             "--server.headless",

@@ -113,11 +113,19 @@ def test_a_missing_library_index_names_the_command(tmp_path: Path, monkeypatch) 
     assert f"python ingest.py --libraries {tmp_path / 'libs'}" in page.code[0].value
 
 
-def test_a_folder_with_accounts_is_refused_until_the_page_can_sign_people_in(libraries: Path, monkeypatch) -> None:
+def test_a_folder_with_accounts_shows_nothing_but_the_sign_in(libraries: Path, monkeypatch) -> None:
     AccountStore.beside(libraries)  # an accounts file without users changes nothing
     assert "Box kites" in shown(open_page(libraries, monkeypatch, q="box kites", lib="kites"))
     AccountStore.beside(libraries).add_user("rita", "reader", ["health"])
+    # Served as app.py alone (no sign-in routes): refused, naming the way that signs people in.
     page = open_page(libraries, monkeypatch, q="box kites", lib="kites")
     assert not page.exception
-    assert "have accounts" in page.error[0].value and "token NAME" in page.error[0].value
+    assert "have accounts" in page.error[0].value and "streamlit run page.py" in page.error[0].value
     assert "Box kites" not in shown(page) and "hip" not in shown(page).lower()
+    # With the routes (page.py), a visitor without a session sees the sign-in link and nothing else.
+    monkeypatch.setenv("ASKDOCS_SIGN_IN_ROUTES", "1")
+    page = open_page(libraries, monkeypatch, q="box kites", lib="kites")
+    assert not page.exception and not page.error
+    assert "sign in" in shown(page).lower()
+    assert "Box kites" not in shown(page) and "hip" not in shown(page).lower() and "kites" not in shown(page)
+    assert not page.sidebar.selectbox

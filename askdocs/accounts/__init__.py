@@ -5,7 +5,19 @@ what each role may do; `passwords.py` hashes passwords (Argon2id). Serving reads
 imports a server.
 """
 
+from askdocs.accounts.records import EVERY_LIBRARY, OWNER, AuditEntry, TokenInfo, User
 from askdocs.accounts.roles import ROLES, allows
-from askdocs.accounts.store import ACCOUNTS_FILE, AccountStore, AuditEntry, User, folder_has_accounts
+from askdocs.accounts.store import ACCOUNTS_FILE, AccountStore, folder_has_accounts
 
-__all__ = ["ACCOUNTS_FILE", "ROLES", "AccountStore", "AuditEntry", "User", "allows", "folder_has_accounts"]
+__all__ = [
+    "ACCOUNTS_FILE",
+    "EVERY_LIBRARY",
+    "OWNER",
+    "ROLES",
+    "AccountStore",
+    "AuditEntry",
+    "TokenInfo",
+    "User",
+    "allows",
+    "folder_has_accounts",
+]

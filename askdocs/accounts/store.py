@@ -18,15 +18,14 @@ import sqlite3
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
 from pathlib import Path
 
 from askdocs.accounts.passwords import MIN_PASSWORD_CHARS, hash_password, password_matches
+from askdocs.accounts.records import AuditEntry, TokenInfo, User
 from askdocs.accounts.roles import ROLES
 from askdocs.errors import AccountError
 
 ACCOUNTS_FILE = ".askdocs-accounts.sqlite3"
-EVERY_LIBRARY = "*"
 TOKEN_PREFIX = "askdocs_"
 _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._@-]{0,63}$")
 _SCHEMA = """
@@ -40,30 +39,6 @@ CREATE TABLE IF NOT EXISTS audit (
     id INTEGER PRIMARY KEY AUTOINCREMENT, at REAL NOT NULL, actor TEXT NOT NULL, action TEXT NOT NULL,
     target TEXT NOT NULL, address TEXT NOT NULL);
 """
-
-
-@dataclass(frozen=True)
-class User:
-    """A user: their role and the libraries it applies to (EVERY_LIBRARY for all)."""
-
-    name: str
-    role: str
-    libraries: tuple[str, ...]
-
-    def may_use(self, library: str) -> bool:
-        """Whether the user is given this library."""
-        return EVERY_LIBRARY in self.libraries or library in self.libraries
-
-
-@dataclass(frozen=True)
-class AuditEntry:
-    """One recorded change: when (epoch seconds), who, what, to what, from which address."""
-
-    at: float
-    actor: str
-    action: str
-    target: str
-    address: str
 
 
 def folder_has_accounts(libraries_dir: Path) -> bool:
@@ -210,6 +185,36 @@ class AccountStore:
                 (_digest(token), kind, time.time()),
             ).fetchone()
             return _user(db, row[0]) if row else None
+
+    def tokens(self, name: str | None = None) -> list[TokenInfo]:
+        """The live tokens and sessions of a user (of everyone with None), newest first; never the tokens."""
+        where, args = ("AND user = ?", (name,)) if name else ("", ())
+        with self._connect() as db:
+            rows = db.execute(
+                f"SELECT substr(digest, 1, 12), user, kind, created, expires FROM tokens "
+                f"WHERE (expires IS NULL OR expires > ?) {where} ORDER BY created DESC",
+                (time.time(), *args),
+            ).fetchall()
+        return [TokenInfo(*row) for row in rows]
+
+    def drop_token(self, name: str, label: str, actor: str = "") -> bool:
+        """Revoke one of the user's tokens by its label (`tokens()`); whether there was one."""
+        if not re.fullmatch(r"[0-9a-f]{12}", label):
+            return False
+        with self._connect() as db:
+            db.execute("BEGIN IMMEDIATE")
+            dropped = db.execute(
+                "DELETE FROM tokens WHERE user = ? AND substr(digest, 1, 12) = ?", (name, label)
+            ).rowcount
+            if dropped:
+                self._record(db, actor, "revoke token", f"{name} ({label})", "")
+            db.execute("COMMIT")
+        return dropped > 0
+
+    def end_session(self, token: str) -> None:
+        """Sign a page session out: its token is forgotten at once."""
+        with self._connect() as db:
+            db.execute("DELETE FROM tokens WHERE digest = ? AND kind = 'session'", (_digest(token),))
 
     def revoke(self, name: str, actor: str = "") -> int:
         """End every token and session of the user at once; how many there were."""

@@ -17,11 +17,8 @@ from pathlib import Path
 
 from fastapi import HTTPException, Request
 
-from askdocs.accounts import ACCOUNTS_FILE, AccountStore, User, allows
+from askdocs.accounts import ACCOUNTS_FILE, OWNER, AccountStore, User
 from askdocs.libraries import Library
-
-# A folder without accounts, or the shared token: every library, every action (as before accounts).
-OWNER = User("(owner)", "admin", ("*",))
 
 
 def bearer(header: str | None) -> str | None:
@@ -97,12 +94,12 @@ def accounts_of(request: Request) -> AccountStore | None:
 
 def visible(libraries: list[Library], user: User) -> list[Library]:
     """The libraries a user may read."""
-    return [library for library in libraries if user.may_use(library.name) and allows(user.role, "read")]
+    return [library for library in libraries if user.may("read", library.name)]
 
 
 def require(user: User, action: str, library: str) -> None:
     """A 403 naming the role when the user may not do `action` ("write", "manage") in the library."""
-    if not (user.may_use(library) and allows(user.role, action)):
+    if not user.may(action, library):
         what = {"write": "add or remove documents in", "manage": "manage the users of"}.get(action, action)
         raise HTTPException(403, f"{user.name} is a {user.role} and may not {what} '{library}'")
 

@@ -7,17 +7,14 @@ saved by uploads.py and ingested by one BackgroundIngest per library, shared by 
 
 from __future__ import annotations
 
-import argparse
-import os
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
 from pathlib import Path
 
 import streamlit as st
 
-from askdocs.accounts import folder_has_accounts
-from askdocs.errors import AccountError, AskdocsError
+from askdocs.accounts import OWNER, User
+from askdocs.errors import AskdocsError
 from askdocs.index import publication
 from askdocs.index.build_folder import BuildReader
 from askdocs.index.progress import read_progress
@@ -25,7 +22,8 @@ from askdocs.ingest.formats import SUPPORTED
 from askdocs.libraries import ALL, Library, libraries_in
 from askdocs.search.searcher import Searcher
 from askdocs.serve.background import ingest_of
-from askdocs.serve.environment import INDEX_ENV, LIBRARIES_ENV, READ_ONLY_ENV
+from askdocs.serve.page.options import PageOptions
+from askdocs.serve.page.signed_in import PageAccount
 from askdocs.serve.presentation import safe_html
 from askdocs.serve.uploads import UPLOAD_LIMITS, DocumentRefusedError, UploadRefusedError, remove_file, save_uploads
 
@@ -33,43 +31,12 @@ from askdocs.serve.uploads import UPLOAD_LIMITS, DocumentRefusedError, UploadRef
 DONE_SHOWN_SECONDS = 60.0
 
 
-@dataclass(frozen=True)
-class PageOptions:
-    """How the page was started: `streamlit run app.py -- [--index DIR] [--libraries DIR] [--read-only]`.
-
-    `index` is the index folder, or with `libraries` the folder holding their indexes (None: the default).
-    """
-
-    index: str | None
-    libraries: str | None
-    read_only: bool
-
-
-def page_options() -> PageOptions:
-    """The page's options from its command line, else $ASKDOCS_INDEX / $ASKDOCS_LIBRARIES / $ASKDOCS_READ_ONLY."""
-    parser = argparse.ArgumentParser(add_help=False)
-    parser.add_argument("--index", default=os.environ.get(INDEX_ENV))
-    parser.add_argument("--libraries", default=os.environ.get(LIBRARIES_ENV))
-    parser.add_argument("--read-only", action="store_true", default=os.environ.get(READ_ONLY_ENV) == "1")
-    args, _ = parser.parse_known_args()
-    return PageOptions(args.index, args.libraries, args.read_only)
-
-
-def served_libraries(options: PageOptions) -> list[Library] | None:
-    """The libraries of a folder of libraries; None when the page serves one index.
-
-    A folder with accounts is refused (AccountError): the page cannot sign people in yet, and without a
-    sign-in it would show every library to whoever reaches it; the HTTP API serves it, per user."""
+def served_libraries(options: PageOptions, user: User = OWNER) -> list[Library] | None:
+    """The libraries of a folder of libraries the user may read; None when the page serves one index."""
     if options.libraries is None:
         return None
-    if folder_has_accounts(Path(options.libraries)):
-        raise AccountError(
-            f"the libraries in {options.libraries} have accounts, and this page cannot sign people in yet: "
-            f"search them through the HTTP API with your own token (python -m askdocs serve --libraries "
-            f"{options.libraries}; an admin prints a token with python -m askdocs users --libraries "
-            f"{options.libraries} token NAME)"
-        )
-    return libraries_in(Path(options.libraries), Path(options.index) if options.index else None)
+    every = libraries_in(Path(options.libraries), Path(options.index) if options.index else None)
+    return [library for library in every if user.may("read", library.name)]
 
 
 def pick_library(libraries: list[Library]) -> str:
@@ -86,14 +53,17 @@ def pick_library(libraries: list[Library]) -> str:
     return chosen
 
 
-def manage_documents(library: Library, searcher: Searcher, shown_token: str | None, read_only: bool) -> None:
-    """The sidebar's "Add documents" form, removal, and the background ingest's progress (not when read-only)."""
+def manage_documents(
+    library: Library, searcher: Searcher, shown_token: str | None, read_only: bool, account: PageAccount
+) -> None:
+    """The sidebar's "Add documents" form, removal, and the background ingest's progress (not when read-only);
+    uploads and removals are recorded in the audit log under the account's user (when there are accounts)."""
     with st.sidebar:
         if not read_only:
             _unreadable_uploads(searcher)
             with st.expander("Add or remove documents"):
-                _upload_form(library, searcher)
-                _removal(library, searcher)
+                _upload_form(library, searcher, account)
+                _removal(library, searcher, account)
         _follow_builds(library, shown_token, read_only)
 
 
@@ -112,7 +82,7 @@ def _unreadable_uploads(searcher: Searcher) -> None:
         st.warning(safe_html(f"{name} was added but cannot be searched: {reason}"))
 
 
-def _upload_form(library: Library, searcher: Searcher) -> None:
+def _upload_form(library: Library, searcher: Searcher, account: PageAccount) -> None:
     with st.form("upload", clear_on_submit=True, border=False):
         files = st.file_uploader(
             "Drop files here",
@@ -142,12 +112,14 @@ def _upload_form(library: Library, searcher: Searcher) -> None:
         else:
             st.error(safe_html(result.reason))
     saved = {result.saved_as for result in results if result.status == "saved"}
+    for name in sorted(saved):
+        account.record("upload", f"{library.name}/{name}")
     if saved:
         st.session_state.uploaded = st.session_state.get("uploaded", set()) | saved
         ingest_of(library).request()
 
 
-def _removal(library: Library, searcher: Searcher) -> None:
+def _removal(library: Library, searcher: Searcher, account: PageAccount) -> None:
     sources = searcher.sources()
     if not sources:
         return
@@ -158,6 +130,7 @@ def _removal(library: Library, searcher: Searcher) -> None:
         except DocumentRefusedError as error:
             st.error(safe_html(str(error)))
             return
+        account.record("remove", f"{library.name}/{chosen}")
         st.success(safe_html(f"Removed {chosen}"))
         ingest_of(library).request()
 

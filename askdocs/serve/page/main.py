@@ -18,17 +18,14 @@ from askdocs.records import Hit
 from askdocs.search.all_libraries import search_all
 from askdocs.search.query import parse_query
 from askdocs.search.searcher import Searcher
-from askdocs.serve.page.documents_panel import (
-    PageOptions,
-    load_all,
-    manage_documents,
-    page_options,
-    pick_library,
-    served_libraries,
-)
+from askdocs.serve.page.account_panel import admin_view, own_tokens, wants_admin_view
+from askdocs.serve.page.documents_panel import load_all, manage_documents, pick_library, served_libraries
 from askdocs.serve.page.ingest_progress import index_problem, progress_caption
 from askdocs.serve.page.narrowing import current_question, narrowing_controls, operator_chips
+from askdocs.serve.page.options import PageOptions, page_options
 from askdocs.serve.page.request_guard import refuse_unsafe_requests
+from askdocs.serve.page.signed_in import PageAccount, account_sidebar, page_account, shared
+from askdocs.serve.page.style import STYLE
 from askdocs.serve.page.viewer_dialog import offer_view
 from askdocs.serve.presentation import (
     MAX_QUESTION_CHARS,
@@ -38,23 +35,6 @@ from askdocs.serve.presentation import (
     safe_link,
     safe_markdown,
 )
-
-STYLE = """<style>
-mark { background: #fde68a; color: inherit; padding: 0 .1em; border-radius: .2em; }
-.askdocs-term { font-weight: 600; text-decoration: underline dotted; }
-.askdocs-cite { font-size: .85rem; opacity: .8; }
-.askdocs-passage { line-height: 1.55; overflow-wrap: anywhere; }
-.askdocs-bar { display: inline-block; width: 6rem; height: .5rem; background: #e5e7eb; border-radius: .25rem; vertical-align: middle; }
-.askdocs-bar > span { display: block; height: 100%; background: #16a34a; border-radius: .25rem; }
-.askdocs-weak > span { background: #9ca3af; }
-.askdocs-answer { font-size: 1.15rem; line-height: 1.6; overflow-wrap: anywhere; }
-.askdocs-block { line-height: 1.55; overflow-wrap: anywhere; margin: .35rem 0; padding: .1rem .6rem; }
-.askdocs-cited { border-left: .25rem solid #f59e0b; background: #fffbeb; }
-.askdocs-heading { font-weight: 600; font-size: .9rem; opacity: .75; margin-top: .6rem; }
-.askdocs-table { border-collapse: collapse; font-size: .9rem; }
-.askdocs-table th, .askdocs-table td { border: 1px solid #e5e7eb; padding: .2rem .5rem; text-align: left; }
-.askdocs-cited-row { background: #fde68a; }
-</style>"""
 
 
 @st.cache_resource(max_entries=32, show_spinner="Loading the index and the model…")
@@ -215,7 +195,9 @@ def _show_hits(hits: list[tuple[Searcher, Hit, str]], elapsed: float, question: 
     st.caption(f"{len(hits)} results in {elapsed * 1000:.0f} ms")
 
 
-def _serve_one(library: Library, loaded: tuple[Searcher, str | None], options: PageOptions, fix: str) -> None:
+def _serve_one(
+    library: Library, loaded: tuple[Searcher, str | None], options: PageOptions, fix: str, account: PageAccount
+) -> None:
     """The page for one library (its searcher and build token): header, sidebar, documents panel, answers."""
     searcher, token = loaded
     settings = LibrarySettings.from_json(searcher.manifest.library, library.name)
@@ -223,7 +205,8 @@ def _serve_one(library: Library, loaded: tuple[Searcher, str | None], options: P
     progress_caption(library.index_dir)
     k, sources = _sidebar(searcher, fix)
     narrowing_controls(searcher)
-    manage_documents(library, searcher, token, options.read_only)
+    writes = not options.read_only and account.user.may("write", library.name)
+    manage_documents(library, searcher, token, not writes, account)
     question = _question(settings.examples, settings.derived_examples)
     if question is None:
         return
@@ -273,20 +256,30 @@ def main() -> None:
     st.set_page_config(page_title="askdocs", page_icon="🔎", layout="centered")
     st.markdown(STYLE, unsafe_allow_html=True)
     options = page_options()
-    refuse_unsafe_requests(options.read_only)
+    refuse_unsafe_requests(options.read_only, shared(options))
     try:
-        libraries = served_libraries(options)
+        account = page_account(options)
+        libraries = served_libraries(options, account.user)
     except AskdocsError as error:
         st.title("askdocs")
         st.error(str(error))
         st.stop()
         return
+    account_sidebar(account)
+    own_tokens(account)
     if libraries is None:
         index = Path(options.index or "index")
         fix = f"python ingest.py --index {index}"
         loaded = _load_or_stop(index, fix)
         corpus = Path(loaded[0].manifest.corpus_path)
-        _serve_one(single_library(corpus, index), loaded, options, fix)
+        _serve_one(single_library(corpus, index), loaded, options, fix, account)
+        return
+    if wants_admin_view(account):
+        admin_view(account, libraries)
+        return
+    if not libraries:
+        st.title("askdocs")
+        st.info("No library is given to you yet: ask an admin to give you one.")
         return
     fix = f"python ingest.py --libraries {options.libraries}" + (f" --index {options.index}" if options.index else "")
     chosen = pick_library(libraries)
@@ -294,4 +287,4 @@ def main() -> None:
         _serve_all(libraries, fix)
         return
     library = find_library(libraries, chosen)
-    _serve_one(library, _load_or_stop(library.index_dir, fix), options, fix)
+    _serve_one(library, _load_or_stop(library.index_dir, fix), options, fix, account)
