@@ -42,7 +42,7 @@ index: $(STAMP)
 run: $(STAMP)
 	$(PY) ingest.py $(SOURCE) --watch & watcher=$$!; \
 	trap 'kill $$watcher 2>/dev/null; wait $$watcher' EXIT; trap 'exit 130' INT TERM; \
-	$(PY) -m streamlit run app.py --server.address localhost --server.port $(PORT) \
+	$(PY) -m streamlit run page.py --server.address localhost --server.port $(PORT) \
 		--server.headless true --browser.gatherUsageStats false -- $(PAGE_SOURCE)
 
 browser:

@@ -142,3 +142,29 @@ def test_serve_beyond_loopback_needs_a_token_or_accounts(
     assert main(["serve", "--host", "0.0.0.0", "--libraries", str(bare)]) == 2
     assert "add users to a folder of libraries" in capsys.readouterr().err
     assert len(uvicorn_runs) == 1
+
+
+def test_users_make_list_and_revoke_their_own_tokens_and_an_admin_theirs(team: Any) -> None:
+    root, store, headers = team
+    with thread_server(create_libraries_app(root)) as url:
+        made = httpx.post(f"{url}/tokens", headers=headers["rita"], timeout=60)
+        assert made.status_code == 201 and made.json()["user"] == "rita"
+        fresh = {"Authorization": f"Bearer {made.json()['token']}"}
+        assert ask(url, "/libraries", fresh).status_code == 200
+        listed = ask(url, "/tokens", fresh).json()
+        assert len(listed) == 2 and all(t["user"] == "rita" and "token" not in t for t in listed)
+        assert made.json()["token"] not in str(listed)
+        # A reader cannot see or make another user's tokens; an admin can revoke theirs.
+        assert ask(url, "/tokens", fresh, user="ed").status_code == 403
+        assert httpx.post(f"{url}/tokens", params={"user": "ed"}, headers=fresh, timeout=60).status_code == 403
+        label = next(t["label"] for t in listed if store.user_for_token(made.json()["token"]) and t["kind"] == "api")
+        labels = {t["label"] for t in ask(url, "/tokens", headers["ada"], user="rita").json()}
+        assert label in labels
+        for label in labels:
+            gone = httpx.delete(f"{url}/tokens/{label}", params={"user": "rita"}, headers=headers["ada"], timeout=60)
+            assert gone.status_code == 200
+        assert ask(url, "/libraries", fresh).status_code == 401  # refused at once
+        assert ask(url, "/libraries", headers["rita"]).status_code == 401
+        missing = httpx.delete(f"{url}/tokens/0123456789ab", headers=headers["ada"], timeout=60)
+        assert missing.status_code == 404 and "GET /tokens" in missing.json()["error"]
+    assert ("ada", "revoke token") in [(e.actor, e.action) for e in store.audit(20)]

@@ -40,6 +40,7 @@ from askdocs.serve.http.routers.documents import documents_router, index_target
 from askdocs.serve.http.routers.files import files_router
 from askdocs.serve.http.routers.libraries import LibraryUnusableError, LiveLibraries, libraries_router, library_target
 from askdocs.serve.http.routers.search import search_router
+from askdocs.serve.http.routers.tokens import tokens_router
 from askdocs.serve.http.routers.views import views_router
 from askdocs.serve.request_origin import LOOPBACK_NAMES, allowed_hosts, foreign_reason, hosts_from_setting
 
@@ -193,6 +194,7 @@ def create_libraries_app(
 
     app = base_app(token, lifespan, hosts, access or AccessRules.for_folder(root, token))
     app.include_router(libraries_router(live))
+    app.include_router(tokens_router())
     app.include_router(documents_router(library_target(live), read_only))
     app.include_router(files_router(library_target(live)))
     app.include_router(views_router(library_target(live)))
