@@ -12,12 +12,12 @@ from __future__ import annotations
 
 import hmac
 from dataclasses import dataclass
-from functools import lru_cache
 from pathlib import Path
 
 from fastapi import HTTPException, Request
 
 from askdocs.accounts import ACCOUNTS_FILE, OWNER, AccountStore, User
+from askdocs.accounts.store import opened_store
 from askdocs.libraries import Library
 
 
@@ -54,7 +54,7 @@ class AccessRules:
         return store if store is not None and store.has_users() else None
 
     def _store(self) -> AccountStore | None:
-        return _opened(self.accounts_file) if self.accounts_file.exists() else None
+        return opened_store(self.accounts_file) if self.accounts_file.exists() else None
 
     def identify(self, request: Request) -> tuple[User | None, AccountStore | None]:
         """Who the request is from (None: refuse it, 401), and the accounts their changes are recorded in.
@@ -74,12 +74,6 @@ class AccessRules:
             if store.has_users():
                 return None, store
         return (None if self.token else OWNER), None
-
-
-@lru_cache(maxsize=8)
-def _opened(path: Path) -> AccountStore:
-    """The store of an accounts file, its tables checked once per process (each call still opens the file)."""
-    return AccountStore(path)
 
 
 def user_of(request: Request) -> User:

@@ -24,7 +24,7 @@ from askdocs.serve.page.ingest_progress import index_problem, progress_caption
 from askdocs.serve.page.narrowing import current_question, narrowing_controls, operator_chips
 from askdocs.serve.page.options import PageOptions, page_options
 from askdocs.serve.page.request_guard import refuse_unsafe_requests
-from askdocs.serve.page.signed_in import PageAccount, account_sidebar, page_account, shared
+from askdocs.serve.page.signed_in import PageAccount, account_sidebar, page_account, shared_accounts
 from askdocs.serve.page.style import STYLE
 from askdocs.serve.page.viewer_dialog import offer_view
 from askdocs.serve.presentation import (
@@ -256,9 +256,10 @@ def main() -> None:
     st.set_page_config(page_title="askdocs", page_icon="🔎", layout="centered")
     st.markdown(STYLE, unsafe_allow_html=True)
     options = page_options()
-    refuse_unsafe_requests(options.read_only, shared(options))
+    accounts = shared_accounts(options)
+    refuse_unsafe_requests(options.read_only, accounts is not None)
     try:
-        account = page_account(options)
+        account = page_account(options, accounts)
         libraries = served_libraries(options, account.user)
     except AskdocsError as error:
         st.title("askdocs")

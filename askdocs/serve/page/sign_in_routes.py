@@ -19,7 +19,7 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, RedirectResponse, Response
 from starlette.routing import Route
 
-from askdocs.accounts import AccountStore, folder_has_accounts
+from askdocs.accounts import AccountStore, folder_accounts
 from askdocs.accounts.sign_in import SignInGate
 from askdocs.serve.environment import ALLOWED_HOSTS_ENV
 from askdocs.serve.page.options import page_options
@@ -66,7 +66,7 @@ def _foreign(request: Request) -> str | None:
 
 def _store() -> AccountStore | None:
     folder = page_options().libraries
-    return AccountStore.beside(Path(folder)) if folder and folder_has_accounts(Path(folder)) else None
+    return folder_accounts(Path(folder)) if folder else None
 
 
 async def sign_in(request: Request) -> Response:

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import streamlit as st
 
-from askdocs.accounts import OWNER, AccountStore, User, folder_has_accounts
+from askdocs.accounts import OWNER, AccountStore, User, folder_accounts
 from askdocs.errors import AccountError
 from askdocs.serve.environment import SIGN_IN_PROXY_ENV, USER_HEADER_ENV
 from askdocs.serve.page.options import PageOptions
@@ -44,14 +44,15 @@ def _proxy_user(store: AccountStore, address: str) -> User | None:
     return store.user(named) if proxy and address == proxy and isinstance(named, str) and named else None
 
 
-def shared(options: PageOptions) -> bool:
-    """Whether the page serves a folder of libraries that has accounts (then everyone signs in)."""
-    return options.libraries is not None and folder_has_accounts(Path(options.libraries))
+def shared_accounts(options: PageOptions) -> AccountStore | None:
+    """The accounts of the folder of libraries the page serves, when it has any user (then everyone signs in)."""
+    return folder_accounts(Path(options.libraries)) if options.libraries is not None else None
 
 
-def page_account(options: PageOptions) -> PageAccount:
-    """The page's user; without one, when the folder has accounts, the sign-in link (and the run stops)."""
-    if options.libraries is None or not shared(options):
+def page_account(options: PageOptions, store: AccountStore | None) -> PageAccount:
+    """The page's user, given the folder's accounts (`shared_accounts`); without one, when there are
+    accounts, the sign-in link (and the run stops)."""
+    if store is None:
         return PageAccount()
     if not routes_served():
         raise AccountError(
@@ -59,7 +60,6 @@ def page_account(options: PageOptions) -> PageAccount:
             f"routes: serve it with `streamlit run page.py -- --libraries {options.libraries}` "
             "(as `make run LIBRARIES=...` does), not app.py"
         )
-    store = AccountStore.beside(Path(options.libraries))
     # Not strings where no browser connected (AppTest's runs): then there is no session.
     address = st.context.ip_address if isinstance(st.context.ip_address, str) else ""
     session = st.context.cookies.get(SESSION_COOKIE)
