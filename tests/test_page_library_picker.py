@@ -126,6 +126,26 @@ def test_a_folder_with_accounts_shows_nothing_but_the_sign_in(libraries: Path, m
     monkeypatch.setenv("ASKDOCS_SIGN_IN_ROUTES", "1")
     page = open_page(libraries, monkeypatch, q="box kites", lib="kites")
     assert not page.exception and not page.error
-    assert "sign in" in shown(page).lower()
-    assert "Box kites" not in shown(page) and "hip" not in shown(page).lower() and "kites" not in shown(page)
+    # What a visitor reads (the sign-in link carries their own link's query back, not the library's words).
+    seen = re.sub(r"<[^>]+>", "", html.unescape("\n".join(str(e.value) for e in [*page.markdown, *page.info])))
+    assert "sign in" in seen.lower() and "/sign-in?next=" in shown(page)
+    assert "Box kites" not in seen and "hip" not in seen.lower() and "kites" not in seen
     assert not page.sidebar.selectbox
+
+
+def test_a_folder_with_accounts_may_be_served_beyond_this_machine(libraries: Path, monkeypatch) -> None:
+    """Beyond loopback, writes on: refused without accounts; with them everyone signs in, so it serves."""
+    from streamlit import config
+
+    saved = config.get_option("server.address")
+    config.set_option("server.address", "0.0.0.0")
+    try:
+        page = open_page(libraries, monkeypatch, q="box kites", lib="kites")
+        assert "--server.address localhost" in page.error[0].value and "accounts" in page.error[0].value
+        AccountStore.beside(libraries).add_user("rita", "reader", ["health"])
+        monkeypatch.setenv("ASKDOCS_SIGN_IN_ROUTES", "1")
+        page = open_page(libraries, monkeypatch, q="box kites", lib="kites")
+        assert not page.exception and not page.error
+        assert "sign in" in shown(page).lower() and "Box kites" not in shown(page)
+    finally:
+        config.set_option("server.address", saved)

@@ -71,3 +71,11 @@ def test_one_address_trying_many_names_waits_too_and_a_success_clears_only_the_n
         signing.attempt(f"guess{attempt}", "whatever password", "10.0.3.3")
     assert signing.wait_seconds("rita", "10.0.3.3") > 0
     assert signing.attempt("rita", PASSWORD, "10.0.3.4").session  # from elsewhere, rita signs in
+
+
+def test_after_signing_in_only_the_pages_own_links_are_followed() -> None:
+    from askdocs.serve.page.sign_in_routes import _then
+
+    assert _then("/?lib=health&q=what+is+sciatica%3F") == "/?lib=health&q=what+is+sciatica%3F"
+    for elsewhere in ("//evil.example", "https://evil.example/", "/?q=a\r\nSet-Cookie:x", "/sign-out", None):
+        assert _then(elsewhere) == "/"

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import html
 import os
+import re
 from pathlib import Path
 
 from starlette.concurrency import run_in_threadpool
@@ -31,6 +32,8 @@ SIGN_OUT_PATH = "/sign-out"
 # Set in the page's process when these routes are mounted: the page sends people to the form only then.
 _SERVED_ENV = "ASKDOCS_SIGN_IN_ROUTES"
 _MAX_FIELD_CHARS = 1024
+# The page's own links, as the page writes them (urlencode): a path of "/" and a query, nothing else.
+_PAGE_LINK = re.compile(r"/(\?[A-Za-z0-9%=&+._~-]{0,4000})?")
 
 _FORM = """<!doctype html><html lang="en"><head><meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1"><title>Sign in · askdocs</title>
@@ -39,6 +42,7 @@ label,input,button{{display:block;width:100%;box-sizing:border-box;margin:.3rem 
 input{{padding:.5rem;font-size:1rem}}button{{padding:.6rem;font-size:1rem;margin-top:1rem}}
 .problem{{color:#b91c1c}}</style></head><body><h1>askdocs</h1>
 <form method="post" action="{action}"><p class="problem" role="alert">{problem}</p>
+<input type="hidden" name="next" value="{next}">
 <label for="name">User name</label><input id="name" name="name" autocomplete="username" value="{name}" required autofocus>
 <label for="password">Password</label><input id="password" name="password" type="password" autocomplete="current-password" required>
 <button type="submit">Sign in</button></form></body></html>"""
@@ -49,9 +53,22 @@ def routes_served() -> bool:
     return os.environ.get(_SERVED_ENV) == "1"
 
 
-def _form(problem: str = "", name: str = "", status: int = 200, headers: dict[str, str] | None = None) -> Response:
-    body = _FORM.format(action=SIGN_IN_PATH, problem=html.escape(problem), name=html.escape(name, quote=True))
+def _form(
+    problem: str = "", name: str = "", status: int = 200, headers: dict[str, str] | None = None, then: str = "/"
+) -> Response:
+    body = _FORM.format(
+        action=SIGN_IN_PATH,
+        problem=html.escape(problem),
+        name=html.escape(name, quote=True),
+        next=html.escape(then, quote=True),
+    )
     return HTMLResponse(body, status_code=status, headers=headers)
+
+
+def _then(value: object) -> str:
+    """Where to go after signing in: the page's own `/?lib=...&q=...` link, never another site."""
+    text = str(value or "/")
+    return text if _PAGE_LINK.fullmatch(text) else "/"
 
 
 def _foreign(request: Request) -> str | None:
@@ -75,7 +92,7 @@ async def sign_in(request: Request) -> Response:
     if store is None:  # nothing to sign in to: one person's page
         return RedirectResponse("/", status_code=303)
     if request.method == "GET":
-        response = _form()
+        response = _form(then=_then(request.query_params.get("next")))
         if request.cookies.get(SESSION_COOKIE):  # a session that ended: forget its cookie
             response.delete_cookie(SESSION_COOKIE, path="/")
         return response
@@ -83,6 +100,7 @@ async def sign_in(request: Request) -> Response:
     if problem:
         return _form(problem, status=403)
     form = await request.form(max_files=0, max_fields=4)
+    then = _then(form.get("next"))
     name = str(form.get("name") or "")[:_MAX_FIELD_CHARS]
     password = str(form.get("password") or "")[:_MAX_FIELD_CHARS]
     address = request.client.host if request.client else ""
@@ -91,9 +109,9 @@ async def sign_in(request: Request) -> Response:
     result = await run_in_threadpool(gate.attempt, name, password, address)
     if result.session is None:
         if result.wait_seconds:
-            return _form(result.refusal, name, 429, {"Retry-After": str(int(result.wait_seconds) + 1)})
-        return _form(result.refusal, name, 401)
-    response = RedirectResponse("/", status_code=303)
+            return _form(result.refusal, name, 429, {"Retry-After": str(int(result.wait_seconds) + 1)}, then)
+        return _form(result.refusal, name, 401, then=then)
+    response = RedirectResponse(then, status_code=303)
     response.set_cookie(
         SESSION_COOKIE,
         result.session,

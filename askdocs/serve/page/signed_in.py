@@ -9,9 +9,11 @@ form and nothing else.
 
 from __future__ import annotations
 
+import html
 import os
 from dataclasses import dataclass
 from pathlib import Path
+from urllib.parse import urlencode
 
 import streamlit as st
 
@@ -69,7 +71,12 @@ def page_account(options: PageOptions, store: AccountStore | None) -> PageAccoun
     if user is None:
         st.title("askdocs")
         st.info("These libraries are shared: sign in to search them.")
-        st.link_button("Sign in", SIGN_IN_PATH, type="primary")
+        # Back to the link they opened (its library and question) once signed in.
+        wanted = urlencode({key: st.query_params.get(key, "") for key in st.query_params})
+        then = f"/?{wanted}" if wanted else "/"
+        # A plain link in this tab (st.link_button opens a new one); its address is ours, url-encoded.
+        link = html.escape(f"{SIGN_IN_PATH}?{urlencode({'next': then})}", quote=True)
+        st.markdown(f'<a href="{link}" target="_self" class="askdocs-sign-in">Sign in</a>', unsafe_allow_html=True)
         st.stop()
     return PageAccount(user, store, session, address)
 

@@ -15,4 +15,5 @@ mark { background: #fde68a; color: inherit; padding: 0 .1em; border-radius: .2em
 .askdocs-table { border-collapse: collapse; font-size: .9rem; }
 .askdocs-table th, .askdocs-table td { border: 1px solid #e5e7eb; padding: .2rem .5rem; text-align: left; }
 .askdocs-cited-row { background: #fde68a; }
+.askdocs-sign-in { display: inline-block; padding: .45rem 1.2rem; border-radius: .5rem; background: #ff4b4b; color: white !important; text-decoration: none; font-weight: 600; }
 </style>"""
