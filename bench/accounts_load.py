@@ -37,7 +37,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
-from scale import _wait_for, free_port  # noqa: E402
+from scale import _wait_for, free_port, load_figures  # noqa: E402
 from speed import CACHE  # noqa: E402
 
 from askdocs.accounts import ACCOUNTS_FILE, AccountStore  # noqa: E402
@@ -79,16 +79,7 @@ async def load(ask: Callable[[int, int], Awaitable[bool]], clients: int, seconds
 
     started = time.perf_counter()
     await asyncio.gather(*(client(i) for i in range(clients)))
-    elapsed = time.perf_counter() - started
-    values = np.array(latencies) * 1000
-    return {
-        "requests": len(latencies),
-        "requests_per_s": round(len(latencies) / elapsed, 1),
-        "p50_ms": round(float(np.percentile(values, 50)), 1),
-        "p95_ms": round(float(np.percentile(values, 95)), 1),
-        "p99_ms": round(float(np.percentile(values, 99)), 1),
-        "errors": errors,
-    }
+    return load_figures(latencies, time.perf_counter() - started, errors)
 
 
 def api_asker(base: str, questions: list[str], headers: list[dict[str, str]]) -> Callable[[int, int], Awaitable[bool]]:

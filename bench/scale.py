@@ -275,6 +275,11 @@ async def load(url: str, questions: list[str], clients: int, seconds: float) -> 
         started = time.perf_counter()
         await asyncio.gather(*(client(i, http) for i in range(clients)))
         elapsed = time.perf_counter() - started
+    return load_figures(latencies, elapsed, errors)
+
+
+def load_figures(latencies: list[float], elapsed: float, errors: int) -> dict[str, object]:
+    """A load phase's figures from its request latencies (seconds): rate, p50/p95/p99 in ms, errors."""
     values = np.array(latencies) * 1000
     return {
         "requests": len(latencies),

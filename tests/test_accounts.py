@@ -57,6 +57,33 @@ def test_what_the_accounts_cannot_take_is_refused_naming_why(
     assert store.users() == []
 
 
+def test_a_library_may_have_a_role_of_its_own(store: AccountStore) -> None:
+    """Reader of legal and hr, editor of the handbook; an admin of one library manages only its users."""
+    rita = store.add_user("rita", "reader", ["legal", "hr", "handbook:editor"])
+    assert [rita.role_in(lib) for lib in ("legal", "handbook", "sales")] == ["reader", "editor", None]
+    assert rita.may("write", "handbook") and not rita.may("write", "legal") and rita.top_role() == "editor"
+    assert rita.describe() == "rita: reader of hr, legal; editor of handbook"
+    assert store.user("rita") == rita
+    anyone = store.add_user("ann", "reader", ["*", "legal:admin"])  # reads everything, runs legal
+    assert anyone.role_in("legal") == "admin" and anyone.role_in("hr") == "reader"
+    assert anyone.may_manage(["legal"]) and not anyone.may_manage(["legal", "hr"]) and not anyone.may_manage([])
+    with pytest.raises(AccountError, match="NAME:ROLE"):
+        store.add_user("carl", "reader", ["legal:owner"])
+
+
+def test_an_accounts_file_from_before_library_roles_is_read_and_upgraded(tmp_path: Path) -> None:
+    path = tmp_path / ACCOUNTS_FILE
+    with sqlite3.connect(path) as db:
+        db.executescript(
+            "CREATE TABLE users (name TEXT PRIMARY KEY, role TEXT NOT NULL, password TEXT, created REAL NOT NULL);"
+            "CREATE TABLE grants (user TEXT NOT NULL, library TEXT NOT NULL, PRIMARY KEY (user, library));"
+            "INSERT INTO users VALUES ('old', 'editor', NULL, 0); INSERT INTO grants VALUES ('old', 'legal');"
+        )
+    store = AccountStore(path)
+    assert store.user("old") is not None and store.user("old").may("write", "legal")  # type: ignore[union-attr]
+    assert store.add_user("new", "reader", ["legal:editor"]).may("write", "legal")
+
+
 def test_a_name_taken_or_missing_is_an_error_naming_the_command(store: AccountStore) -> None:
     store.add_user("alice", "reader", ["a"])
     with pytest.raises(AccountError, match="users change"):

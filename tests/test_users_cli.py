@@ -17,6 +17,7 @@ def users(folder: Path, *argv: str) -> int:
 
 def test_add_token_list_revoke_and_audit(tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch) -> None:
     assert users(tmp_path, "add", "alice", "--role", "editor", "--library", "legal", "--library", "handbook") == 0
+    assert users(tmp_path, "add", "hana", "--role", "reader", "--library", "legal", "--library", "hr:editor") == 0
     monkeypatch.setattr("sys.stdin", io.StringIO("correct horse battery\n"))
     assert users(tmp_path, "add", "root", "--role", "admin", "--library", "*", "--password-stdin") == 0
     capsys.readouterr()
@@ -26,7 +27,11 @@ def test_add_token_list_revoke_and_audit(tmp_path: Path, capsys: pytest.CaptureF
     assert store.user_for_token(token).name == "alice"  # type: ignore[union-attr]
     assert store.sign_in("root", "correct horse battery") is not None
     assert users(tmp_path, "list") == 0
-    assert capsys.readouterr().out.splitlines() == ["alice: editor of handbook, legal", "root: admin of *"]
+    assert capsys.readouterr().out.splitlines() == [
+        "alice: editor of handbook, legal",
+        "hana: reader of legal; editor of hr",
+        "root: admin of *",
+    ]
     assert users(tmp_path, "revoke", "alice") == 0
     assert store.user_for_token(token) is None
     assert users(tmp_path, "change", "alice", "--role", "reader") == 0
@@ -39,6 +44,7 @@ def test_add_token_list_revoke_and_audit(tmp_path: Path, capsys: pytest.CaptureF
         "change user",
         "revoke",
         "issue token",
+        "add user",
         "add user",
         "add user",
     ]
