@@ -168,3 +168,18 @@ def test_users_make_list_and_revoke_their_own_tokens_and_an_admin_theirs(team: A
         missing = httpx.delete(f"{url}/tokens/0123456789ab", headers=headers["ada"], timeout=60)
         assert missing.status_code == 404 and "GET /tokens" in missing.json()["error"]
     assert ("ada", "revoke token") in [(e.actor, e.action) for e in store.audit(20)]
+
+
+def test_a_library_with_a_role_of_its_own_is_writable_there_only(team: Any) -> None:
+    root, store, _ = team
+    store.add_user("hana", "reader", ["health", "kites:editor"])
+    hana = {"Authorization": f"Bearer {store.issue_token('hana')}"}
+    with thread_server(create_libraries_app(root)) as url:
+        assert {e["name"] for e in ask(url, "/libraries", hana).json()["libraries"]} == {"health", "kites"}
+        refused = httpx.delete(f"{url}/documents/hips.txt", params={"lib": "health"}, headers=hana, timeout=60)
+        assert refused.status_code == 403 and "reader" in refused.json()["error"]
+        assert (root / "health" / "hips.txt").exists()
+        allowed = httpx.delete(f"{url}/documents/kites.md", params={"lib": "kites"}, headers=hana, timeout=60)
+        assert allowed.status_code == 202 and not (root / "kites" / "kites.md").exists()
+        _settled(url, hana, "kites")
+    assert ("hana", "remove", "kites/kites.md") in [(e.actor, e.action, e.target) for e in store.audit(10)]

@@ -21,18 +21,17 @@ from contextlib import contextmanager
 from functools import lru_cache
 from pathlib import Path
 
-from askdocs.accounts.passwords import MIN_PASSWORD_CHARS, hash_password, password_matches
-from askdocs.accounts.records import AuditEntry, TokenInfo, User
-from askdocs.accounts.roles import ROLES
+from askdocs.accounts.passwords import hash_password, password_matches
+from askdocs.accounts.records import AuditEntry, TokenInfo, User, check_account, split_grant
 from askdocs.errors import AccountError
 
 ACCOUNTS_FILE = ".askdocs-accounts.sqlite3"
 TOKEN_PREFIX = "askdocs_"
-_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._@-]{0,63}$")
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS users (name TEXT PRIMARY KEY, role TEXT NOT NULL, password TEXT, created REAL NOT NULL);
 CREATE TABLE IF NOT EXISTS grants (
-    user TEXT NOT NULL REFERENCES users(name) ON DELETE CASCADE, library TEXT NOT NULL, PRIMARY KEY (user, library));
+    user TEXT NOT NULL REFERENCES users(name) ON DELETE CASCADE, library TEXT NOT NULL, role TEXT,
+    PRIMARY KEY (user, library));
 CREATE TABLE IF NOT EXISTS tokens (
     digest TEXT PRIMARY KEY, user TEXT NOT NULL REFERENCES users(name) ON DELETE CASCADE,
     kind TEXT NOT NULL, created REAL NOT NULL, expires REAL);
@@ -64,8 +63,14 @@ def _user(db: sqlite3.Connection, name: str) -> User | None:
     row = db.execute("SELECT role FROM users WHERE name = ?", (name,)).fetchone()
     if row is None:
         return None
-    libraries = [r[0] for r in db.execute("SELECT library FROM grants WHERE user = ? ORDER BY library", (name,))]
-    return User(name, row[0], tuple(libraries))
+    grants = db.execute("SELECT library, role FROM grants WHERE user = ? ORDER BY library", (name,)).fetchall()
+    own = tuple((library, role) for library, role in grants if role and role != row[0])
+    return User(name, row[0], tuple(library for library, _ in grants), own)
+
+
+def _grant_rows(name: str, libraries: list[str]) -> list[tuple[str, str, str | None]]:
+    """The grants rows of `--library` entries ("legal", or "legal:editor" for a role of its own)."""
+    return sorted({(name, *split_grant(entry)) for entry in libraries})
 
 
 def _digest(token: str) -> str:
@@ -82,6 +87,8 @@ class AccountStore:
         with self._connect() as db:
             db.execute("PRAGMA journal_mode = WAL")
             db.executescript(_SCHEMA)
+            if "role" not in [column[1] for column in db.execute("PRAGMA table_info(grants)")]:
+                db.execute("ALTER TABLE grants ADD COLUMN role TEXT")  # a file from before per-library roles
 
     @classmethod
     def beside(cls, libraries_dir: Path) -> AccountStore:
@@ -102,7 +109,7 @@ class AccountStore:
         self, name: str, role: str, libraries: list[str], password: str | None = None, actor: str = ""
     ) -> User:
         """A new user with a role in these libraries (and a password, to sign in on the page)."""
-        _check(name, role, libraries, password)
+        check_account(name, role, libraries, password)
         with self._connect() as db:
             try:
                 db.execute("BEGIN IMMEDIATE")
@@ -113,10 +120,12 @@ class AccountStore:
             except sqlite3.IntegrityError:
                 db.execute("ROLLBACK")
                 raise AccountError(f"a user named {name} exists already; change them with `users change`") from None
-            db.executemany("INSERT INTO grants VALUES (?, ?)", [(name, lib) for lib in sorted(set(libraries))])
+            db.executemany("INSERT INTO grants VALUES (?, ?, ?)", _grant_rows(name, libraries))
             self._record(db, actor, "add user", f"{name} ({role}: {', '.join(sorted(set(libraries)))})", "")
             db.execute("COMMIT")
-        return User(name, role, tuple(sorted(set(libraries))))
+            added = _user(db, name)
+        assert added is not None
+        return added
 
     def change_user(
         self,
@@ -130,14 +139,16 @@ class AccountStore:
         before = self.user(name)
         if before is None:
             raise AccountError(f"no user named {name}; add them with `users add`")
-        _check(name, role or before.role, libraries if libraries is not None else list(before.libraries), password)
+        check_account(
+            name, role or before.role, libraries if libraries is not None else list(before.libraries), password
+        )
         with self._connect() as db:
             db.execute("BEGIN IMMEDIATE")
             if role is not None:
                 db.execute("UPDATE users SET role = ? WHERE name = ?", (role, name))
             if libraries is not None:
                 db.execute("DELETE FROM grants WHERE user = ?", (name,))
-                db.executemany("INSERT INTO grants VALUES (?, ?)", [(name, lib) for lib in sorted(set(libraries))])
+                db.executemany("INSERT INTO grants VALUES (?, ?, ?)", _grant_rows(name, libraries))
             if password is not None:
                 db.execute("UPDATE users SET password = ? WHERE name = ?", (hash_password(password), name))
             changed = [
@@ -262,20 +273,6 @@ class AccountStore:
             "INSERT INTO audit (at, actor, action, target, address) VALUES (?, ?, ?, ?, ?)",
             (time.time(), actor or "(command line)", action, target, address),
         )
-
-
-def _check(name: str, role: str, libraries: list[str], password: str | None) -> None:
-    """Refuse a name, role, library list or password the accounts cannot take, saying why."""
-    if not _NAME.match(name):
-        raise AccountError(
-            f"a user name is 1 to 64 letters, digits and . _ @ -, starting with a letter or digit: {name!r}"
-        )
-    if role not in ROLES:
-        raise AccountError(f"the role must be one of {', '.join(ROLES)}, not {role!r}")
-    if not libraries:
-        raise AccountError(f"give {name} at least one library (--library NAME, or --library '*' for every one)")
-    if password is not None and len(password) < MIN_PASSWORD_CHARS:
-        raise AccountError(f"a password needs at least {MIN_PASSWORD_CHARS} characters")
 
 
 @lru_cache(maxsize=16)

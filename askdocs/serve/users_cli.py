@@ -23,7 +23,9 @@ def add_users_command(commands: argparse._SubParsersAction[argparse.ArgumentPars
         action.add_argument("name")
         action.add_argument("--role", choices=ROLES, required=name == "add")
         action.add_argument(
-            "--library", action="append", help="a library the role applies to (repeatable; '*' for every one)"
+            "--library",
+            action="append",
+            help="a library the role applies to (repeatable; '*' for every one; NAME:ROLE for a role of its own there)",
         )
         action.add_argument("--password-stdin", action="store_true", help="read a password (to sign in) from stdin")
         action.add_argument("--password", action="store_true", help="ask for a password (to sign in) at the terminal")
@@ -90,4 +92,4 @@ def _password(args: argparse.Namespace) -> str | None:
 
 
 def _describe(user: User) -> str:
-    return f"{user.name}: {user.role} of {', '.join(user.libraries)}"
+    return user.describe()

@@ -95,7 +95,9 @@ def require(user: User, action: str, library: str) -> None:
     """A 403 naming the role when the user may not do `action` ("write", "manage") in the library."""
     if not user.may(action, library):
         what = {"write": "add or remove documents in", "manage": "manage the users of"}.get(action, action)
-        raise HTTPException(403, f"{user.name} is a {user.role} and may not {what} '{library}'")
+        raise HTTPException(
+            403, f"{user.name} is a {user.role_in(library) or user.role} and may not {what} '{library}'"
+        )
 
 
 WRONG_TOKEN = "missing or wrong token: send `Authorization: Bearer <token>`"

@@ -47,7 +47,7 @@ def own_tokens(account: PageAccount) -> None:
 
 def wants_admin_view(account: PageAccount) -> bool:
     """The sidebar's switch to the users and audit log, for admins with accounts."""
-    if account.store is None or not allows(account.user.role, "manage"):
+    if account.store is None or not allows(account.user.top_role(), "manage"):
         return False
     return st.sidebar.toggle("Users and audit log", key="admin-view")
 
@@ -61,7 +61,7 @@ def admin_view(account: PageAccount, libraries: list[Library]) -> None:
     if EVERY_LIBRARY in admin.libraries:
         grantable.append(EVERY_LIBRARY)
     managed = [user for user in store.users() if admin.may_manage(user.libraries)]
-    rows = [{"user": u.name, "role": u.role, "libraries": ", ".join(u.libraries)} for u in managed]
+    rows = [{"user": u.name, "roles": u.describe().partition(": ")[2]} for u in managed]
     st.dataframe(rows, hide_index=True, use_container_width=True)
     try:
         _add_user(store, admin, grantable, account.address)

@@ -92,6 +92,6 @@ def account_sidebar(account: PageAccount) -> None:
         return
     with st.sidebar:
         # A user name is 1 to 64 letters, digits and . _ @ - (accounts/store.py): nothing to escape.
-        st.caption(f"Signed in as **{account.user.name}** ({account.user.role})")
+        st.caption(f"Signed in as **{account.user.name}** ({account.user.top_role()})")
         if account.session:
             st.button("Sign out", on_click=_sign_out, args=(account,), key="sign-out")
