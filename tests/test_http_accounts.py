@@ -167,7 +167,7 @@ def test_users_make_list_and_revoke_their_own_tokens_and_an_admin_theirs(team: A
         assert ask(url, "/libraries", headers["rita"]).status_code == 401
         missing = httpx.delete(f"{url}/tokens/0123456789ab", headers=headers["ada"], timeout=60)
         assert missing.status_code == 404 and "GET /tokens" in missing.json()["error"]
-    assert ("ada", "revoke token") in [(e.actor, e.action) for e in store.audit(20)]
+    assert ("ada", "revoke token", "127.0.0.1") in [(e.actor, e.action, e.address) for e in store.audit(20)]
 
 
 def test_a_library_with_a_role_of_its_own_is_writable_there_only(team: Any) -> None:

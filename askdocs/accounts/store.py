@@ -106,7 +106,13 @@ class AccountStore:
             db.close()
 
     def add_user(
-        self, name: str, role: str, libraries: list[str], password: str | None = None, actor: str = ""
+        self,
+        name: str,
+        role: str,
+        libraries: list[str],
+        password: str | None = None,
+        actor: str = "",
+        address: str = "",
     ) -> User:
         """A new user with a role in these libraries (and a password, to sign in on the page)."""
         check_account(name, role, libraries, password)
@@ -121,7 +127,7 @@ class AccountStore:
                 db.execute("ROLLBACK")
                 raise AccountError(f"a user named {name} exists already; change them with `users change`") from None
             db.executemany("INSERT INTO grants VALUES (?, ?, ?)", _grant_rows(name, libraries))
-            self._record(db, actor, "add user", f"{name} ({role}: {', '.join(sorted(set(libraries)))})", "")
+            self._record(db, actor, "add user", f"{name} ({role}: {', '.join(sorted(set(libraries)))})", address)
             db.execute("COMMIT")
             added = _user(db, name)
         assert added is not None
@@ -134,6 +140,7 @@ class AccountStore:
         libraries: list[str] | None = None,
         password: str | None = None,
         actor: str = "",
+        address: str = "",
     ) -> User:
         """Change a user's role, libraries (replaced) or password; what is None stays."""
         before = self.user(name)
@@ -154,20 +161,20 @@ class AccountStore:
             changed = [
                 w for w, v in (("role", role), ("libraries", libraries), ("password", password)) if v is not None
             ]
-            self._record(db, actor, "change user", f"{name}: {', '.join(changed) or 'nothing'}", "")
+            self._record(db, actor, "change user", f"{name}: {', '.join(changed) or 'nothing'}", address)
             db.execute("COMMIT")
         after = self.user(name)
         assert after is not None
         return after
 
-    def remove_user(self, name: str, actor: str = "") -> None:
+    def remove_user(self, name: str, actor: str = "", address: str = "") -> None:
         """Remove a user, their libraries, tokens and sessions."""
         with self._connect() as db:
             db.execute("BEGIN IMMEDIATE")
             if db.execute("DELETE FROM users WHERE name = ?", (name,)).rowcount == 0:
                 db.execute("ROLLBACK")
                 raise AccountError(f"no user named {name}")
-            self._record(db, actor, "remove user", name, "")
+            self._record(db, actor, "remove user", name, address)
             db.execute("COMMIT")
 
     def user(self, name: str) -> User | None:
@@ -186,7 +193,9 @@ class AccountStore:
             names = [row[0] for row in db.execute("SELECT name FROM users ORDER BY name")]
         return [user for user in map(self.user, names) if user is not None]
 
-    def issue_token(self, name: str, kind: str = "api", seconds: float | None = None, actor: str = "") -> str:
+    def issue_token(
+        self, name: str, kind: str = "api", seconds: float | None = None, actor: str = "", address: str = ""
+    ) -> str:
         """A new token for the user (shown once; only its digest is kept); a session expires after `seconds`."""
         if self.user(name) is None:
             raise AccountError(f"no user named {name}; add them with `users add`")
@@ -196,7 +205,7 @@ class AccountStore:
             db.execute("BEGIN IMMEDIATE")
             db.execute("INSERT INTO tokens VALUES (?, ?, ?, ?, ?)", (_digest(token), name, kind, time.time(), expires))
             if kind == "api":
-                self._record(db, actor, "issue token", name, "")
+                self._record(db, actor, "issue token", name, address)
             db.execute("COMMIT")
         return token
 
@@ -220,7 +229,7 @@ class AccountStore:
             ).fetchall()
         return [TokenInfo(*row) for row in rows]
 
-    def drop_token(self, name: str, label: str, actor: str = "") -> bool:
+    def drop_token(self, name: str, label: str, actor: str = "", address: str = "") -> bool:
         """Revoke one of the user's tokens by its label (`tokens()`); whether there was one."""
         if not re.fullmatch(r"[0-9a-f]{12}", label):
             return False
@@ -230,7 +239,7 @@ class AccountStore:
                 "DELETE FROM tokens WHERE user = ? AND substr(digest, 1, 12) = ?", (name, label)
             ).rowcount
             if dropped:
-                self._record(db, actor, "revoke token", f"{name} ({label})", "")
+                self._record(db, actor, "revoke token", f"{name} ({label})", address)
             db.execute("COMMIT")
         return dropped > 0
 
@@ -239,12 +248,12 @@ class AccountStore:
         with self._connect() as db:
             db.execute("DELETE FROM tokens WHERE digest = ? AND kind = 'session'", (_digest(token),))
 
-    def revoke(self, name: str, actor: str = "") -> int:
+    def revoke(self, name: str, actor: str = "", address: str = "") -> int:
         """End every token and session of the user at once; how many there were."""
         with self._connect() as db:
             db.execute("BEGIN IMMEDIATE")
             ended = db.execute("DELETE FROM tokens WHERE user = ?", (name,)).rowcount
-            self._record(db, actor, "revoke", f"{name} ({ended} tokens and sessions)", "")
+            self._record(db, actor, "revoke", f"{name} ({ended} tokens and sessions)", address)
             db.execute("COMMIT")
         return ended
 

@@ -31,7 +31,7 @@ def own_tokens(account: PageAccount) -> None:
     name = account.user.name
     with st.sidebar.expander("Your API tokens"):
         if st.button("New API token", key="new-token"):
-            token = store.issue_token(name, actor=name)
+            token = store.issue_token(name, actor=name, address=account.address)
             st.caption("Copy it now: it is shown once. Send it as `Authorization: Bearer <token>`.")
             st.code(token, language=None)
         tokens = [t for t in store.tokens(name) if t.kind == "api"]
@@ -41,7 +41,7 @@ def own_tokens(account: PageAccount) -> None:
         st.dataframe([{"token": t.label, "made": _when(t.created)} for t in tokens], hide_index=True)
         label = st.selectbox("Revoke a token", [t.label for t in tokens], index=None, key="drop-token")
         if label and st.button("Revoke it", key="drop-token-go"):
-            store.drop_token(name, label, actor=name)
+            store.drop_token(name, label, actor=name, address=account.address)
             st.rerun()
 
 
@@ -65,7 +65,7 @@ def admin_view(account: PageAccount, libraries: list[Library]) -> None:
     st.dataframe(rows, hide_index=True, use_container_width=True)
     try:
         _add_user(store, admin, grantable, account.address)
-        _change_user(store, admin, managed, grantable)
+        _change_user(store, admin, managed, grantable, account.address)
     except AccountError as error:
         st.error(str(error))
     st.subheader("Audit log")
@@ -88,11 +88,11 @@ def _add_user(store: AccountStore, admin: User, grantable: list[str], address: s
             return
     if not admin.may_manage(chosen):
         raise AccountError("you may give only libraries you administer")
-    user = store.add_user(name.strip(), role, chosen, password or None, actor=admin.name)
+    user = store.add_user(name.strip(), role, chosen, password or None, actor=admin.name, address=address)
     st.success(f"Added {user.name} ({user.role}); they can sign in now.")
 
 
-def _change_user(store: AccountStore, admin: User, managed: list[User], grantable: list[str]) -> None:
+def _change_user(store: AccountStore, admin: User, managed: list[User], grantable: list[str], address: str) -> None:
     others = [user for user in managed if user.name != admin.name]
     if not others:
         return
@@ -113,11 +113,11 @@ def _change_user(store: AccountStore, admin: User, managed: list[User], grantabl
     if saved:
         if not admin.may_manage(libraries):
             raise AccountError("you may give only libraries you administer")
-        store.change_user(user.name, role, libraries, password or None, actor=admin.name)
+        store.change_user(user.name, role, libraries, password or None, actor=admin.name, address=address)
         st.success(f"Changed {user.name}.")
     elif revoked:
-        ended = store.revoke(user.name, actor=admin.name)
+        ended = store.revoke(user.name, actor=admin.name, address=address)
         st.success(f"Ended {ended} token(s) and session(s) of {user.name}.")
     elif removed:
-        store.remove_user(user.name, actor=admin.name)
+        store.remove_user(user.name, actor=admin.name, address=address)
         st.success(f"Removed {user.name}.")

@@ -22,6 +22,7 @@ from askdocs.errors import AccountError
 from askdocs.serve.environment import SIGN_IN_PROXY_ENV, USER_HEADER_ENV
 from askdocs.serve.page.options import PageOptions
 from askdocs.serve.page.sign_in_routes import SESSION_COOKIE, SIGN_IN_PATH, routes_served
+from askdocs.serve.request_origin import is_loopback
 
 
 @dataclass(frozen=True)
@@ -43,7 +44,8 @@ def _proxy_user(store: AccountStore, address: str) -> User | None:
     """The user a trusted sign-in proxy names in its header, for a request from the proxy only."""
     proxy = os.environ.get(SIGN_IN_PROXY_ENV)
     named = st.context.headers.get(os.environ.get(USER_HEADER_ENV) or "X-Forwarded-User")
-    return store.user(named) if proxy and address == proxy and isinstance(named, str) and named else None
+    from_proxy = proxy is not None and (address == proxy or (is_loopback(proxy) and is_loopback(address)))
+    return store.user(named) if from_proxy and isinstance(named, str) and named else None
 
 
 def shared_accounts(options: PageOptions) -> AccountStore | None:
@@ -62,8 +64,9 @@ def page_account(options: PageOptions, store: AccountStore | None) -> PageAccoun
             f"routes: serve it with `streamlit run page.py -- --libraries {options.libraries}` "
             "(as `make run LIBRARIES=...` does), not app.py"
         )
-    # Not strings where no browser connected (AppTest's runs): then there is no session.
-    address = st.context.ip_address if isinstance(st.context.ip_address, str) else ""
+    # Streamlit gives no address (None) for a browser on this machine; not strings where no browser
+    # connected (AppTest's runs), and then there is no session.
+    address = st.context.ip_address if isinstance(st.context.ip_address, str) else "127.0.0.1"
     session = st.context.cookies.get(SESSION_COOKIE)
     session = session if isinstance(session, str) else None
     user = store.user_for_token(session, kind="session") if session else None
