@@ -7,11 +7,12 @@ by the store. Names and log lines are shown in tables, never as markdown.
 
 from __future__ import annotations
 
+import re
 import time
 
 import streamlit as st
 
-from askdocs.accounts import EVERY_LIBRARY, ROLES, AccountStore, User, allows
+from askdocs.accounts import EVERY_LIBRARY, ROLES, AccountStore, AuditEntry, User, allows
 from askdocs.errors import AccountError
 from askdocs.libraries import Library
 from askdocs.serve.page.signed_in import PageAccount
@@ -69,12 +70,30 @@ def admin_view(account: PageAccount, libraries: list[Library]) -> None:
     except AccountError as error:
         st.error(str(error))
     st.subheader("Audit log")
-    entries = store.audit(AUDIT_SHOWN)
+    entries = audit_for(admin, [user.name for user in managed], store.audit(AUDIT_SHOWN * 5))[:AUDIT_SHOWN]
     st.dataframe(
         [{"when": _when(e.at), "who": e.actor, "did": e.action, "to": e.target, "from": e.address} for e in entries],
         hide_index=True,
         use_container_width=True,
     )
+
+
+def audit_for(admin: User, managed: list[str], entries: list[AuditEntry]) -> list[AuditEntry]:
+    """The entries an admin may read: all for an admin of every library; else those about the libraries
+    they administer (an upload's "library/file") or the users they manage, so that nobody learns the
+    names of libraries they cannot read from the log."""
+    if EVERY_LIBRARY in admin.libraries and admin.may("manage", EVERY_LIBRARY):
+        return entries
+    people = set(managed) | {admin.name}
+
+    def about(entry: AuditEntry) -> bool:
+        library, slash, _ = entry.target.partition("/")
+        if slash:
+            return admin.may("manage", library)
+        named = re.split(r"[ :(]", entry.target, maxsplit=1)[0]
+        return (named or entry.actor) in people or entry.actor == admin.name
+
+    return [entry for entry in entries if about(entry)]
 
 
 def _add_user(store: AccountStore, admin: User, grantable: list[str], address: str) -> None:
