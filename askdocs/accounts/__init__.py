@@ -7,7 +7,7 @@ imports a server.
 
 from askdocs.accounts.records import EVERY_LIBRARY, OWNER, AuditEntry, TokenInfo, User
 from askdocs.accounts.roles import ROLES, allows
-from askdocs.accounts.store import ACCOUNTS_FILE, AccountStore, folder_accounts, folder_has_accounts
+from askdocs.accounts.store import ACCOUNTS_FILE, AccountStore, folder_accounts
 
 __all__ = [
     "ACCOUNTS_FILE",
@@ -20,5 +20,4 @@ __all__ = [
     "User",
     "allows",
     "folder_accounts",
-    "folder_has_accounts",
 ]

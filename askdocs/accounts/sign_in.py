@@ -1,6 +1,6 @@
 """Signing in with a password, slowed after repeated failures per account and per address.
 
-Each failure is kept (table `sign_in_failures` of the accounts file, so the page's processes and
+Each failure is kept (table `sign_in_failures` of the accounts file, store.py, so the page's processes and
 restarts share it) under two keys: the name tried and the address it came from. After
 `FREE_FAILURES` failures within `WINDOW_SECONDS` a key must wait before its next attempt is even
 checked: 1 s, then twice as long after each further failure, at most `MAX_WAIT_SECONDS`. An attempt
@@ -12,7 +12,6 @@ Every failure is appended to the audit log, so an admin sees who was tried from 
 from __future__ import annotations
 
 import logging
-import sqlite3
 import time
 from dataclasses import dataclass
 
@@ -25,7 +24,6 @@ MAX_WAIT_SECONDS = 900.0
 SESSION_SECONDS = 12 * 3600.0  # a page session's life: a working day, then sign in again
 WRONG = "wrong user name or password"
 
-_SCHEMA = "CREATE TABLE IF NOT EXISTS sign_in_failures (key TEXT NOT NULL, at REAL NOT NULL)"
 log = logging.getLogger(__name__)
 
 
@@ -57,25 +55,17 @@ class SignInGate:
     def __init__(self, store: AccountStore, session_seconds: float = SESSION_SECONDS) -> None:
         self.store = store
         self.session_seconds = session_seconds
-        with self._connect() as db:
-            db.execute(_SCHEMA)
-
-    def _connect(self) -> sqlite3.Connection:
-        return sqlite3.connect(self.store.path, timeout=30, isolation_level=None)
 
     def wait_seconds(self, name: str, address: str) -> float:
         """How long an attempt for `name` from `address` must wait before it is checked (0: now)."""
         now = time.time()
-        db = self._connect()
-        try:
-            waits = []
+        waits = []
+        with self.store.connect() as db:
             for key in _keys(name, address):
                 rows = db.execute(
                     "SELECT at FROM sign_in_failures WHERE key = ? AND at > ?", (key, now - WINDOW_SECONDS)
                 ).fetchall()
                 waits.append(_wait([row[0] for row in rows], now))
-        finally:
-            db.close()
         return max(waits)
 
     def attempt(self, name: str, password: str, address: str) -> SignIn:
@@ -85,16 +75,13 @@ class SignInGate:
             log.warning("sign-in for %r from %s refused: too many failures, %.0f s to wait", name, address, wait)
             return SignIn(refusal=f"too many failed sign-ins: try again in {wait:.0f} s", wait_seconds=wait)
         user = self.store.sign_in(name, password)
-        db = self._connect()
-        try:
+        with self.store.connect() as db:
             if user is None:
                 now = time.time()
                 db.execute("DELETE FROM sign_in_failures WHERE at < ?", (now - WINDOW_SECONDS,))
                 db.executemany("INSERT INTO sign_in_failures VALUES (?, ?)", [(k, now) for k in _keys(name, address)])
             else:
                 db.execute("DELETE FROM sign_in_failures WHERE key = ?", (_keys(name, address)[0],))
-        finally:
-            db.close()
         if user is None:
             log.warning("failed sign-in for %r from %s", name, address)
             self.store.record(name[:64] or "(no name)", "sign-in failed", "", address)

@@ -3,7 +3,8 @@
 Tables: `users` (name, role, Argon2id password hash or none), `grants` (the libraries each user is
 given; "*" is every library, those added later too), `tokens` (SHA-256 digests of API tokens and page
 sessions, never the tokens themselves; a session has an expiry) and `audit` (who did what, when, from
-which address; appended, never rewritten). Tokens are 256 random bits, so a plain digest is enough to
+which address; appended, never rewritten), and `sign_in_failures` (an hour's failed sign-ins, by
+name and by address: sign_in.py). Tokens are 256 random bits, so a plain digest is enough to
 store them; passwords are hashed slowly (passwords.py). Every call opens its own connection, so one
 store serves many threads; WAL lets readers go on while one writer writes.
 """
@@ -35,6 +36,7 @@ CREATE TABLE IF NOT EXISTS grants (
 CREATE TABLE IF NOT EXISTS tokens (
     digest TEXT PRIMARY KEY, user TEXT NOT NULL REFERENCES users(name) ON DELETE CASCADE,
     kind TEXT NOT NULL, created REAL NOT NULL, expires REAL);
+CREATE TABLE IF NOT EXISTS sign_in_failures (key TEXT NOT NULL, at REAL NOT NULL);
 CREATE TABLE IF NOT EXISTS audit (
     id INTEGER PRIMARY KEY AUTOINCREMENT, at REAL NOT NULL, actor TEXT NOT NULL, action TEXT NOT NULL,
     target TEXT NOT NULL, address TEXT NOT NULL);
@@ -51,11 +53,6 @@ def folder_accounts(libraries_dir: Path) -> AccountStore | None:
         return None
     store = opened_store(path)
     return store if store.has_users() else None
-
-
-def folder_has_accounts(libraries_dir: Path) -> bool:
-    """Whether a folder of libraries has any user (without creating its accounts file)."""
-    return folder_accounts(libraries_dir) is not None
 
 
 def _user(db: sqlite3.Connection, name: str) -> User | None:
@@ -84,7 +81,7 @@ class AccountStore:
         self.path = Path(path)
         if not self.path.exists():  # password hashes and token digests: readable by its owner only
             os.close(os.open(self.path, os.O_CREAT | os.O_WRONLY, 0o600))
-        with self._connect() as db:
+        with self.connect() as db:
             db.execute("PRAGMA journal_mode = WAL")
             db.executescript(_SCHEMA)
             if "role" not in [column[1] for column in db.execute("PRAGMA table_info(grants)")]:
@@ -96,7 +93,8 @@ class AccountStore:
         return cls(Path(libraries_dir) / ACCOUNTS_FILE)
 
     @contextmanager
-    def _connect(self) -> Iterator[sqlite3.Connection]:
+    def connect(self) -> Iterator[sqlite3.Connection]:
+        """A connection to the file (autocommit, foreign keys on), closed when the block ends."""
         # WAL is a setting of the file (set once, with the tables); foreign keys are one of each connection.
         db = sqlite3.connect(self.path, timeout=30, isolation_level=None)
         try:
@@ -116,7 +114,7 @@ class AccountStore:
     ) -> User:
         """A new user with a role in these libraries (and a password, to sign in on the page)."""
         check_account(name, role, libraries, password)
-        with self._connect() as db:
+        with self.connect() as db:
             try:
                 db.execute("BEGIN IMMEDIATE")
                 db.execute(
@@ -149,7 +147,7 @@ class AccountStore:
         check_account(
             name, role or before.role, libraries if libraries is not None else list(before.libraries), password
         )
-        with self._connect() as db:
+        with self.connect() as db:
             db.execute("BEGIN IMMEDIATE")
             if role is not None:
                 db.execute("UPDATE users SET role = ? WHERE name = ?", (role, name))
@@ -169,7 +167,7 @@ class AccountStore:
 
     def remove_user(self, name: str, actor: str = "", address: str = "") -> None:
         """Remove a user, their libraries, tokens and sessions."""
-        with self._connect() as db:
+        with self.connect() as db:
             db.execute("BEGIN IMMEDIATE")
             if db.execute("DELETE FROM users WHERE name = ?", (name,)).rowcount == 0:
                 db.execute("ROLLBACK")
@@ -179,19 +177,19 @@ class AccountStore:
 
     def user(self, name: str) -> User | None:
         """The user of this name, or None."""
-        with self._connect() as db:
+        with self.connect() as db:
             return _user(db, name)
 
     def has_users(self) -> bool:
         """Whether any user exists: from then on every request needs one (serve/http/access.py)."""
-        with self._connect() as db:
+        with self.connect() as db:
             return db.execute("SELECT 1 FROM users LIMIT 1").fetchone() is not None
 
     def users(self) -> list[User]:
         """Every user, by name."""
-        with self._connect() as db:
+        with self.connect() as db:
             names = [row[0] for row in db.execute("SELECT name FROM users ORDER BY name")]
-        return [user for user in map(self.user, names) if user is not None]
+            return [user for user in (_user(db, name) for name in names) if user is not None]
 
     def issue_token(
         self, name: str, kind: str = "api", seconds: float | None = None, actor: str = "", address: str = ""
@@ -201,7 +199,7 @@ class AccountStore:
             raise AccountError(f"no user named {name}; add them with `users add`")
         token = TOKEN_PREFIX + secrets.token_urlsafe(32)
         expires = time.time() + seconds if seconds is not None else None
-        with self._connect() as db:
+        with self.connect() as db:
             db.execute("BEGIN IMMEDIATE")
             db.execute("INSERT INTO tokens VALUES (?, ?, ?, ?, ?)", (_digest(token), name, kind, time.time(), expires))
             if kind == "api":
@@ -211,7 +209,7 @@ class AccountStore:
 
     def user_for_token(self, token: str, kind: str = "api") -> User | None:
         """The user a live token of this kind belongs to; None for an unknown, revoked or expired one."""
-        with self._connect() as db:
+        with self.connect() as db:
             row = db.execute(
                 "SELECT user FROM tokens WHERE digest = ? AND kind = ? AND (expires IS NULL OR expires > ?)",
                 (_digest(token), kind, time.time()),
@@ -221,7 +219,7 @@ class AccountStore:
     def tokens(self, name: str | None = None) -> list[TokenInfo]:
         """The live tokens and sessions of a user (of everyone with None), newest first; never the tokens."""
         where, args = ("AND user = ?", (name,)) if name else ("", ())
-        with self._connect() as db:
+        with self.connect() as db:
             rows = db.execute(
                 f"SELECT substr(digest, 1, 12), user, kind, created, expires FROM tokens "
                 f"WHERE (expires IS NULL OR expires > ?) {where} ORDER BY created DESC",
@@ -233,7 +231,7 @@ class AccountStore:
         """Revoke one of the user's tokens by its label (`tokens()`); whether there was one."""
         if not re.fullmatch(r"[0-9a-f]{12}", label):
             return False
-        with self._connect() as db:
+        with self.connect() as db:
             db.execute("BEGIN IMMEDIATE")
             dropped = db.execute(
                 "DELETE FROM tokens WHERE user = ? AND substr(digest, 1, 12) = ?", (name, label)
@@ -245,12 +243,12 @@ class AccountStore:
 
     def end_session(self, token: str) -> None:
         """Sign a page session out: its token is forgotten at once."""
-        with self._connect() as db:
+        with self.connect() as db:
             db.execute("DELETE FROM tokens WHERE digest = ? AND kind = 'session'", (_digest(token),))
 
     def revoke(self, name: str, actor: str = "", address: str = "") -> int:
         """End every token and session of the user at once; how many there were."""
-        with self._connect() as db:
+        with self.connect() as db:
             db.execute("BEGIN IMMEDIATE")
             ended = db.execute("DELETE FROM tokens WHERE user = ?", (name,)).rowcount
             self._record(db, actor, "revoke", f"{name} ({ended} tokens and sessions)", address)
@@ -259,18 +257,18 @@ class AccountStore:
 
     def sign_in(self, name: str, password: str) -> User | None:
         """The user when the password is theirs; None otherwise, in the same time whether or not the user exists."""
-        with self._connect() as db:
+        with self.connect() as db:
             row = db.execute("SELECT password FROM users WHERE name = ?", (name,)).fetchone()
         return self.user(name) if password_matches(row[0] if row else None, password) else None
 
     def record(self, actor: str, action: str, target: str, address: str = "") -> None:
         """Append a change to the audit log."""
-        with self._connect() as db:
+        with self.connect() as db:
             self._record(db, actor, action, target, address)
 
     def audit(self, limit: int = 100) -> list[AuditEntry]:
         """The newest `limit` entries of the audit log, newest first."""
-        with self._connect() as db:
+        with self.connect() as db:
             rows = db.execute(
                 "SELECT at, actor, action, target, address FROM audit ORDER BY id DESC LIMIT ?", (limit,)
             ).fetchall()

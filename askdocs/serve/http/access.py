@@ -48,11 +48,6 @@ class AccessRules:
         """The rules of a folder of libraries (its accounts live in ROOT/.askdocs-accounts.sqlite3)."""
         return cls(Path(root) / ACCOUNTS_FILE, token, proxy, header or "X-Forwarded-User")
 
-    def accounts(self) -> AccountStore | None:
-        """The folder's accounts, when it has any user (asked at each request: users added later count)."""
-        store = self._store()
-        return store if store is not None and store.has_users() else None
-
     def _store(self) -> AccountStore | None:
         return opened_store(self.accounts_file) if self.accounts_file.exists() else None
 

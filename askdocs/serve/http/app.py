@@ -22,6 +22,7 @@ from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from askdocs import __version__
+from askdocs.accounts import folder_accounts
 from askdocs.errors import AskdocsError, QuerySyntaxError
 from askdocs.libraries import libraries_in
 from askdocs.serve.environment import (
@@ -244,7 +245,7 @@ def serve(
     name one in the header `user_header` (serve/http/access.py)."""
     token = token or os.environ.get(TOKEN_ENV) or None
     read_only = read_only or os.environ.get(READ_ONLY_ENV) == "1"
-    check_bind(host, token, libraries is not None and AccessRules.for_folder(libraries).accounts() is not None)
+    check_bind(host, token, libraries is not None and folder_accounts(Path(libraries)) is not None)
     if workers < 1:
         raise AskdocsError(f"--workers must be 1 or more, not {workers}")
     if not 0 < port < 65536:

@@ -31,15 +31,22 @@ def exposure_problem(address: str, read_only: bool, shared: bool = False) -> str
     )
 
 
+def _address() -> str:
+    return str(st.get_option("server.address") or "")
+
+
+def page_hosts() -> frozenset[str] | None:
+    """The host names requests to the page may be addressed to (its address, loopback, $ASKDOCS_ALLOWED_HOSTS)."""
+    return allowed_hosts(_address(), hosts_from_setting(os.environ.get(ALLOWED_HOSTS_ENV)))
+
+
 def refuse_unsafe_requests(read_only: bool, shared: bool = False) -> None:
     """Stop the page (with the reason) when it is exposed with writes on and no accounts, or the request
     is not its own."""
-    address = str(st.get_option("server.address") or "")
-    problem = exposure_problem(address, read_only, shared)
+    problem = exposure_problem(_address(), read_only, shared)
     if problem is None:
         headers = st.context.headers
-        hosts = allowed_hosts(address, hosts_from_setting(os.environ.get(ALLOWED_HOSTS_ENV)))
-        problem = foreign_reason(headers.get("Host"), headers.get("Origin"), hosts)
+        problem = foreign_reason(headers.get("Host"), headers.get("Origin"), page_hosts())
     if problem:
         st.title("askdocs")
         st.error(problem)

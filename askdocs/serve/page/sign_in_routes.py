@@ -22,9 +22,9 @@ from starlette.routing import Route
 
 from askdocs.accounts import AccountStore, folder_accounts
 from askdocs.accounts.sign_in import SignInGate
-from askdocs.serve.environment import ALLOWED_HOSTS_ENV
 from askdocs.serve.page.options import page_options
-from askdocs.serve.request_origin import allowed_hosts, foreign_reason, hosts_from_setting
+from askdocs.serve.page.request_guard import page_hosts
+from askdocs.serve.request_origin import foreign_reason
 
 SESSION_COOKIE = "askdocs_session"
 SIGN_IN_PATH = "/sign-in"
@@ -73,12 +73,7 @@ def _then(value: object) -> str:
 
 def _foreign(request: Request) -> str | None:
     """Why the request is another site's (Host or Origin), as the page itself refuses them."""
-    import streamlit as st
-
-    hosts = allowed_hosts(
-        str(st.get_option("server.address") or ""), hosts_from_setting(os.environ.get(ALLOWED_HOSTS_ENV))
-    )
-    return foreign_reason(request.headers.get("host"), request.headers.get("origin"), hosts)
+    return foreign_reason(request.headers.get("host"), request.headers.get("origin"), page_hosts())
 
 
 def _store() -> AccountStore | None:
