@@ -58,9 +58,10 @@ def admin_view(account: PageAccount, libraries: list[Library]) -> None:
     store, admin = account.store, account.user
     assert store is not None
     st.markdown("# Users and audit log")
-    grantable = [library.name for library in libraries if admin.may_use(library.name)]
-    if EVERY_LIBRARY in admin.libraries:
-        grantable.append(EVERY_LIBRARY)
+    # What this admin may give: what `may_manage` accepts when the form is sent.
+    grantable = [
+        name for name in [*(library.name for library in libraries), EVERY_LIBRARY] if admin.may("manage", name)
+    ]
     managed = [user for user in store.users() if admin.may_manage(user.libraries)]
     rows = [{"user": u.name, "roles": u.describe().partition(": ")[2]} for u in managed]
     st.dataframe(rows, hide_index=True, use_container_width=True)
@@ -82,7 +83,7 @@ def audit_for(admin: User, managed: list[str], entries: list[AuditEntry]) -> lis
     """The entries an admin may read: all for an admin of every library; else those about the libraries
     they administer (an upload's "library/file") or the users they manage, so that nobody learns the
     names of libraries they cannot read from the log."""
-    if EVERY_LIBRARY in admin.libraries and admin.may("manage", EVERY_LIBRARY):
+    if admin.may("manage", EVERY_LIBRARY):
         return entries
     people = set(managed) | {admin.name}
 
