@@ -38,13 +38,12 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
 from scale import _wait_for, free_port, load_figures  # noqa: E402
-from speed import CACHE  # noqa: E402
+from speed import CACHE, write_result  # noqa: E402
 
 from askdocs.accounts import ACCOUNTS_FILE, AccountStore  # noqa: E402
 from askdocs.libraries import INDEX_FOLDER  # noqa: E402
 
 MEDQUAD = ROOT.parent / "shared" / "bench" / "medquad"
-RESULTS = ROOT / "bench" / "results"
 PY = sys.executable
 PASSWORD = "a load-test password"
 
@@ -246,10 +245,7 @@ def main() -> None:
         **ratios(phases),
         "errors": sum(int(p["errors"]) for p in phases),  # type: ignore[call-overload]
     }
-    RESULTS.mkdir(exist_ok=True)
-    out = RESULTS / f"accounts-load-{result['date']}.json"
-    out.write_text(json.dumps(result, indent=1) + "\n", encoding="utf-8")
-    print(json.dumps(result, indent=1))
+    write_result("accounts-load", result)
 
 
 if __name__ == "__main__":

@@ -178,6 +178,15 @@ def word_pieces(corpus: Path, index: Path) -> dict[str, int]:
     }
 
 
+def write_result(kind: str, result: dict[str, Any]) -> Path:
+    """Write a bench's result to bench/results/KIND-DATE.json (DATE from `result["date"]`) and print it."""
+    RESULTS.mkdir(exist_ok=True)
+    out = RESULTS / f"{kind}-{result['date']}.json"
+    out.write_text(json.dumps(result, indent=1) + "\n", encoding="utf-8")
+    print(json.dumps(result, indent=1))
+    return out
+
+
 def percentiles(samples: list[float], to_ms: float = 1000.0) -> dict[str, float]:
     """p50 and p95 in milliseconds of samples in seconds (`to_ms=1` for samples already in milliseconds)."""
     values = np.array(samples) * to_ms

@@ -38,7 +38,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
-from speed import CACHE, percentiles  # noqa: E402
+from speed import CACHE, RESULTS, percentiles, write_result  # noqa: E402
 
 from askdocs.encoders import load_encoder  # noqa: E402
 from askdocs.index import publication  # noqa: E402
@@ -49,7 +49,6 @@ from askdocs.settings import DEFAULT_MODEL, IndexSettings  # noqa: E402
 
 MEDQUAD = ROOT.parent / "shared" / "bench" / "medquad"
 WORK = CACHE / "steps"
-RESULTS = ROOT / "bench" / "results"
 FACT_FILE = "zz-newest/quokkas.txt"
 FACT = "About twelve thousand quokkas live on Rottnest Island, off the coast of Perth.\n"
 QUESTION = "How many quokkas live on Rottnest Island?"
@@ -197,10 +196,7 @@ def main() -> None:
         "stepping_overhead": round(steps["total_s"] / one_shot["total_s"] - 1, 4),
         "search": search_figures(one, stepped, args.questions),
     }
-    RESULTS.mkdir(exist_ok=True)
-    out = RESULTS / f"steps-{result['date']}.json"
-    out.write_text(json.dumps(result, indent=1) + "\n", encoding="utf-8")
-    print(json.dumps(result, indent=1))
+    write_result("steps", result)
 
 
 if __name__ == "__main__":
