@@ -61,14 +61,19 @@ class AccessRules:
         if self.token and same_token(given, self.token):
             return OWNER, store if store is not None and store.has_users() else None
         if store is not None:
-            client = request.client.host if request.client else None
-            named = request.headers.get(self.user_header) if self.proxy and client == self.proxy else None
+            from_proxy = self.proxy and client_address(request) == self.proxy
+            named = request.headers.get(self.user_header) if from_proxy else None
             user = store.user(named) if named else store.user_for_token(given) if given else None
             if user is not None:
                 return user, store
             if store.has_users():
                 return None, store
         return (None if self.token else OWNER), None
+
+
+def client_address(request: Request) -> str:
+    """The address a request came from, as the audit log and the sign-in proxy check see it ("" unknown)."""
+    return request.client.host if request.client else ""
 
 
 def user_of(request: Request) -> User:

@@ -31,7 +31,7 @@ from askdocs.libraries import Library, single_library
 from askdocs.search.searcher import Searcher
 from askdocs.serve.background import ingest_of
 from askdocs.serve.http import upload_stream
-from askdocs.serve.http.access import OWNER, require
+from askdocs.serve.http.access import OWNER, client_address, require
 from askdocs.serve.http.common import ERROR_RESPONSES, ErrorBody, refused_document
 from askdocs.serve.http.ingest_state import IngestInfo, Searchable, ingest_info, searchable_info
 from askdocs.serve.uploads import (
@@ -244,7 +244,7 @@ def documents_router(target: Callable[..., DocumentTarget], read_only: bool) -> 
 def _record(request: Request, chosen: DocumentTarget, action: str, sources: list[str]) -> None:
     """An upload or a removal appended to the folder's audit log: who, what, from which address."""
     if chosen.accounts is not None:
-        address = request.client.host if request.client else ""
+        address = client_address(request)
         for source in sources:
             chosen.accounts.record(chosen.user.name, action, f"{chosen.library.name}/{source}", address)
 

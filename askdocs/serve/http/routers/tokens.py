@@ -12,7 +12,7 @@ from fastapi import APIRouter, HTTPException, Request
 from pydantic import BaseModel
 
 from askdocs.accounts import AccountStore, User
-from askdocs.serve.http.access import accounts_of, user_of
+from askdocs.serve.http.access import accounts_of, client_address, user_of
 
 
 class TokenDescription(BaseModel):
@@ -49,10 +49,6 @@ def _whose(request: Request, name: str | None) -> tuple[AccountStore, User, str]
     return store, user, target
 
 
-def _address(request: Request) -> str:
-    return request.client.host if request.client else ""
-
-
 def tokens_router() -> APIRouter:
     """The `/tokens` routes."""
     router = APIRouter(tags=["tokens"])
@@ -67,13 +63,15 @@ def tokens_router() -> APIRouter:
     def make_token(request: Request, user: str | None = None) -> NewToken:
         """A new API token for the asking user (or for `user`, by their admin), shown this once."""
         store, asking, target = _whose(request, user)
-        return NewToken(token=store.issue_token(target, actor=asking.name, address=_address(request)), user=target)
+        return NewToken(
+            token=store.issue_token(target, actor=asking.name, address=client_address(request)), user=target
+        )
 
     @router.delete("/tokens/{label}")
     def revoke_token(request: Request, label: str, user: str | None = None) -> dict[str, str]:
         """Revoke one token (or session) by its label, at once."""
         store, asking, target = _whose(request, user)
-        if not store.drop_token(target, label, actor=asking.name, address=_address(request)):
+        if not store.drop_token(target, label, actor=asking.name, address=client_address(request)):
             raise HTTPException(404, f"{target} has no token labelled {label!r}; GET /tokens lists them")
         return {"revoked": label}
 
